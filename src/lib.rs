@@ -1,0 +1,6 @@
+//! triad: a discrete-event simulator for splitting a fixed model budget between the agents
+//! that evolve a harness (evolvers), the agents that use it (users) and the agents that
+//! judge both (verifiers).
+#![warn(missing_docs)]
+
+pub mod engine;
