@@ -4,3 +4,4 @@
 #![warn(missing_docs)]
 
 pub mod engine;
+pub mod scenario;

@@ -1,0 +1,244 @@
+//! Input files and located problems: every error names the file, line and column.
+
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::path::Path;
+use toml::de::{DeTable, DeValue};
+
+/// One problem in an input file, at a line and column (both from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub col: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// Every problem found in one input file. Its `Display` prints one `file:line:col: message`
+/// per problem, the format editors and terminals link to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InputError {
+    /// The file as the user named it.
+    pub file: String,
+    /// The problems, in the order of the file.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: {}", self.file, p.line, p.col, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// A problem found by validation, located by a dotted path into the document
+/// (`tiers.2.skill`, `policy.shares.evolver`) rather than by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Dotted path of the offending key; array elements by index from 0.
+    pub path: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl Issue {
+    /// An issue at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Issue {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The text of an input file and its name, able to turn spans and dotted paths into lines
+/// and columns.
+#[derive(Debug, Clone)]
+pub struct Source {
+    name: String,
+    text: String,
+}
+
+impl Source {
+    /// Reads `path`; an unreadable file is an [`InputError`] at 1:1.
+    pub fn read(path: &Path) -> Result<Source, InputError> {
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Ok(Source { name, text }),
+                Err(e) => {
+                    let off = e.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    let src = Source { name, text };
+                    Err(src.error_at_offset(
+                        off,
+                        "the file is not valid UTF-8 text; TOML files must be UTF-8",
+                    ))
+                }
+            },
+            Err(e) => Err(InputError {
+                file: name,
+                problems: vec![Problem {
+                    line: 1,
+                    col: 1,
+                    message: format!("cannot read the file: {e}"),
+                }],
+            }),
+        }
+    }
+
+    /// A source from text in memory, named `name` in messages.
+    pub fn from_text(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The name used in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Line and column (from 1, column in characters) of byte offset `off`.
+    pub fn line_col(&self, off: usize) -> (usize, usize) {
+        let mut off = off.min(self.text.len());
+        while !self.text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let before = &self.text[..off];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+
+    /// An error with one problem at byte offset `off`.
+    pub fn error_at_offset(&self, off: usize, message: impl Into<String>) -> InputError {
+        let (line, col) = self.line_col(off);
+        InputError {
+            file: self.name.clone(),
+            problems: vec![Problem {
+                line,
+                col,
+                message: message.into(),
+            }],
+        }
+    }
+
+    /// Parses the TOML into `T` (serde); syntax errors, unknown keys and wrong types come
+    /// back located.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, InputError> {
+        toml::from_str(&self.text).map_err(|e| {
+            let off = e.span().map_or(0, |s| s.start);
+            self.error_at_offset(off, clean_message(e.message()))
+        })
+    }
+
+    /// Parses the TOML into a plain table, located errors on bad syntax.
+    pub fn table(&self) -> Result<toml::Table, InputError> {
+        self.deserialize()
+    }
+
+    /// Byte offset of the value at a dotted `path`; where the path does not exist in the
+    /// file (a default was used), the offset of its longest existing prefix, else 0.
+    pub fn offset_of(&self, path: &str) -> usize {
+        let Ok(root) = DeTable::parse(&self.text) else {
+            return 0;
+        };
+        let mut best = 0;
+        let root_span = root.span();
+        let mut cur = DeValue::Table(root.into_inner());
+        let _ = root_span;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            let next = match (&cur, part.parse::<usize>()) {
+                (DeValue::Array(a), Ok(i)) => a.get(i).cloned(),
+                (DeValue::Table(_), _) => cur.get(part).cloned(),
+                _ => None,
+            };
+            match next {
+                Some(v) => {
+                    best = v.span().start;
+                    cur = v.into_inner();
+                }
+                None => break,
+            }
+        }
+        best
+    }
+
+    /// Turns validation issues into one located error (in file order).
+    pub fn locate(&self, issues: &[Issue]) -> InputError {
+        let mut problems: Vec<Problem> = issues
+            .iter()
+            .map(|i| {
+                let (line, col) = self.line_col(self.offset_of(&i.path));
+                Problem {
+                    line,
+                    col,
+                    message: format!("{}: {}", i.path, i.message),
+                }
+            })
+            .collect();
+        problems.sort_by_key(|p| (p.line, p.col));
+        InputError {
+            file: self.name.clone(),
+            problems,
+        }
+    }
+}
+
+/// toml's messages end with a newline and sometimes repeat themselves; keep one clean line.
+fn clean_message(m: &str) -> String {
+    let m = m.trim();
+    m.replace('\n', "; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_dotted_paths_and_falls_back_to_prefixes() {
+        let src = Source::from_text("x.toml", "a = 1\n[b]\nc = [1, 2, {d = 3}]\n");
+        assert_eq!(src.line_col(src.offset_of("a")), (1, 5));
+        assert_eq!(src.line_col(src.offset_of("b.c.2.d")), (3, 17));
+        // Missing key: the nearest existing parent.
+        assert_eq!(
+            src.line_col(src.offset_of("b.c.9")),
+            src.line_col(src.offset_of("b.c"))
+        );
+        let err = src.locate(&[Issue::new("b.c.1", "must be odd")]);
+        assert_eq!(err.to_string(), "x.toml:3:9: b.c.1: must be odd");
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct S {
+            a: f64,
+        }
+        let e = Source::from_text("s.toml", "a = 1.0\nb = 2\n")
+            .deserialize::<S>()
+            .unwrap_err();
+        assert_eq!(e.problems[0].line, 2, "{e}");
+        let e = Source::from_text("s.toml", "a = \n")
+            .deserialize::<S>()
+            .unwrap_err();
+        assert_eq!(e.problems[0].line, 1, "{e}");
+    }
+}
