@@ -3,5 +3,9 @@
 //! judge both (verifiers).
 #![warn(missing_docs)]
 
+pub mod commands;
 pub mod engine;
+pub mod model;
+pub mod output;
+pub mod policy;
 pub mod scenario;

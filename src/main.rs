@@ -3,10 +3,43 @@
 mod cli;
 
 use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+use triad::commands;
 
-fn main() -> std::process::ExitCode {
-    let cli = cli::Cli::parse();
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            if e.downcast_ref::<triad::scenario::InputError>().is_some()
+                || e.downcast_ref::<commands::UsageError>().is_some()
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        cli::Command::Selfcheck => std::process::ExitCode::SUCCESS,
+        Command::Run {
+            file,
+            seed,
+            out,
+            policy,
+            quiet,
+        } => commands::run(&commands::RunArgs {
+            file,
+            seed,
+            out,
+            policy,
+            quiet,
+        })
+        .map(|_| ()),
+        Command::Validate { files } => commands::validate(&files),
     }
 }

@@ -1,0 +1,204 @@
+//! `triad run` and `triad validate`.
+
+use super::UsageError;
+use crate::model::{self, RunResult, SERIES_COLUMNS, WorldConfig};
+use crate::output::{csv_bytes, prepare_dir, utc_now, write_atomic};
+use crate::scenario;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of `triad run`.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Seed; the scenario's own when absent.
+    pub seed: Option<u64>,
+    /// Output folder; `output/<scenario file stem>` when absent.
+    pub out: Option<PathBuf>,
+    /// Policy kind to use instead of the scenario's (its parameters take defaults).
+    pub policy: Option<String>,
+    /// Print nothing but errors.
+    pub quiet: bool,
+}
+
+/// Runs one scenario, prints a summary and writes `run.csv`, `timeseries.csv` and
+/// `manifest.json`.
+pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
+    let mut cfg = scenario::load(&args.file)?;
+    if let Some(kind) = &args.policy {
+        cfg.policy = policy_by_name(kind)?;
+        let issues = scenario::validate(&cfg);
+        if !issues.is_empty() {
+            let msgs: Vec<String> = issues
+                .iter()
+                .map(|i| format!("{}: {}", i.path, i.message))
+                .collect();
+            return Err(UsageError(format!("--policy {kind}: {}", msgs.join("; "))).into());
+        }
+    }
+    let seed = args.seed.unwrap_or(cfg.seed);
+    let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
+    prepare_dir(&out)?;
+    let started = utc_now();
+    let clock = Instant::now();
+    let result = model::run(&cfg, seed).context("the simulation stopped")?;
+    let wall = clock.elapsed().as_secs_f64();
+    write_outputs(&out, &cfg, seed, &result, &started, wall)?;
+    if !args.quiet {
+        print_summary(&cfg, seed, &result, wall, &out);
+    }
+    Ok(result)
+}
+
+/// Checks scenario files without running them; every problem of every file is reported.
+pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
+    let mut errors = Vec::new();
+    for f in files {
+        match scenario::load(f) {
+            Ok(_) => println!("{}: ok", f.display()),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(UsageError(errors.join("\n")).into())
+    }
+}
+
+fn policy_by_name(kind: &str) -> anyhow::Result<crate::policy::PolicyConfig> {
+    let table: toml::Table =
+        toml::from_str(&format!("kind = {kind:?}")).map_err(|e| UsageError(e.to_string()))?;
+    table.try_into().map_err(|e: toml::de::Error| {
+        UsageError(format!(
+            "--policy {kind}: {}; `triad policies` lists the built-in policies",
+            e.message().trim()
+        ))
+        .into()
+    })
+}
+
+fn default_out(file: &Path) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    Path::new("output").join(stem)
+}
+
+fn write_outputs(
+    out: &Path,
+    cfg: &WorldConfig,
+    seed: u64,
+    r: &RunResult,
+    started: &str,
+    wall: f64,
+) -> anyhow::Result<()> {
+    let cols = r.columns();
+    let mut header = vec!["scenario".to_string(), "seed".to_string()];
+    header.extend(cols.iter().map(|(n, _)| n.clone()));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    let mut row = vec![cfg.name.clone(), seed.to_string()];
+    row.extend(cols.iter().map(|(_, v)| crate::output::fmt_num(*v)));
+    w.write_record(&row)?;
+    write_atomic(&out.join("run.csv"), &w.into_inner()?)?;
+    let header: Vec<String> = SERIES_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let rows: Vec<Vec<f64>> = r.series.rows.iter().map(|x| x.to_vec()).collect();
+    write_atomic(&out.join("timeseries.csv"), &csv_bytes(&header, &rows))?;
+    let manifest = serde_json::json!({
+        "triad_version": env!("CARGO_PKG_VERSION"),
+        "command": "run",
+        "seed": seed,
+        "threads": 1,
+        "started": started,
+        "finished": utc_now(),
+        "wall_s": wall,
+        "events": r.metrics.events,
+        "events_per_s": r.metrics.events as f64 / wall.max(1e-9),
+        "scenario": cfg,
+    });
+    write_atomic(
+        &out.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+    Ok(())
+}
+
+fn print_summary(cfg: &WorldConfig, seed: u64, r: &RunResult, wall: f64, out: &Path) {
+    let m = &r.metrics;
+    let cols = r.columns();
+    let get = |k: &str| cols.iter().find(|(n, _)| n == k).map_or(0.0, |(_, v)| *v);
+    println!(
+        "triad run: {} (seed {seed}, {} simulated hours)",
+        cfg.name, cfg.horizon_hours
+    );
+    println!();
+    println!(
+        "  {:<28} {:>14}",
+        "yield (value solved)",
+        format!("{:.1}", m.yield_)
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "tasks solved / attempted",
+        format!("{} / {}", m.tasks_solved, m.tasks_attempted)
+    );
+    println!("  {:<28} {:>14}", "tasks unserved", m.tasks_unserved);
+    println!(
+        "  {:<28} {:>14}",
+        "spend (of budget)",
+        format!("${:.2} / ${:.2}", get("spend_total"), cfg.budget)
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "  evolver / user / verifier",
+        format!("{:.0} / {:.0} / {:.0}", m.spend[0], m.spend[1], m.spend[2])
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "yield per dollar",
+        format!("{:.2}", get("yield_per_dollar"))
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "edits proposed / distinct",
+        format!("{} / {}", m.edits_proposed, m.edits_distinct)
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "edits accepted (harmful)",
+        format!("{} ({})", m.edits_accepted, m.edits_harmful)
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "harness quality final/mean",
+        format!("{:.3} / {:.3}", m.quality_final, m.quality_mean)
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "harness benefit (p.p.)",
+        format!("{:.1}", 100.0 * get("harness_benefit"))
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "verifier accuracy",
+        format!("{:.3}", get("verifier_accuracy"))
+    );
+    println!(
+        "  {:<28} {:>14}",
+        "events (per second)",
+        format!(
+            "{} ({:.2}M/s)",
+            m.events,
+            m.events as f64 / wall.max(1e-9) / 1e6
+        )
+    );
+    println!();
+    println!(
+        "wrote {}/run.csv, timeseries.csv, manifest.json",
+        out.display()
+    );
+}

@@ -1,0 +1,71 @@
+//! The complete description of a world: everything a run needs besides its seed.
+
+use super::acceptance::AcceptanceConfig;
+use super::evolver::EvolverConfig;
+use super::harness::HarnessConfig;
+use super::task::{Regime, Workload};
+use super::tier::{Tier, Traits, default_ladder};
+use super::user::Attempts;
+use crate::policy::PolicyConfig;
+use serde::{Deserialize, Serialize};
+
+/// A scenario: the world's tiers, tasks, mechanisms, budget and policy. Every field has a
+/// default, so a scenario file only names what it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorldConfig {
+    /// Name used in outputs.
+    pub name: String,
+    /// Seed used when none is given on the command line.
+    pub seed: u64,
+    /// Simulated hours.
+    pub horizon_hours: f64,
+    /// Hours between two rows of the time series.
+    pub sample_every_hours: f64,
+    /// Hours between two policy epochs (and evolution rounds).
+    pub epoch_hours: f64,
+    /// The budget, dollars.
+    pub budget: f64,
+    /// The model tiers.
+    #[serde(rename = "tier")]
+    pub tiers: Vec<Tier>,
+    /// How traits follow from skill and size.
+    pub traits: Traits,
+    /// The task stream.
+    pub workload: Workload,
+    /// Scheduled changes of the task mix.
+    #[serde(rename = "regime")]
+    pub regimes: Vec<Regime>,
+    /// How attempts succeed.
+    pub attempts: Attempts,
+    /// The harness.
+    pub harness: HarnessConfig,
+    /// How edits come about.
+    pub evolver: EvolverConfig,
+    /// How edits are judged.
+    pub acceptance: AcceptanceConfig,
+    /// The allocation policy.
+    pub policy: PolicyConfig,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            name: "scenario".into(),
+            seed: 1,
+            horizon_hours: 720.0,
+            sample_every_hours: 24.0,
+            epoch_hours: 6.0,
+            budget: 1500.0,
+            tiers: default_ladder(),
+            traits: Traits::default(),
+            workload: Workload::default(),
+            regimes: Vec::new(),
+            attempts: Attempts::default(),
+            harness: HarnessConfig::default(),
+            evolver: EvolverConfig::default(),
+            acceptance: AcceptanceConfig::default(),
+            policy: PolicyConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Evolvers: read failures, diagnose them and propose candidate edits, each a draw of a
+//! "mode" (a distinct idea) from the evolver's own ranking of the modes.
+
+use super::tier::{Tier, Traits, sigmoid};
+use crate::engine::{Stream, Streams};
+use serde::{Deserialize, Serialize};
+
+/// How edits come about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvolverConfig {
+    /// Distinct modes (candidate ideas) per category that any model can produce.
+    pub modes: u32,
+    /// Mean effect of a mode, as a fraction of the category's remaining headroom.
+    pub edit_mean: f64,
+    /// Sd of modes' effects (some modes are harmful).
+    pub edit_sd: f64,
+    /// Slope of the probability of diagnosing a failure: `sigmoid(slope * (skill - d_diag))`.
+    pub diagnosis_slope: f64,
+    /// Harm of an edit built on a wrong diagnosis, as a fraction of the headroom.
+    pub misdiagnosis_cost: f64,
+    /// Probability that a mode carries an exploit: a gain a judge can be fooled into seeing
+    /// that real tasks punish.
+    pub exploit_prob: f64,
+    /// Mean size of an exploit (exponential), on the harness-quality scale.
+    pub exploit_size: f64,
+    /// Weight a self-judge gives an exploit as if it were a gain (reward hacking).
+    pub self_exploit_bias: f64,
+    /// Weight an external verifier gives an exploit as if it were a gain.
+    pub verifier_exploit_bias: f64,
+    /// Correlation of the rankings of modes across models (1 = all models favour the same).
+    pub ranking_correlation: f64,
+    /// Rise of an evolver's Zipf exponent per edit it accepted for itself (diversity
+    /// collapse of a closed loop).
+    pub collapse_per_self_accept: f64,
+    /// Skill at which half of an evolver's candidates are well-formed.
+    pub validity_mid: f64,
+    /// Failure traces read per proposal.
+    pub failures_read: f64,
+    /// Tokens of one failure trace.
+    pub trace_tokens: f64,
+    /// Output tokens of one candidate edit.
+    pub edit_tokens: f64,
+}
+
+impl Default for EvolverConfig {
+    fn default() -> Self {
+        EvolverConfig {
+            modes: 200,
+            edit_mean: 0.15,
+            edit_sd: 0.2,
+            diagnosis_slope: 3.0,
+            misdiagnosis_cost: 0.02,
+            exploit_prob: 0.15,
+            exploit_size: 0.1,
+            self_exploit_bias: 2.0,
+            verifier_exploit_bias: 0.3,
+            ranking_correlation: 0.0,
+            collapse_per_self_accept: 0.05,
+            validity_mid: -1.5,
+            failures_read: 4.0,
+            trace_tokens: 800.0,
+            edit_tokens: 800.0,
+        }
+    }
+}
+
+/// The true nature of every mode: its effect and its exploit, drawn once per run from a
+/// stream of its own, so every policy faces the same landscape.
+#[derive(Debug, Clone)]
+pub struct Landscape {
+    modes: usize,
+    /// Effect of each mode (fraction of remaining headroom), per category, row-major.
+    effect: Vec<f64>,
+    /// Exploit of each mode, per category.
+    exploit: Vec<f64>,
+    /// The shared component of every model's preference for each mode.
+    shared: Vec<f64>,
+}
+
+impl Landscape {
+    /// Draws the landscape of `categories` categories.
+    pub fn draw(cfg: &EvolverConfig, categories: usize, s: &mut Stream) -> Landscape {
+        let modes = cfg.modes.max(1) as usize;
+        let n = modes * categories;
+        let mut effect = Vec::with_capacity(n);
+        let mut exploit = Vec::with_capacity(n);
+        let mut shared = Vec::with_capacity(n);
+        for _ in 0..n {
+            effect.push(s.normal(cfg.edit_mean, cfg.edit_sd));
+            let x = s.exp(1.0) * cfg.exploit_size;
+            exploit.push(if s.bernoulli(cfg.exploit_prob) {
+                x
+            } else {
+                0.0
+            });
+            shared.push(s.std_normal());
+        }
+        Landscape {
+            modes,
+            effect,
+            exploit,
+            shared,
+        }
+    }
+
+    /// Modes per category.
+    pub fn modes(&self) -> usize {
+        self.modes
+    }
+
+    /// Effect of mode `m` in category `c`.
+    #[inline]
+    pub fn effect(&self, c: usize, m: usize) -> f64 {
+        self.effect[c * self.modes + m]
+    }
+
+    /// Exploit of mode `m` in category `c`.
+    #[inline]
+    pub fn exploit(&self, c: usize, m: usize) -> f64 {
+        self.exploit[c * self.modes + m]
+    }
+}
+
+/// One evolver: a model of some tier with its own ranking of modes and its own
+/// concentration over them.
+#[derive(Debug, Clone)]
+pub struct Evolver {
+    /// Index of its tier.
+    pub tier: usize,
+    /// Current Zipf exponent (rises as a closed loop collapses).
+    pub zipf_s: f64,
+    /// Its ranking of modes per category: `ranking[c][r]` is the mode at rank `r`.
+    ranking: Vec<Vec<u32>>,
+    cdf: Vec<f64>,
+}
+
+impl Evolver {
+    /// An evolver of tier `tier`; its ranking mixes the landscape's shared preference with
+    /// its own (correlation `cfg.ranking_correlation`), drawn from sub-stream `stream`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cfg: &EvolverConfig,
+        traits: &Traits,
+        tiers: &[Tier],
+        tier: usize,
+        land: &Landscape,
+        categories: usize,
+        streams: &Streams,
+        stream: u64,
+    ) -> Evolver {
+        let rho = cfg.ranking_correlation.clamp(0.0, 1.0);
+        let own_w = (1.0 - rho * rho).sqrt();
+        let mut s = streams.stream(stream);
+        let m = land.modes;
+        let ranking = (0..categories)
+            .map(|c| {
+                let pref: Vec<f64> = (0..m)
+                    .map(|i| rho * land.shared[c * m + i] + own_w * s.std_normal())
+                    .collect();
+                let mut order: Vec<u32> = (0..m as u32).collect();
+                order.sort_by(|&a, &b| {
+                    pref[b as usize]
+                        .total_cmp(&pref[a as usize])
+                        .then(a.cmp(&b))
+                });
+                order
+            })
+            .collect();
+        let mut e = Evolver {
+            tier,
+            zipf_s: traits.zipf_s(tiers[tier].params_b),
+            ranking,
+            cdf: Vec::new(),
+        };
+        e.rebuild_cdf(m);
+        e
+    }
+
+    fn rebuild_cdf(&mut self, modes: usize) {
+        self.cdf.clear();
+        let mut acc = 0.0;
+        for r in 1..=modes {
+            acc += (r as f64).powf(-self.zipf_s);
+            self.cdf.push(acc);
+        }
+        for x in &mut self.cdf {
+            *x /= acc;
+        }
+    }
+
+    /// Narrows the evolver's distribution by `by` (a self-accepted edit).
+    pub fn collapse(&mut self, by: f64) {
+        if by != 0.0 {
+            self.zipf_s += by;
+            let m = self.cdf.len();
+            self.rebuild_cdf(m);
+        }
+    }
+
+    /// Draws a mode for category `c`.
+    #[inline]
+    pub fn draw_mode(&self, c: usize, s: &mut Stream) -> usize {
+        let u = s.uniform();
+        let r = self.cdf.partition_point(|&x| x < u).min(self.cdf.len() - 1);
+        self.ranking[c][r] as usize
+    }
+}
+
+/// One candidate edit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proposal {
+    /// Which evolver wrote it.
+    pub evolver: usize,
+    /// Category it targets.
+    pub category: usize,
+    /// Its mode.
+    pub mode: usize,
+    /// Whether it is well-formed (a malformed candidate is wasted).
+    pub valid: bool,
+    /// Whether the failure was diagnosed correctly.
+    pub diagnosed: bool,
+    /// Its true effect on the category's quality (what real tasks see).
+    pub true_delta: f64,
+    /// Its exploit component (already subtracted in `true_delta`).
+    pub exploit: f64,
+    /// What its author believes it is worth: it cannot see its own misdiagnosis, and it
+    /// counts the exploit as a gain.
+    pub believed_delta: f64,
+}
+
+/// Writes a candidate edit for category `c` whose section has quality `quality` and
+/// headroom `headroom`.
+///
+/// With probability `sigmoid(slope * (skill - d_diag))` the evolver diagnoses the failure
+/// and the edit moves quality by `effect * (headroom - quality)`; otherwise it fixes the
+/// wrong thing and costs `misdiagnosis_cost * headroom`. Either way an exploit subtracts
+/// from the truth. This diagnosis, not a constant, is what makes edit quality flat across
+/// tiers when traces are informative and rising when they are not.
+#[allow(clippy::too_many_arguments)]
+pub fn propose(
+    cfg: &EvolverConfig,
+    evolver: &Evolver,
+    who: usize,
+    skill: f64,
+    land: &Landscape,
+    c: usize,
+    diagnosis_difficulty: f64,
+    quality: f64,
+    headroom: f64,
+    s: &mut Stream,
+) -> Proposal {
+    let mode = evolver.draw_mode(c, s);
+    let valid = s.bernoulli(sigmoid(2.0 * (skill - cfg.validity_mid)));
+    let diagnosed = s.bernoulli(sigmoid(
+        cfg.diagnosis_slope * (skill - diagnosis_difficulty),
+    ));
+    let room = (headroom - quality).max(0.0);
+    let intended = land.effect(c, mode) * room;
+    let exploit = land.exploit(c, mode);
+    let real = if diagnosed {
+        intended
+    } else {
+        -cfg.misdiagnosis_cost * headroom
+    };
+    Proposal {
+        evolver: who,
+        category: c,
+        mode,
+        valid,
+        diagnosed,
+        true_delta: real - exploit,
+        exploit,
+        believed_delta: intended + cfg.self_exploit_bias * exploit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn distinct_per_sample(s_exp: f64) -> f64 {
+        let cfg = EvolverConfig::default();
+        let traits = Traits {
+            zipf_base: s_exp,
+            zipf_per_decade: 0.0,
+            ..Traits::default()
+        };
+        let streams = Streams::new(5);
+        let land = Landscape::draw(&cfg, 1, &mut streams.stream(1));
+        let tiers = super::super::tier::default_ladder();
+        let e = Evolver::new(&cfg, &traits, &tiers, 0, &land, 1, &streams, 2);
+        let mut s = streams.stream(3);
+        let mut total = 0.0;
+        for _ in 0..200 {
+            let mut seen = std::collections::BTreeSet::new();
+            for _ in 0..32 {
+                seen.insert(e.draw_mode(0, &mut s));
+            }
+            total += seen.len() as f64 / 32.0;
+        }
+        total / 200.0
+    }
+
+    #[test]
+    fn distinct_modes_per_sample_fall_as_concentration_rises() {
+        let a = distinct_per_sample(1.05);
+        let b = distinct_per_sample(1.5);
+        let c = distinct_per_sample(2.0);
+        assert!(a > b && b > c, "{a} {b} {c}");
+    }
+
+    #[test]
+    fn diagnosis_makes_edits_of_strong_and_mid_tiers_alike_when_traces_are_clear() {
+        let cfg = EvolverConfig { exploit_prob: 0.0, ..EvolverConfig::default() };
+        let traits = Traits::default();
+        let tiers = super::super::tier::default_ladder();
+        // Mean true effect per proposal and its standard error, over many landscapes.
+        let gain = |tier: usize, d_diag: f64| {
+            let per: Vec<f64> = (0..40u64)
+                .map(|seed| {
+                    let streams = Streams::new(seed);
+                    let land = Landscape::draw(&cfg, 1, &mut streams.stream(1));
+                    let e = Evolver::new(&cfg, &traits, &tiers, tier, &land, 1, &streams, 2);
+                    let mut s = streams.stream(4);
+                    let sk = tiers[tier].skill;
+                    (0..400).map(|_| propose(&cfg, &e, 0, sk, &land, 0, d_diag, 0.0, 2.0, &mut s).true_delta).sum::<f64>()
+                        / 400.0
+                })
+                .collect();
+            let n = per.len() as f64;
+            let m = per.iter().sum::<f64>() / n;
+            let sd = (per.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            (m, sd / n.sqrt())
+        };
+        // Clear traces: 8B and frontier agree within their sampling error.
+        let ((mid, se_m), (top, se_t)) = (gain(2, -1.0), gain(5, -1.0));
+        assert!((top - mid).abs() < 3.0 * (se_m * se_m + se_t * se_t).sqrt(), "clear: {mid} vs {top}");
+        // Opaque traces: the frontier model's edits are clearly better.
+        let ((mid, se_m), (top, se_t)) = (gain(2, 2.5), gain(5, 2.5));
+        assert!(top - mid > 3.0 * (se_m * se_m + se_t * se_t).sqrt(), "opaque: {mid} vs {top}");
+    }
+}

@@ -1,0 +1,178 @@
+//! The budget ledger: one budget, one account per role, every call charged before it runs.
+
+use serde::{Deserialize, Serialize};
+
+/// The three roles that spend the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Improves the harness.
+    Evolver,
+    /// Uses the harness to do tasks.
+    User,
+    /// Judges answers and edits.
+    Verifier,
+}
+
+impl Role {
+    /// Every role, in a fixed order.
+    pub const ALL: [Role; 3] = [Role::Evolver, Role::User, Role::Verifier];
+
+    /// Position in [`Role::ALL`].
+    #[inline]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Evolver => "evolver",
+            Role::User => "user",
+            Role::Verifier => "verifier",
+        }
+    }
+}
+
+/// A value for each role.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerRole<T> {
+    /// The evolver's.
+    pub evolver: T,
+    /// The user's.
+    pub user: T,
+    /// The verifier's.
+    pub verifier: T,
+}
+
+impl<T: Copy> PerRole<T> {
+    /// The value of `role`.
+    #[inline]
+    pub fn get(&self, role: Role) -> T {
+        match role {
+            Role::Evolver => self.evolver,
+            Role::User => self.user,
+            Role::Verifier => self.verifier,
+        }
+    }
+}
+
+/// The budget and what each role has spent. Invariant: total spent never exceeds the
+/// budget, because each account's limit is a share of what is left and a charge that
+/// would pass its account's limit is refused.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    total: f64,
+    spent: [f64; 3],
+    limit: [f64; 3],
+    by_tier: Vec<f64>,
+}
+
+impl Ledger {
+    /// A ledger of `total` dollars split by `shares` (normalised), for `tiers` tiers.
+    pub fn new(total: f64, shares: PerRole<f64>, tiers: usize) -> Ledger {
+        let mut l = Ledger {
+            total,
+            spent: [0.0; 3],
+            limit: [0.0; 3],
+            by_tier: vec![0.0; tiers],
+        };
+        l.reallocate(shares);
+        l
+    }
+
+    /// Splits what is left of the budget between the roles by `shares` (normalised; all
+    /// zero leaves nothing to spend).
+    pub fn reallocate(&mut self, shares: PerRole<f64>) {
+        let remaining = (self.total - self.spent.iter().sum::<f64>()).max(0.0);
+        let sum: f64 = Role::ALL.iter().map(|&r| shares.get(r).max(0.0)).sum();
+        for r in Role::ALL {
+            let share = if sum > 0.0 {
+                shares.get(r).max(0.0) / sum
+            } else {
+                0.0
+            };
+            self.limit[r.index()] = self.spent[r.index()] + share * remaining;
+        }
+        // Rounding must never let the limits add up to more than the budget.
+        let over = self.limit.iter().sum::<f64>() - self.total;
+        if over > 0.0 {
+            let i = (0..3)
+                .max_by(|&a, &b| self.limit[a].total_cmp(&self.limit[b]))
+                .unwrap_or(0);
+            self.limit[i] = (self.limit[i] - over).max(self.spent[i]);
+        }
+    }
+
+    /// Charges `amount` dollars to `role` on `tier` if its account covers it; returns
+    /// whether the call may run.
+    #[inline]
+    pub fn charge(&mut self, role: Role, tier: usize, amount: f64) -> bool {
+        let i = role.index();
+        if amount.is_nan() || amount < 0.0 || self.spent[i] + amount > self.limit[i] {
+            return false;
+        }
+        self.spent[i] += amount;
+        if let Some(t) = self.by_tier.get_mut(tier) {
+            *t += amount;
+        }
+        true
+    }
+
+    /// Dollars `role` may still spend.
+    #[inline]
+    pub fn balance(&self, role: Role) -> f64 {
+        (self.limit[role.index()] - self.spent[role.index()]).max(0.0)
+    }
+
+    /// Dollars `role` has spent.
+    pub fn spent(&self, role: Role) -> f64 {
+        self.spent[role.index()]
+    }
+
+    /// Dollars spent in all.
+    pub fn total_spent(&self) -> f64 {
+        self.spent.iter().sum()
+    }
+
+    /// The budget.
+    pub fn total(&self) -> f64 {
+        self.total
+    }
+
+    /// Dollars spent per tier.
+    pub fn by_tier(&self) -> &[f64] {
+        &self.by_tier
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charges_past_the_limit_are_refused_and_reallocation_moves_what_is_left() {
+        let mut l = Ledger::new(
+            10.0,
+            PerRole {
+                evolver: 1.0,
+                user: 3.0,
+                verifier: 0.0,
+            },
+            2,
+        );
+        assert!(l.charge(Role::Evolver, 0, 2.0));
+        assert!(!l.charge(Role::Evolver, 0, 0.6));
+        assert!(!l.charge(Role::Verifier, 1, 0.01));
+        assert!(!l.charge(Role::User, 1, f64::NAN));
+        l.reallocate(PerRole {
+            evolver: 0.0,
+            user: 0.0,
+            verifier: 1.0,
+        });
+        assert_eq!(l.balance(Role::Verifier), 8.0);
+        assert_eq!(l.balance(Role::User), 0.0);
+        assert!(l.total_spent() <= l.total());
+    }
+}

@@ -1,0 +1,138 @@
+//! What a run measures: one record per run and a time series.
+
+/// The measurements of one run. Machine-dependent figures (wall time) are not here: a
+/// record is a pure function of the scenario, the policy and the seed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics {
+    /// Value of the tasks solved.
+    pub yield_: f64,
+    /// Value of every task that arrived.
+    pub value_arrived: f64,
+    /// Tasks that arrived.
+    pub tasks_arrived: u64,
+    /// Tasks attempted.
+    pub tasks_attempted: u64,
+    /// Tasks solved.
+    pub tasks_solved: u64,
+    /// Tasks not attempted: the user account could not pay or the policy skipped them.
+    pub tasks_unserved: u64,
+    /// Dollars spent per role.
+    pub spend: [f64; 3],
+    /// Dollars spent per tier.
+    pub spend_by_tier: Vec<f64>,
+    /// Candidate edits written.
+    pub edits_proposed: u64,
+    /// Candidates whose mode had not been proposed before in their category.
+    pub edits_distinct: u64,
+    /// Well-formed candidates.
+    pub edits_valid: u64,
+    /// Edits accepted.
+    pub edits_accepted: u64,
+    /// Edits accepted whose true effect was negative.
+    pub edits_harmful: u64,
+    /// Sum of the true effects of well-formed candidates (edit quality).
+    pub edit_gain_sum: f64,
+    /// Sum over attempted tasks of `p(with harness) - p(without)` for one attempt.
+    pub benefit_sum: f64,
+    /// Selections between correct and wrong answers.
+    pub contested: u64,
+    /// Contested selections that picked a correct answer.
+    pub contested_right: u64,
+    /// Final traffic-weighted harness quality.
+    pub quality_final: f64,
+    /// Time-average of the traffic-weighted harness quality.
+    pub quality_mean: f64,
+    /// Harness versions deployed.
+    pub versions: u64,
+    /// Zipf exponent of the first evolver at the end.
+    pub evolver_zipf_final: f64,
+    /// Events the engine processed.
+    pub events: u64,
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+impl Metrics {
+    /// The record as named columns in a fixed order (tier columns follow the tier list).
+    pub fn columns(&self, tier_names: &[String]) -> Vec<(String, f64)> {
+        let spend_total: f64 = self.spend.iter().sum();
+        let mut v: Vec<(String, f64)> = vec![
+            ("yield".into(), self.yield_),
+            ("yield_per_dollar".into(), ratio(self.yield_, spend_total)),
+            ("value_arrived".into(), self.value_arrived),
+            ("tasks_arrived".into(), self.tasks_arrived as f64),
+            ("tasks_attempted".into(), self.tasks_attempted as f64),
+            ("tasks_solved".into(), self.tasks_solved as f64),
+            ("tasks_unserved".into(), self.tasks_unserved as f64),
+            (
+                "solve_rate".into(),
+                ratio(self.tasks_solved as f64, self.tasks_attempted as f64),
+            ),
+            ("spend_total".into(), spend_total),
+            ("spend_evolver".into(), self.spend[0]),
+            ("spend_user".into(), self.spend[1]),
+            ("spend_verifier".into(), self.spend[2]),
+            ("edits_proposed".into(), self.edits_proposed as f64),
+            ("edits_distinct".into(), self.edits_distinct as f64),
+            ("edits_valid".into(), self.edits_valid as f64),
+            ("edits_accepted".into(), self.edits_accepted as f64),
+            ("edits_harmful".into(), self.edits_harmful as f64),
+            (
+                "edit_gain_mean".into(),
+                ratio(self.edit_gain_sum, self.edits_valid as f64),
+            ),
+            (
+                "harness_benefit".into(),
+                ratio(self.benefit_sum, self.tasks_attempted as f64),
+            ),
+            (
+                "verifier_accuracy".into(),
+                ratio(self.contested_right as f64, self.contested as f64),
+            ),
+            ("harness_quality_final".into(), self.quality_final),
+            ("harness_quality_mean".into(), self.quality_mean),
+            ("harness_versions".into(), self.versions as f64),
+            ("evolver_zipf_final".into(), self.evolver_zipf_final),
+            ("events".into(), self.events as f64),
+        ];
+        for (name, s) in tier_names.iter().zip(&self.spend_by_tier) {
+            v.push((format!("spend_tier_{name}"), *s));
+        }
+        v
+    }
+}
+
+/// Columns of the time series, one row per sampling instant.
+pub const SERIES_COLUMNS: [&str; 11] = [
+    "hour",
+    "yield",
+    "tasks_attempted",
+    "tasks_solved",
+    "spend_evolver",
+    "spend_user",
+    "spend_verifier",
+    "harness_quality",
+    "failure_rate",
+    "edits_accepted",
+    "evolver_share",
+];
+
+/// The time series of a run: rows of [`SERIES_COLUMNS`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    /// One row per sampling instant.
+    pub rows: Vec<[f64; SERIES_COLUMNS.len()]>,
+}
+
+impl Series {
+    /// The series as named columns.
+    pub fn columns(&self) -> Vec<(String, Vec<f64>)> {
+        SERIES_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.to_string(), self.rows.iter().map(|r| r[i]).collect()))
+            .collect()
+    }
+}

@@ -1,0 +1,31 @@
+//! The world model: tiers, tasks, the harness, the three roles, the budget and what a run
+//! measures. `docs/model.md` is the reference for every equation here.
+//!
+//! Each mechanism lives in one file and each equation in one function:
+//! tier traits in [`tier`], attempts and answer selection in [`user`], judging in
+//! [`verifier`], edits in [`evolver`], acceptance in [`acceptance`], the budget in
+//! [`ledger`]; [`world`] wires them into one discrete-event model.
+
+pub mod acceptance;
+pub mod config;
+pub mod evolver;
+pub mod harness;
+pub mod ledger;
+pub mod metrics;
+pub mod task;
+pub mod tier;
+pub mod user;
+pub mod verifier;
+pub mod world;
+
+pub use acceptance::{AcceptanceConfig, Anchor};
+pub use config::WorldConfig;
+pub use evolver::EvolverConfig;
+pub use harness::{Harness, HarnessConfig};
+pub use ledger::{Ledger, PerRole, Role};
+pub use metrics::{Metrics, SERIES_COLUMNS, Series};
+pub use task::{Category, Regime, Workload};
+pub use tier::{Tier, Traits, default_ladder};
+pub use user::{Attempts, Selection};
+pub use verifier::Judge;
+pub use world::{RunResult, run, run_with};

@@ -1,0 +1,182 @@
+//! The `static` policy: fixed shares, tiers, samples and acceptance.
+
+use super::{Plan, Policy, Predictor, TaskPlan, TaskView, View, check_tier, tier_index};
+use crate::model::{Anchor, PerRole, Selection, Tier};
+use crate::scenario::Issue;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of the `static` policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaticParams {
+    /// Budget shares per role; must sum to 1.
+    pub shares: PerRole<f64>,
+    /// Tier name per role.
+    pub tiers: PerRole<String>,
+    /// Extra evolver tiers (a pool); empty = one evolver.
+    pub evolver_pool: Vec<String>,
+    /// Parallel chains per task.
+    pub samples: u32,
+    /// Sequential attempts per chain.
+    pub revisions: u32,
+    /// How the answer is picked among chains.
+    pub selection: Selection,
+    /// Verifier reasoning tokens per vote.
+    pub reasoning_tokens: f64,
+    /// Verifier votes per judged item.
+    pub votes: u32,
+    /// Anchors an edit must pass, in order.
+    pub acceptance: Vec<Anchor>,
+    /// Most candidate edits per evolution round.
+    pub candidates_per_round: u32,
+    /// Difficulty estimate to buy per task (unused by this policy's decisions, but paid).
+    pub predictor: Option<Predictor>,
+}
+
+impl Default for StaticParams {
+    fn default() -> Self {
+        StaticParams {
+            shares: PerRole {
+                evolver: 0.1,
+                user: 0.8,
+                verifier: 0.1,
+            },
+            tiers: PerRole {
+                evolver: "8B".into(),
+                user: "32B".into(),
+                verifier: "8B".into(),
+            },
+            evolver_pool: Vec::new(),
+            samples: 1,
+            revisions: 1,
+            selection: Selection::Verifier,
+            reasoning_tokens: 1000.0,
+            votes: 1,
+            acceptance: vec![Anchor::Verifier],
+            candidates_per_round: 8,
+            predictor: None,
+        }
+    }
+}
+
+impl StaticParams {
+    /// Checks the parameters.
+    pub fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
+        let s = &self.shares;
+        for (name, v) in [
+            ("evolver", s.evolver),
+            ("user", s.user),
+            ("verifier", s.verifier),
+        ] {
+            if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+                out.push(Issue::new(
+                    format!("policy.shares.{name}"),
+                    format!("must be a share in [0, 1] (got {v})"),
+                ));
+            }
+        }
+        let sum = s.evolver + s.user + s.verifier;
+        if sum.is_finite() && (sum - 1.0).abs() > 1e-6 {
+            out.push(Issue::new(
+                "policy.shares",
+                format!("shares must sum to 1 (they sum to {sum})"),
+            ));
+        }
+        check_tier(tiers, &self.tiers.evolver, "policy.tiers.evolver", out);
+        check_tier(tiers, &self.tiers.user, "policy.tiers.user", out);
+        check_tier(tiers, &self.tiers.verifier, "policy.tiers.verifier", out);
+        for (i, t) in self.evolver_pool.iter().enumerate() {
+            check_tier(tiers, t, &format!("policy.evolver_pool.{i}"), out);
+        }
+        if self.samples == 0 || self.samples > 64 {
+            out.push(Issue::new(
+                "policy.samples",
+                format!("must be between 1 and 64 (got {})", self.samples),
+            ));
+        }
+        if self.revisions == 0 || self.revisions > 64 {
+            out.push(Issue::new(
+                "policy.revisions",
+                format!("must be between 1 and 64 (got {})", self.revisions),
+            ));
+        }
+        if self.votes == 0 || self.votes > 1024 {
+            out.push(Issue::new(
+                "policy.votes",
+                format!("must be between 1 and 1024 (got {})", self.votes),
+            ));
+        }
+        if !self.reasoning_tokens.is_finite() || self.reasoning_tokens < 0.0 {
+            out.push(Issue::new(
+                "policy.reasoning_tokens",
+                format!(
+                    "must be a finite number >= 0 (got {})",
+                    self.reasoning_tokens
+                ),
+            ));
+        }
+        if self.acceptance.is_empty() {
+            out.push(Issue::new(
+                "policy.acceptance",
+                "needs at least one anchor: \"self\", \"verifier\", \"replay\" or \"tool\"",
+            ));
+        }
+        if let Some(p) = &self.predictor
+            && (!p.noise_sd.is_finite()
+                || p.noise_sd < 0.0
+                || !p.tokens.is_finite()
+                || p.tokens < 0.0)
+        {
+            out.push(Issue::new(
+                "policy.predictor",
+                "noise_sd and tokens must be finite numbers >= 0",
+            ));
+        }
+    }
+}
+
+/// Fixed shares, tiers, samples and acceptance for the whole run.
+pub struct StaticPolicy {
+    p: StaticParams,
+    plan: Plan,
+}
+
+impl StaticPolicy {
+    /// The policy for valid parameters `p` (unknown tier names fall back to tier 0).
+    pub fn new(p: StaticParams, tiers: &[Tier]) -> Self {
+        let idx = |n: &str| tier_index(tiers, n).unwrap_or(0);
+        let mut evolver_tiers = vec![idx(&p.tiers.evolver)];
+        evolver_tiers.extend(p.evolver_pool.iter().map(|n| idx(n)));
+        let plan = Plan {
+            shares: p.shares,
+            user_tier: idx(&p.tiers.user),
+            verifier_tier: idx(&p.tiers.verifier),
+            evolver_tiers,
+            acceptance: p.acceptance.clone(),
+            candidates_per_round: p.candidates_per_round,
+            reasoning_tokens: p.reasoning_tokens,
+            votes: p.votes,
+            predictor: p.predictor,
+        };
+        StaticPolicy { p, plan }
+    }
+}
+
+impl Policy for StaticPolicy {
+    fn name(&self) -> &str {
+        "static"
+    }
+
+    fn start(&mut self, _view: &View<'_>) -> Plan {
+        self.plan.clone()
+    }
+
+    fn task(&mut self, _task: &TaskView, _view: &View<'_>) -> TaskPlan {
+        TaskPlan {
+            chains: self.p.samples,
+            revisions: self.p.revisions,
+            selection: self.p.selection,
+            skip: false,
+        }
+    }
+}

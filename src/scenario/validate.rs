@@ -1,0 +1,218 @@
+//! Semantic checks of a scenario: everything serde cannot see.
+
+use super::Issue;
+use crate::model::WorldConfig;
+
+/// Pushes an issue unless `x` is finite.
+fn finite(out: &mut Vec<Issue>, path: &str, x: f64) -> bool {
+    if x.is_finite() {
+        true
+    } else {
+        out.push(Issue::new(
+            path,
+            format!("must be a finite number (got {x})"),
+        ));
+        false
+    }
+}
+
+fn positive(out: &mut Vec<Issue>, path: &str, x: f64) {
+    if finite(out, path, x) && x <= 0.0 {
+        out.push(Issue::new(path, format!("must be > 0 (got {x})")));
+    }
+}
+
+fn non_negative(out: &mut Vec<Issue>, path: &str, x: f64) {
+    if finite(out, path, x) && x < 0.0 {
+        out.push(Issue::new(path, format!("must be >= 0 (got {x})")));
+    }
+}
+
+fn probability(out: &mut Vec<Issue>, path: &str, x: f64) {
+    if finite(out, path, x) && !(0.0..=1.0).contains(&x) {
+        out.push(Issue::new(
+            path,
+            format!("must be a probability in [0, 1] (got {x})"),
+        ));
+    }
+}
+
+/// Every problem of `cfg`, located by dotted path.
+pub fn validate(cfg: &WorldConfig) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let o = &mut out;
+    positive(o, "horizon_hours", cfg.horizon_hours);
+    positive(o, "sample_every_hours", cfg.sample_every_hours);
+    positive(o, "epoch_hours", cfg.epoch_hours);
+    positive(o, "budget", cfg.budget);
+    if cfg.horizon_hours.is_finite() && cfg.horizon_hours > 1e6 {
+        o.push(Issue::new("horizon_hours", "must be at most 1000000 hours"));
+    }
+    if cfg.tiers.is_empty() {
+        o.push(Issue::new("tier", "needs at least one [[tier]]"));
+    }
+    for (i, t) in cfg.tiers.iter().enumerate() {
+        let p = |k: &str| format!("tier.{i}.{k}");
+        if t.name.trim().is_empty() {
+            o.push(Issue::new(p("name"), "must not be empty"));
+        }
+        if cfg.tiers[..i].iter().any(|u| u.name == t.name) {
+            o.push(Issue::new(
+                p("name"),
+                format!("tier {:?} is defined twice", t.name),
+            ));
+        }
+        positive(o, &p("params_b"), t.params_b);
+        non_negative(o, &p("price_in"), t.price_in);
+        non_negative(o, &p("price_out"), t.price_out);
+        positive(o, &p("tokens_per_s"), t.tokens_per_s);
+        non_negative(o, &p("latency_s"), t.latency_s);
+        finite(o, &p("skill"), t.skill);
+        if t.concurrency == 0 {
+            o.push(Issue::new(p("concurrency"), "must be at least 1"));
+        }
+    }
+    let tr = &cfg.traits;
+    for (k, v) in [
+        ("invoke_slope", tr.invoke_slope),
+        ("invoke_mid", tr.invoke_mid),
+        ("adhere_slope", tr.adhere_slope),
+        ("adhere_mid", tr.adhere_mid),
+        ("zipf_base", tr.zipf_base),
+        ("zipf_per_decade", tr.zipf_per_decade),
+        ("judge_noise_slope", tr.judge_noise_slope),
+    ] {
+        finite(o, &format!("traits.{k}"), v);
+    }
+    probability(o, "traits.adhere_floor", tr.adhere_floor);
+    non_negative(o, "traits.judge_noise", tr.judge_noise);
+    non_negative(o, "traits.reasoning_gain", tr.reasoning_gain);
+    non_negative(o, "traits.item_bias", tr.item_bias);
+    let w = &cfg.workload;
+    positive(o, "workload.arrival_per_hour", w.arrival_per_hour);
+    finite(o, "workload.matched_offset", w.matched_offset);
+    if w.categories.is_empty() {
+        o.push(Issue::new(
+            "workload.category",
+            "needs at least one [[workload.category]]",
+        ));
+    }
+    for (i, c) in w.categories.iter().enumerate() {
+        let p = |k: &str| format!("workload.category.{i}.{k}");
+        if w.categories[..i].iter().any(|d| d.name == c.name) {
+            o.push(Issue::new(
+                p("name"),
+                format!("category {:?} is defined twice", c.name),
+            ));
+        }
+        non_negative(o, &p("weight"), c.weight);
+        finite(o, &p("difficulty"), c.difficulty);
+        non_negative(o, &p("difficulty_sd"), c.difficulty_sd);
+        non_negative(o, &p("value"), c.value);
+        non_negative(o, &p("headroom"), c.headroom);
+        finite(o, &p("diagnosis_difficulty"), c.diagnosis_difficulty);
+        non_negative(o, &p("prompt_tokens"), c.prompt_tokens);
+        non_negative(o, &p("output_tokens"), c.output_tokens);
+    }
+    if !w.categories.is_empty() && w.categories.iter().map(|c| c.weight).sum::<f64>() <= 0.0 {
+        o.push(Issue::new(
+            "workload.category",
+            "at least one category needs a weight > 0",
+        ));
+    }
+    let mut last = 0.0;
+    for (i, r) in cfg.regimes.iter().enumerate() {
+        let p = |k: &str| format!("regime.{i}.{k}");
+        if finite(o, &p("at_hour"), r.at_hour) {
+            if r.at_hour < last {
+                o.push(Issue::new(
+                    p("at_hour"),
+                    format!(
+                        "regimes must be in time order: {} comes after {}",
+                        r.at_hour, last
+                    ),
+                ));
+            }
+            if r.at_hour < 0.0 || r.at_hour > cfg.horizon_hours {
+                o.push(Issue::new(
+                    p("at_hour"),
+                    format!("must be within the run, 0..={}", cfg.horizon_hours),
+                ));
+            }
+            last = r.at_hour;
+        }
+        finite(o, &p("difficulty_shift"), r.difficulty_shift);
+        for (name, &v) in &r.weights {
+            if !w.categories.iter().any(|c| &c.name == name) {
+                let known: Vec<&str> = w.categories.iter().map(|c| c.name.as_str()).collect();
+                o.push(Issue::new(
+                    format!("regime.{i}.weights.{name}"),
+                    format!(
+                        "no category named {name:?}; the categories are {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            non_negative(o, &format!("regime.{i}.weights.{name}"), v);
+        }
+    }
+    let a = &cfg.attempts;
+    positive(o, "attempts.slope", a.slope);
+    non_negative(o, "attempts.approach_sd", a.approach_sd);
+    non_negative(o, "attempts.revision_step", a.revision_step);
+    probability(o, "attempts.revision_decay", a.revision_decay);
+    non_negative(
+        o,
+        "attempts.revision_diagnosis_slope",
+        a.revision_diagnosis_slope,
+    );
+    probability(o, "attempts.break_prob", a.break_prob);
+    if a.wrong_answers == 0 || a.wrong_answers > 64 {
+        o.push(Issue::new(
+            "attempts.wrong_answers",
+            format!("must be between 1 and 64 (got {})", a.wrong_answers),
+        ));
+    }
+    let h = &cfg.harness;
+    finite(o, "harness.initial_quality", h.initial_quality);
+    non_negative(o, "harness.base_tokens", h.base_tokens);
+    non_negative(o, "harness.tokens_per_edit", h.tokens_per_edit);
+    non_negative(o, "harness.deploy_delay_hours", h.deploy_delay_hours);
+    let e = &cfg.evolver;
+    if e.modes == 0 || e.modes > 100_000 {
+        o.push(Issue::new(
+            "evolver.modes",
+            format!("must be between 1 and 100000 (got {})", e.modes),
+        ));
+    }
+    finite(o, "evolver.edit_mean", e.edit_mean);
+    non_negative(o, "evolver.edit_sd", e.edit_sd);
+    non_negative(o, "evolver.diagnosis_slope", e.diagnosis_slope);
+    non_negative(o, "evolver.misdiagnosis_cost", e.misdiagnosis_cost);
+    probability(o, "evolver.exploit_prob", e.exploit_prob);
+    non_negative(o, "evolver.exploit_size", e.exploit_size);
+    finite(o, "evolver.self_exploit_bias", e.self_exploit_bias);
+    finite(o, "evolver.verifier_exploit_bias", e.verifier_exploit_bias);
+    probability(o, "evolver.ranking_correlation", e.ranking_correlation);
+    non_negative(
+        o,
+        "evolver.collapse_per_self_accept",
+        e.collapse_per_self_accept,
+    );
+    finite(o, "evolver.validity_mid", e.validity_mid);
+    non_negative(o, "evolver.failures_read", e.failures_read);
+    non_negative(o, "evolver.trace_tokens", e.trace_tokens);
+    non_negative(o, "evolver.edit_tokens", e.edit_tokens);
+    let ac = &cfg.acceptance;
+    finite(o, "acceptance.threshold", ac.threshold);
+    if ac.replay_tasks == 0 || ac.replay_tasks > 100_000 {
+        o.push(Issue::new(
+            "acceptance.replay_tasks",
+            format!("must be between 1 and 100000 (got {})", ac.replay_tasks),
+        ));
+    }
+    non_negative(o, "acceptance.tool_cost", ac.tool_cost);
+    non_negative(o, "acceptance.tool_hours", ac.tool_hours);
+    cfg.policy.validate(&cfg.tiers, o);
+    out
+}
