@@ -56,7 +56,7 @@ impl Default for WorldConfig {
             horizon_hours: 720.0,
             sample_every_hours: 24.0,
             epoch_hours: 6.0,
-            budget: 1500.0,
+            budget: 300.0,
             tiers: default_ladder(),
             traits: Traits::default(),
             workload: Workload::default(),

@@ -58,9 +58,9 @@ impl Default for EvolverConfig {
             ranking_correlation: 0.0,
             collapse_per_self_accept: 0.05,
             validity_mid: -1.5,
-            failures_read: 4.0,
-            trace_tokens: 800.0,
-            edit_tokens: 800.0,
+            failures_read: 20.0,
+            trace_tokens: 3000.0,
+            edit_tokens: 3000.0,
         }
     }
 }
@@ -312,7 +312,10 @@ mod tests {
 
     #[test]
     fn diagnosis_makes_edits_of_strong_and_mid_tiers_alike_when_traces_are_clear() {
-        let cfg = EvolverConfig { exploit_prob: 0.0, ..EvolverConfig::default() };
+        let cfg = EvolverConfig {
+            exploit_prob: 0.0,
+            ..EvolverConfig::default()
+        };
         let traits = Traits::default();
         let tiers = super::super::tier::default_ladder();
         // Mean true effect per proposal and its standard error, over many landscapes.
@@ -324,7 +327,11 @@ mod tests {
                     let e = Evolver::new(&cfg, &traits, &tiers, tier, &land, 1, &streams, 2);
                     let mut s = streams.stream(4);
                     let sk = tiers[tier].skill;
-                    (0..400).map(|_| propose(&cfg, &e, 0, sk, &land, 0, d_diag, 0.0, 2.0, &mut s).true_delta).sum::<f64>()
+                    (0..400)
+                        .map(|_| {
+                            propose(&cfg, &e, 0, sk, &land, 0, d_diag, 0.0, 2.0, &mut s).true_delta
+                        })
+                        .sum::<f64>()
                         / 400.0
                 })
                 .collect();
@@ -335,9 +342,15 @@ mod tests {
         };
         // Clear traces: 8B and frontier agree within their sampling error.
         let ((mid, se_m), (top, se_t)) = (gain(2, -1.0), gain(5, -1.0));
-        assert!((top - mid).abs() < 3.0 * (se_m * se_m + se_t * se_t).sqrt(), "clear: {mid} vs {top}");
+        assert!(
+            (top - mid).abs() < 3.0 * (se_m * se_m + se_t * se_t).sqrt(),
+            "clear: {mid} vs {top}"
+        );
         // Opaque traces: the frontier model's edits are clearly better.
         let ((mid, se_m), (top, se_t)) = (gain(2, 2.5), gain(5, 2.5));
-        assert!(top - mid > 3.0 * (se_m * se_m + se_t * se_t).sqrt(), "opaque: {mid} vs {top}");
+        assert!(
+            top - mid > 3.0 * (se_m * se_m + se_t * se_t).sqrt(),
+            "opaque: {mid} vs {top}"
+        );
     }
 }

@@ -21,7 +21,7 @@ impl Default for HarnessConfig {
         HarnessConfig {
             initial_quality: 0.0,
             base_tokens: 2000.0,
-            tokens_per_edit: 150.0,
+            tokens_per_edit: 50.0,
             deploy_delay_hours: 0.25,
         }
     }

@@ -876,5 +876,11 @@ impl Model for World {
             }
             Event::Sample => self.on_sample(s),
         }
+        debug_assert!(
+            self.ledger.total_spent() <= self.ledger.total() * (1.0 + 1e-12),
+            "budget overdrawn: spent {} of {}",
+            self.ledger.total_spent(),
+            self.ledger.total()
+        );
     }
 }

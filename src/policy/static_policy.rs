@@ -53,7 +53,7 @@ impl Default for StaticParams {
             reasoning_tokens: 1000.0,
             votes: 1,
             acceptance: vec![Anchor::Verifier],
-            candidates_per_round: 8,
+            candidates_per_round: 32,
             predictor: None,
         }
     }
