@@ -105,18 +105,24 @@ mod tests {
     #[test]
     fn same_seed_same_draws_different_ids_differ() {
         let s = Streams::new(42);
-        let a: Vec<f64> = (0..8).map({
-            let mut r = s.stream(1);
-            move |_| r.uniform()
-        }).collect();
-        let b: Vec<f64> = (0..8).map({
-            let mut r = Streams::new(42).stream(1);
-            move |_| r.uniform()
-        }).collect();
-        let c: Vec<f64> = (0..8).map({
-            let mut r = s.stream(2);
-            move |_| r.uniform()
-        }).collect();
+        let a: Vec<f64> = (0..8)
+            .map({
+                let mut r = s.stream(1);
+                move |_| r.uniform()
+            })
+            .collect();
+        let b: Vec<f64> = (0..8)
+            .map({
+                let mut r = Streams::new(42).stream(1);
+                move |_| r.uniform()
+            })
+            .collect();
+        let c: Vec<f64> = (0..8)
+            .map({
+                let mut r = s.stream(2);
+                move |_| r.uniform()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -122,11 +122,19 @@ impl<T> Resource<T> {
         self.advance(now);
         let t = self.last;
         let (u, q) = if t > 0.0 {
-            (self.busy_area / (t * self.capacity as f64), self.line_area / t)
+            (
+                self.busy_area / (t * self.capacity as f64),
+                self.line_area / t,
+            )
         } else {
             (0.0, 0.0)
         };
-        ResourceStats { utilization: u, mean_queue: q, max_queue: self.max_line, grants: self.grants }
+        ResourceStats {
+            utilization: u,
+            mean_queue: q,
+            max_queue: self.max_line,
+            grants: self.grants,
+        }
     }
 }
 

@@ -45,7 +45,10 @@ impl<E> Scheduler<E> {
     #[inline]
     pub fn at(&mut self, time: SimTime, event: E) -> Result<(), EngineError> {
         if time < self.now {
-            return Err(EngineError::InThePast { requested: time, now: self.now });
+            return Err(EngineError::InThePast {
+                requested: time,
+                now: self.now,
+            });
         }
         self.queue.push(time, event);
         Ok(())
@@ -96,7 +99,10 @@ impl<M: Model> Simulation<M> {
     pub fn new(model: M) -> Self {
         Simulation {
             model,
-            sched: Scheduler { now: SimTime::ZERO, queue: EventQueue::with_capacity(64) },
+            sched: Scheduler {
+                now: SimTime::ZERO,
+                queue: EventQueue::with_capacity(64),
+            },
             processed: 0,
         }
     }
@@ -120,7 +126,10 @@ impl<M: Model> Simulation<M> {
     /// A deadline before the current time is an error.
     pub fn run_until(&mut self, deadline: SimTime) -> Result<(), EngineError> {
         if deadline < self.sched.now {
-            return Err(EngineError::InThePast { requested: deadline, now: self.sched.now });
+            return Err(EngineError::InThePast {
+                requested: deadline,
+                now: self.sched.now,
+            });
         }
         while let Some(t) = self.sched.queue.peek_time() {
             if t > deadline {

@@ -111,7 +111,10 @@ mod tests {
     #[test]
     fn refuses_nan_infinite_and_negative() {
         assert_eq!(SimTime::new(f64::NAN), Err(TimeError::NaN));
-        assert!(matches!(SimTime::new(f64::INFINITY), Err(TimeError::Infinite(_))));
+        assert!(matches!(
+            SimTime::new(f64::INFINITY),
+            Err(TimeError::Infinite(_))
+        ));
         assert_eq!(SimTime::new(-1.0), Err(TimeError::Negative(-1.0)));
         assert_eq!(SimTime::ZERO.after(-0.5), Err(TimeError::Negative(-0.5)));
         assert_eq!(SimTime::ZERO.after(f64::NAN), Err(TimeError::NaN));
@@ -123,7 +126,10 @@ mod tests {
         let b = SimTime::new(3.0).unwrap();
         assert!(a < b);
         assert_eq!(SimTime::new(-0.0).unwrap(), SimTime::ZERO);
-        assert_eq!(SimTime::new(-0.0).unwrap().cmp(&SimTime::ZERO), std::cmp::Ordering::Equal);
+        assert_eq!(
+            SimTime::new(-0.0).unwrap().cmp(&SimTime::ZERO),
+            std::cmp::Ordering::Equal
+        );
         assert_eq!(b - a, 2.75);
     }
 }
