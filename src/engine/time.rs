@@ -21,7 +21,7 @@ pub enum TimeError {
 ///
 /// It can only hold finite values `>= 0`, so it has a total order and can key the event
 /// queue: construction refuses NaN, infinities and negative values with an error value.
-#[derive(Clone, Copy, PartialEq, PartialOrd, Default)]
+#[derive(Clone, Copy, PartialEq, Default)]
 pub struct SimTime(f64);
 
 impl SimTime {
@@ -90,6 +90,13 @@ fn check(x: f64) -> Result<f64, TimeError> {
 }
 
 impl Eq for SimTime {}
+
+impl PartialOrd for SimTime {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Ord for SimTime {
     #[inline]
