@@ -36,8 +36,15 @@ impl SimTime {
     /// The time `dt` hours after this one; refuses NaN, infinite and negative durations.
     #[inline]
     pub fn after(self, dt: f64) -> Result<SimTime, TimeError> {
-        let dt = check(dt)?;
-        SimTime::new(self.0 + dt)
+        let t = self.0 + dt;
+        // One test on the hot path: `dt >= 0` is false for NaN, and a finite sum of a valid
+        // time and a non-negative `dt` means both were finite.
+        if dt >= 0.0 && t.is_finite() {
+            // `self.0` is never -0.0, so neither is `t`: no normalisation needed.
+            Ok(SimTime(t))
+        } else {
+            after_slow(self.0, dt)
+        }
     }
 
     /// Hours since the start of the run.
@@ -58,6 +65,14 @@ impl SimTime {
     pub(crate) fn from_key(bits: u64) -> SimTime {
         SimTime(f64::from_bits(bits))
     }
+}
+
+/// The error path of [`SimTime::after`], out of line.
+#[cold]
+#[inline(never)]
+fn after_slow(t: f64, dt: f64) -> Result<SimTime, TimeError> {
+    let dt = check(dt)?;
+    SimTime::new(t + dt)
 }
 
 #[inline]
@@ -125,6 +140,21 @@ mod tests {
         assert_eq!(SimTime::new(-1.0), Err(TimeError::Negative(-1.0)));
         assert_eq!(SimTime::ZERO.after(-0.5), Err(TimeError::Negative(-0.5)));
         assert_eq!(SimTime::ZERO.after(f64::NAN), Err(TimeError::NaN));
+        assert_eq!(
+            SimTime::ZERO.after(f64::INFINITY),
+            Err(TimeError::Infinite(f64::INFINITY))
+        );
+        let big = SimTime::new(f64::MAX).unwrap();
+        assert_eq!(big.after(f64::MAX), Err(TimeError::Infinite(f64::INFINITY)));
+    }
+
+    #[test]
+    fn after_zero_delays_keep_the_time_and_its_key() {
+        let t = SimTime::new(2.5).unwrap();
+        assert_eq!(t.after(0.0).unwrap().key(), t.key());
+        assert_eq!(t.after(-0.0).unwrap().key(), t.key());
+        assert_eq!(SimTime::ZERO.after(-0.0).unwrap().key(), 0);
+        assert_eq!(t.after(0.5).unwrap().hours(), 3.0);
     }
 
     #[test]

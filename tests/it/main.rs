@@ -1,1 +1,7 @@
+//! The integration tests, compiled as one binary so the link step runs once.
 
+#[path = "../../benches/support/mmc_model.rs"]
+mod mmc_model;
+
+mod engine;
+mod queueing_theory;
