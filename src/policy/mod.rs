@@ -46,6 +46,25 @@ pub struct Plan {
     pub predictor: Option<Predictor>,
 }
 
+impl Default for Plan {
+    /// The baseline plan on the shipped ladder's indices (8B evolver and verifier, 32B
+    /// users); build plans as `Plan { field: value, ..Plan::default() }` so new fields
+    /// keep their defaults.
+    fn default() -> Self {
+        Plan {
+            shares: PerRole { evolver: 0.1, user: 0.8, verifier: 0.1 },
+            user_tier: 3,
+            verifier_tier: 2,
+            evolver_tiers: vec![2],
+            acceptance: vec![Anchor::Verifier],
+            candidates_per_round: 32,
+            reasoning_tokens: 1000.0,
+            votes: 1,
+            predictor: None,
+        }
+    }
+}
+
 /// What a policy decides for one task.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TaskPlan {
