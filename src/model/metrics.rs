@@ -26,6 +26,9 @@ pub struct Metrics {
     pub edits_distinct: u64,
     /// Well-formed candidates.
     pub edits_valid: u64,
+    /// Distinct well-formed candidates sent to acceptance (not already in the harness or
+    /// being judged).
+    pub edits_judged: u64,
     /// Edits accepted.
     pub edits_accepted: u64,
     /// Edits accepted whose true effect was negative.
@@ -77,6 +80,7 @@ impl Metrics {
             ("edits_proposed".into(), self.edits_proposed as f64),
             ("edits_distinct".into(), self.edits_distinct as f64),
             ("edits_valid".into(), self.edits_valid as f64),
+            ("edits_judged".into(), self.edits_judged as f64),
             ("edits_accepted".into(), self.edits_accepted as f64),
             ("edits_harmful".into(), self.edits_harmful as f64),
             (

@@ -612,6 +612,7 @@ impl World {
             return;
         }
         self.modes[key] = ModeState::InFlight;
+        self.metrics.edits_judged += 1;
         let id = self.candidates.insert(Candidate { p, next_anchor: 0 });
         self.next_anchor(s, id);
     }

@@ -52,7 +52,11 @@ impl Default for Plan {
     /// keep their defaults.
     fn default() -> Self {
         Plan {
-            shares: PerRole { evolver: 0.1, user: 0.8, verifier: 0.1 },
+            shares: PerRole {
+                evolver: 0.1,
+                user: 0.8,
+                verifier: 0.1,
+            },
             user_tier: 3,
             verifier_tier: 2,
             evolver_tiers: vec![2],

@@ -79,7 +79,7 @@ impl StaticParams {
         if sum.is_finite() && (sum - 1.0).abs() > 1e-6 {
             out.push(Issue::new(
                 "policy.shares",
-                format!("shares must sum to 1 (they sum to {sum})"),
+                format!("shares must sum to 1 (they sum to {sum:.4})"),
             ));
         }
         check_tier(tiers, &self.tiers.evolver, "policy.tiers.evolver", out);

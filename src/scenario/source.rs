@@ -202,8 +202,13 @@ impl Source {
 
 /// toml's messages end with a newline and sometimes repeat themselves; keep one clean line.
 fn clean_message(m: &str) -> String {
-    let m = m.trim();
-    m.replace('\n', "; ")
+    let m = m.trim().replace('\n', "; ");
+    if m == "missing field `kind`" {
+        return format!(
+            "{m}: a [policy] table names its kind first, e.g. kind = \"static\" (`triad policies` lists them)"
+        );
+    }
+    m
 }
 
 #[cfg(test)]

@@ -5,3 +5,5 @@ mod mmc_model;
 
 mod engine;
 mod queueing_theory;
+mod scenario_errors;
+mod world;

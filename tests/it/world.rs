@@ -1,0 +1,180 @@
+//! The world model end to end: determinism, the budget invariant, and mechanisms seen
+//! through whole runs.
+
+use proptest::prelude::*;
+use triad::model::{self, Anchor, PerRole, WorldConfig};
+use triad::policy::{PolicyConfig, StaticParams};
+
+/// A short, light scenario for debug-mode tests.
+fn small(hours: f64, rate: f64) -> WorldConfig {
+    let mut cfg = WorldConfig {
+        horizon_hours: hours,
+        budget: 20.0,
+        ..WorldConfig::default()
+    };
+    cfg.workload.arrival_per_hour = rate;
+    cfg
+}
+
+fn with_policy(mut cfg: WorldConfig, f: impl FnOnce(&mut StaticParams)) -> WorldConfig {
+    let mut p = StaticParams::default();
+    f(&mut p);
+    cfg.policy = PolicyConfig::Static(p);
+    cfg
+}
+
+#[test]
+fn same_seed_same_record_and_series_different_seed_different() {
+    let cfg = small(72.0, 60.0);
+    let a = model::run(&cfg, 7).unwrap();
+    let b = model::run(&cfg, 7).unwrap();
+    let c = model::run(&cfg, 8).unwrap();
+    assert_eq!(format!("{:?}", a.columns()), format!("{:?}", b.columns()));
+    assert_eq!(a.series, b.series);
+    assert_ne!(a.metrics.tasks_arrived, 0);
+    assert_ne!(format!("{:?}", a.columns()), format!("{:?}", c.columns()));
+}
+
+#[test]
+fn policies_with_one_seed_face_the_same_tasks() {
+    // Common random numbers: the task stream does not depend on the policy.
+    let cfg = small(48.0, 60.0);
+    let a = model::run(&with_policy(cfg.clone(), |p| p.samples = 1), 3).unwrap();
+    let b = model::run(&with_policy(cfg, |p| p.samples = 4), 3).unwrap();
+    assert_eq!(a.metrics.tasks_arrived, b.metrics.tasks_arrived);
+    assert_eq!(a.metrics.value_arrived, b.metrics.value_arrived);
+}
+
+#[test]
+fn a_budget_that_runs_out_leaves_tasks_unserved_and_is_never_overdrawn() {
+    let mut cfg = small(96.0, 120.0);
+    cfg.budget = 0.5;
+    let r = model::run(&cfg, 1).unwrap();
+    assert!(r.metrics.tasks_unserved > 0);
+    let spent: f64 = r.metrics.spend.iter().sum();
+    assert!(spent <= cfg.budget * (1.0 + 1e-12), "spent {spent}");
+    assert!(
+        spent > 0.9 * cfg.budget * 0.8,
+        "the user account should be nearly used up: {spent}"
+    );
+}
+
+/// Harmful edits accepted and edits judged, summed over seeds.
+fn harmful(anchor: Anchor, seeds: u64) -> (u64, u64) {
+    let mut cfg = small(240.0, 60.0);
+    cfg.budget = 40.0;
+    cfg.evolver.exploit_prob = 0.4;
+    // The exploit bias alone, without diversity collapse.
+    cfg.evolver.collapse_per_self_accept = 0.0;
+    let cfg = with_policy(cfg, |p| {
+        p.acceptance = vec![anchor];
+        p.shares = PerRole {
+            evolver: 0.3,
+            user: 0.4,
+            verifier: 0.3,
+        };
+    });
+    (0..seeds).fold((0, 0), |acc, s| {
+        let r = model::run(&cfg, s).unwrap();
+        (
+            acc.0 + r.metrics.edits_harmful,
+            acc.1 + r.metrics.edits_judged,
+        )
+    })
+}
+
+#[test]
+fn self_acceptance_with_an_exploit_bias_accepts_more_harmful_edits_than_replay() {
+    let (h_self, n_self) = harmful(Anchor::SelfJudge, 4);
+    let (h_replay, n_replay) = harmful(Anchor::Replay, 4);
+    let (p1, p2) = (
+        h_self as f64 / n_self as f64,
+        h_replay as f64 / n_replay as f64,
+    );
+    // Two-proportion z test at the 0.1% level.
+    let p = (h_self + h_replay) as f64 / (n_self + n_replay) as f64;
+    let se = (p * (1.0 - p) * (1.0 / n_self as f64 + 1.0 / n_replay as f64)).sqrt();
+    assert!(
+        (p1 - p2) / se > 3.1,
+        "self {h_self}/{n_self} vs replay {h_replay}/{n_replay}"
+    );
+}
+
+#[test]
+fn a_closed_loop_narrows_its_own_distribution_and_anchored_loops_do_not() {
+    let cfg = small(120.0, 60.0);
+    let closed = model::run(
+        &with_policy(cfg.clone(), |p| p.acceptance = vec![Anchor::SelfJudge]),
+        1,
+    )
+    .unwrap();
+    let anchored = model::run(
+        &with_policy(cfg.clone(), |p| p.acceptance = vec![Anchor::Verifier]),
+        1,
+    )
+    .unwrap();
+    let start = cfg.traits.zipf_s(cfg.tiers[2].params_b);
+    assert!(closed.metrics.edits_accepted > 0);
+    assert!(closed.metrics.evolver_zipf_final > start + 0.04);
+    assert_eq!(anchored.metrics.evolver_zipf_final, start);
+}
+
+#[test]
+fn rate_limits_make_calls_wait_without_losing_them() {
+    // One slot on the user tier and calls of about a minute: the tier serves at most ~60
+    // tasks an hour while 100 arrive, so a line builds up.
+    let mut cfg = small(24.0, 100.0);
+    cfg.tiers[3].concurrency = 1;
+    cfg.tiers[3].tokens_per_s = 10.0;
+    let call_hours = cfg.tiers[3].call_hours(cfg.workload.categories[0].output_tokens);
+    let capacity = (24.0 / call_hours).floor() as u64;
+    let r = model::run(&cfg, 2).unwrap();
+    assert!(
+        r.metrics.tasks_attempted <= capacity,
+        "{} > {capacity}",
+        r.metrics.tasks_attempted
+    );
+    let mut fast = cfg.clone();
+    fast.tiers[3].concurrency = 64;
+    let f = model::run(&fast, 2).unwrap();
+    let paid = f.metrics.tasks_arrived - f.metrics.tasks_unserved;
+    assert!(
+        f.metrics.tasks_attempted + 5 >= paid,
+        "with room, nearly every paid task ends"
+    );
+    assert!(f.metrics.tasks_attempted > capacity + 100);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The ledger never lets spending pass the budget: the world checks it after every
+    /// event in debug builds, and the record must agree at the end.
+    #[test]
+    fn the_budget_is_never_overdrawn(
+        budget in 0.01f64..5.0,
+        e in 0.0f64..1.0, u in 0.0f64..1.0, v in 0.0f64..1.0,
+        samples in 1u32..6, revisions in 1u32..4, votes in 1u32..4,
+        anchor in 0usize..4, user in 0usize..6, ev in 0usize..6, ver in 0usize..6,
+        seed in 0u64..1000,
+    ) {
+        let tiers = ["0.5B", "3B", "8B", "32B", "70B", "frontier"];
+        let sum = (e + u + v).max(1e-9);
+        let mut cfg = small(36.0, 40.0);
+        cfg.budget = budget;
+        let cfg = with_policy(cfg, |p| {
+            p.shares = PerRole { evolver: e / sum, user: u / sum, verifier: 1.0 - e / sum - u / sum };
+            p.samples = samples;
+            p.revisions = revisions;
+            p.votes = votes;
+            p.acceptance = vec![[Anchor::SelfJudge, Anchor::Verifier, Anchor::Replay, Anchor::Tool][anchor]];
+            p.tiers = PerRole { evolver: tiers[ev].into(), user: tiers[user].into(), verifier: tiers[ver].into() };
+        });
+        prop_assume!(triad::scenario::validate(&cfg).is_empty());
+        let r = model::run(&cfg, seed).unwrap();
+        let spent: f64 = r.metrics.spend.iter().sum();
+        prop_assert!(spent <= budget * (1.0 + 1e-12));
+        let by_tier: f64 = r.metrics.spend_by_tier.iter().sum();
+        prop_assert!(by_tier <= spent + 1e-9);
+    }
+}
