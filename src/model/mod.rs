@@ -12,6 +12,7 @@ pub mod evolver;
 pub mod harness;
 pub mod ledger;
 pub mod metrics;
+pub mod search;
 pub mod task;
 pub mod tier;
 pub mod user;

@@ -1,0 +1,531 @@
+//! Harness search: how evolvers explore candidate harnesses when every candidate costs an
+//! evaluation. A harness here is a set of chosen edits per section (one section per task
+//! category); edits interact inside a section, and candidates are scored exactly (tool
+//! feedback) or by replaying a few tasks.
+//!
+//! Strategies compared at an equal number of candidate evaluations: `sequential` (chains
+//! of revisions, each seeing its last score), `best-of-n` (independent complete
+//! candidates, keep the best) and `islands` (a genetic search with guided or blind
+//! crossover, migration and island resets, after Mind Evolution).
+
+use super::tier::sigmoid;
+use crate::engine::{Stream, Streams};
+use serde::{Deserialize, Serialize};
+
+/// The landscape of candidate edits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LandscapeConfig {
+    /// Sections (categories) of the harness.
+    pub sections: u32,
+    /// Candidate edits per section.
+    pub edits: u32,
+    /// Sd of an edit's own effect; effects are centred on `edit_mean`.
+    pub edit_sd: f64,
+    /// Mean of an edit's own effect.
+    pub edit_mean: f64,
+    /// Probability that two edits interact.
+    pub interaction_density: f64,
+    /// Sd of an interaction's strength (ruggedness).
+    pub interaction_sd: f64,
+    /// Share of interactions that join edits of different sections (0 = every
+    /// interaction is inside a section, so fitness decomposes along sections).
+    pub cross_section: f64,
+    /// Cost of each chosen edit (context the harness carries).
+    pub edit_cost: f64,
+    /// When true, a task needs every section right at once: success is the product of the
+    /// sections' success, and each section's feedback is that same product.
+    pub conjunctive: bool,
+    /// Skill of the users the harness serves.
+    pub user_skill: f64,
+    /// Harness benefit factor of those users.
+    pub benefit: f64,
+    /// Mean difficulty of each section's tasks.
+    pub difficulty: f64,
+    /// Success slope.
+    pub slope: f64,
+}
+
+impl Default for LandscapeConfig {
+    fn default() -> Self {
+        LandscapeConfig {
+            sections: 4,
+            edits: 24,
+            edit_sd: 0.5,
+            edit_mean: 0.0,
+            interaction_density: 0.2,
+            interaction_sd: 0.8,
+            cross_section: 0.0,
+            edit_cost: 0.05,
+            conjunctive: false,
+            user_skill: 1.6,
+            benefit: 0.8,
+            difficulty: 2.5,
+            slope: 1.5,
+        }
+    }
+}
+
+/// How candidates are scored.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Evaluation {
+    /// Exact per-section success (programmatic checks).
+    Exact,
+    /// Success measured on `tasks` replayed tasks, split evenly across sections.
+    Replay {
+        /// Tasks per evaluation.
+        tasks: u32,
+    },
+}
+
+/// A search strategy and its shape. All are compared at `evaluations` candidates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Strategy {
+    /// Independent complete candidates; keep the best.
+    BestOfN,
+    /// `chains` chains of revisions; each step mutates the chain's current candidate and
+    /// keeps the child if it scores higher.
+    Sequential {
+        /// Independent chains.
+        chains: u32,
+    },
+    /// A genetic search on islands.
+    Islands {
+        /// Islands.
+        islands: u32,
+        /// Children per island per generation.
+        children: u32,
+        /// Candidates each island keeps.
+        population: u32,
+        /// Best candidates copied to the next island after each generation (0 = none).
+        emigrants: u32,
+        /// Every this many generations the worst islands restart from the best
+        /// candidates (0 = never).
+        reset_every: u32,
+        /// Islands restarted at each reset.
+        reset_islands: u32,
+        /// Crossover takes each section from the parent whose feedback on that section
+        /// is better (true) or from a parent at random (false).
+        guided: bool,
+    },
+}
+
+/// A search: landscape, strategy, evaluation and budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// The landscape.
+    pub landscape: LandscapeConfig,
+    /// Candidate evaluations allowed.
+    pub evaluations: u32,
+    /// How candidates are scored.
+    pub evaluation: Evaluation,
+    /// How the search proceeds.
+    pub strategy: Strategy,
+    /// Zipf exponent of the evolver's draws over edits.
+    pub zipf_s: f64,
+    /// Edits per section in a fresh candidate.
+    pub initial_edits: u32,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            landscape: LandscapeConfig::default(),
+            evaluations: 800,
+            evaluation: Evaluation::Exact,
+            strategy: Strategy::islands_default(),
+            zipf_s: 0.6,
+            initial_edits: 3,
+        }
+    }
+}
+
+impl Strategy {
+    /// Mind Evolution's shape: 4 islands, 20 children per island and generation, 5
+    /// emigrants, 2 islands reset every 3 generations, guided crossover.
+    pub fn islands_default() -> Strategy {
+        Strategy::Islands {
+            islands: 4,
+            children: 20,
+            population: 10,
+            emigrants: 5,
+            reset_every: 3,
+            reset_islands: 2,
+            guided: true,
+        }
+    }
+}
+
+/// The drawn landscape: effects and interactions of every edit.
+#[derive(Debug, Clone)]
+pub struct Landscape {
+    cfg: LandscapeConfig,
+    effect: Vec<f64>,
+    /// Interactions as (edit a, edit b, strength), global edit indices.
+    pairs: Vec<(u32, u32, f64)>,
+    /// For each global edit, the indices into `pairs` it takes part in.
+    touching: Vec<Vec<u32>>,
+}
+
+/// A candidate harness: which edits each section carries (global edit index
+/// `section * edits + j`).
+pub type Genome = Vec<bool>;
+
+impl Landscape {
+    /// Draws a landscape.
+    pub fn draw(cfg: &LandscapeConfig, s: &mut Stream) -> Landscape {
+        let (c, k) = (cfg.sections.max(1) as usize, cfg.edits.max(1) as usize);
+        let n = c * k;
+        let effect = (0..n).map(|_| s.normal(cfg.edit_mean, cfg.edit_sd)).collect();
+        let mut pairs = Vec::new();
+        // Each edit gets about `density * k` partners; a share of them in other sections.
+        let partners = (cfg.interaction_density * k as f64).round() as usize;
+        for a in 0..n {
+            for _ in 0..partners {
+                let b = if c > 1 && s.bernoulli(cfg.cross_section) {
+                    let other = (a / k + 1 + s.below(c - 1)) % c;
+                    other * k + s.below(k)
+                } else {
+                    (a / k) * k + s.below(k)
+                };
+                if b != a {
+                    pairs.push((a as u32, b as u32, s.normal(0.0, cfg.interaction_sd)));
+                }
+            }
+        }
+        let mut touching = vec![Vec::new(); n];
+        for (i, &(a, b, _)) in pairs.iter().enumerate() {
+            touching[a as usize].push(i as u32);
+            touching[b as usize].push(i as u32);
+        }
+        Landscape { cfg: cfg.clone(), effect, pairs, touching }
+    }
+
+    fn k(&self) -> usize {
+        self.cfg.edits.max(1) as usize
+    }
+
+    fn sections(&self) -> usize {
+        self.cfg.sections.max(1) as usize
+    }
+
+    /// Value of each section: own effects of its chosen edits, plus the interactions of
+    /// its chosen edits with every chosen partner (half each when the partner is in
+    /// another section), minus the cost of the edits.
+    pub fn section_values(&self, g: &Genome) -> Vec<f64> {
+        let k = self.k();
+        let mut v = vec![0.0; self.sections()];
+        for (i, &on) in g.iter().enumerate() {
+            if on {
+                v[i / k] += self.effect[i] - self.cfg.edit_cost;
+            }
+        }
+        for &(a, b, j) in &self.pairs {
+            if g[a as usize] && g[b as usize] {
+                v[a as usize / k] += 0.5 * j;
+                v[b as usize / k] += 0.5 * j;
+            }
+        }
+        v
+    }
+
+    /// True success per section, and overall fitness (mean over sections, or the product
+    /// when tasks are conjunctive; with conjunctive tasks every section's success is that
+    /// product).
+    pub fn success(&self, g: &Genome) -> (Vec<f64>, f64) {
+        let c = &self.cfg;
+        let mut p: Vec<f64> = self
+            .section_values(g)
+            .iter()
+            .map(|v| sigmoid(c.slope * (c.user_skill + c.benefit * v - c.difficulty)))
+            .collect();
+        if c.conjunctive {
+            let all: f64 = p.iter().product();
+            p.iter_mut().for_each(|x| *x = all);
+            (p, all)
+        } else {
+            let mean = p.iter().sum::<f64>() / p.len() as f64;
+            (p, mean)
+        }
+    }
+
+    /// Number of interactions an edit takes part in.
+    pub fn degree(&self, edit: usize) -> usize {
+        self.touching[edit].len()
+    }
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    /// True fitness of the candidate the search returns (its best by its own scores).
+    pub fitness: f64,
+    /// Evaluations spent.
+    pub evaluations: u32,
+    /// Distinct candidates evaluated.
+    pub distinct: u32,
+}
+
+struct Scored {
+    g: Genome,
+    score: f64,
+    feedback: Vec<f64>,
+}
+
+struct Searcher<'a> {
+    land: &'a Landscape,
+    cfg: &'a SearchConfig,
+    cdf: Vec<f64>,
+    s: Stream,
+    used: u32,
+    seen: std::collections::BTreeSet<Vec<u8>>,
+}
+
+impl Searcher<'_> {
+    fn evaluate(&mut self, g: Genome) -> Scored {
+        self.used += 1;
+        self.seen.insert(g.iter().map(|&b| b as u8).collect());
+        let (p, fit) = self.land.success(&g);
+        match self.cfg.evaluation {
+            Evaluation::Exact => Scored { g, score: fit, feedback: p },
+            Evaluation::Replay { tasks } => {
+                let per = (tasks as usize / p.len()).max(1);
+                let conj = self.land.cfg.conjunctive;
+                let fb: Vec<f64> = if conj {
+                    let hits = (0..per * p.len()).filter(|_| self.s.bernoulli(p[0])).count();
+                    vec![hits as f64 / (per * p.len()) as f64; p.len()]
+                } else {
+                    p.iter().map(|&pc| (0..per).filter(|_| self.s.bernoulli(pc)).count() as f64 / per as f64).collect()
+                };
+                let score = fb.iter().sum::<f64>() / fb.len() as f64;
+                Scored { g, score, feedback: fb }
+            }
+        }
+    }
+
+    fn draw_edit(&mut self) -> usize {
+        let u = self.s.uniform();
+        self.cdf.partition_point(|&x| x < u).min(self.cdf.len() - 1)
+    }
+
+    fn fresh(&mut self) -> Genome {
+        let k = self.land.k();
+        let mut g = vec![false; self.land.sections() * k];
+        for c in 0..self.land.sections() {
+            for _ in 0..self.cfg.initial_edits {
+                let j = self.draw_edit();
+                g[c * k + j] = true;
+            }
+        }
+        g
+    }
+
+    /// An evolver edit aimed at a failing section: the section is drawn in proportion to
+    /// its failure in the feedback, and the edit toggles one of its edits.
+    fn mutate(&mut self, g: &Genome, feedback: &[f64]) -> Genome {
+        let k = self.land.k();
+        let fail: Vec<f64> = feedback.iter().map(|p| (1.0 - p).max(1e-6)).collect();
+        let total: f64 = fail.iter().sum();
+        let mut u = self.s.uniform() * total;
+        let mut c = fail.len() - 1;
+        for (i, f) in fail.iter().enumerate() {
+            if u < *f {
+                c = i;
+                break;
+            }
+            u -= f;
+        }
+        let mut child = g.clone();
+        let j = self.draw_edit();
+        child[c * k + j] = !child[c * k + j];
+        child
+    }
+
+    fn crossover(&mut self, a: &Scored, b: &Scored, guided: bool) -> Genome {
+        let k = self.land.k();
+        let mut child = a.g.clone();
+        for c in 0..self.land.sections() {
+            let take_b = if guided {
+                b.feedback[c] > a.feedback[c] || (b.feedback[c] == a.feedback[c] && self.s.bernoulli(0.5))
+            } else {
+                self.s.bernoulli(0.5)
+            };
+            if take_b {
+                child[c * k..(c + 1) * k].copy_from_slice(&b.g[c * k..(c + 1) * k]);
+            }
+        }
+        child
+    }
+
+    fn left(&self) -> u32 {
+        self.cfg.evaluations.saturating_sub(self.used)
+    }
+}
+
+fn best_index(pop: &[Scored]) -> usize {
+    (0..pop.len()).max_by(|&a, &b| pop[a].score.total_cmp(&pop[b].score).then(b.cmp(&a))).unwrap_or(0)
+}
+
+/// Runs one search with `seed`: the landscape comes from sub-stream 1, the search's own
+/// draws from sub-stream 2, so strategies compared with one seed face one landscape.
+pub fn search(cfg: &SearchConfig, seed: u64) -> SearchResult {
+    let streams = Streams::new(seed);
+    let land = Landscape::draw(&cfg.landscape, &mut streams.stream(1));
+    search_on(&land, cfg, streams.stream(2))
+}
+
+/// Runs one search on a given landscape.
+pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResult {
+    let k = land.k();
+    let mut cdf = Vec::with_capacity(k);
+    let mut acc = 0.0;
+    for r in 1..=k {
+        acc += (r as f64).powf(-cfg.zipf_s);
+        cdf.push(acc);
+    }
+    cdf.iter_mut().for_each(|x| *x /= acc);
+    let mut se = Searcher { land, cfg, cdf, s, used: 0, seen: Default::default() };
+    let best = match &cfg.strategy {
+        Strategy::BestOfN => {
+            let mut best: Option<Scored> = None;
+            while se.left() > 0 {
+                let g = se.fresh();
+                let c = se.evaluate(g);
+                if best.as_ref().is_none_or(|b| c.score > b.score) {
+                    best = Some(c);
+                }
+            }
+            best
+        }
+        Strategy::Sequential { chains } => {
+            let chains = (*chains).max(1);
+            let steps = (cfg.evaluations / chains).max(1);
+            let mut best: Option<Scored> = None;
+            for _ in 0..chains {
+                if se.left() == 0 {
+                    break;
+                }
+                let g = se.fresh();
+                let mut cur = se.evaluate(g);
+                for _ in 1..steps {
+                    if se.left() == 0 {
+                        break;
+                    }
+                    let child = se.mutate(&cur.g, &cur.feedback);
+                    let c = se.evaluate(child);
+                    if c.score > cur.score {
+                        cur = c;
+                    }
+                }
+                if best.as_ref().is_none_or(|b| cur.score > b.score) {
+                    best = Some(cur);
+                }
+            }
+            best
+        }
+        Strategy::Islands { islands, children, population, emigrants, reset_every, reset_islands, guided } => {
+            let n_isl = (*islands).max(1) as usize;
+            let pop_size = (*population).max(2) as usize;
+            let mut isl: Vec<Vec<Scored>> = (0..n_isl).map(|_| Vec::new()).collect();
+            // Seed every island with fresh candidates.
+            for pop in isl.iter_mut() {
+                for _ in 0..pop_size.min(*children as usize).max(1) {
+                    if se.left() == 0 {
+                        break;
+                    }
+                    let g = se.fresh();
+                    pop.push(se.evaluate(g));
+                }
+            }
+            let mut generation = 0u32;
+            while se.left() > 0 {
+                generation += 1;
+                for pop in isl.iter_mut() {
+                    let mut kids = Vec::new();
+                    for _ in 0..*children {
+                        if se.left() == 0 || pop.is_empty() {
+                            break;
+                        }
+                        // Parents by tournament of two.
+                        let pick = |se: &mut Searcher<'_>, pop: &[Scored]| {
+                            let (a, b) = (se.s.below(pop.len()), se.s.below(pop.len()));
+                            if pop[a].score >= pop[b].score { a } else { b }
+                        };
+                        let (a, b) = (pick(&mut se, pop), pick(&mut se, pop));
+                        let mut child = se.crossover(&pop[a], &pop[b], *guided);
+                        let fb: Vec<f64> = pop[a].feedback.iter().zip(&pop[b].feedback).map(|(x, y)| x.max(*y)).collect();
+                        child = se.mutate(&child, &fb);
+                        kids.push(se.evaluate(child));
+                    }
+                    pop.extend(kids);
+                    pop.sort_by(|x, y| y.score.total_cmp(&x.score));
+                    pop.truncate(pop_size);
+                }
+                if *emigrants > 0 && n_isl > 1 {
+                    // The best of each island joins the next one (a ring).
+                    let moving: Vec<Vec<(Genome, f64, Vec<f64>)>> = isl
+                        .iter()
+                        .map(|p| p.iter().take(*emigrants as usize).map(|c| (c.g.clone(), c.score, c.feedback.clone())).collect())
+                        .collect();
+                    for (i, m) in moving.into_iter().enumerate() {
+                        let to = &mut isl[(i + 1) % n_isl];
+                        to.extend(m.into_iter().map(|(g, score, feedback)| Scored { g, score, feedback }));
+                        to.sort_by(|x, y| y.score.total_cmp(&x.score));
+                        to.truncate(pop_size);
+                    }
+                }
+                if *reset_every > 0 && *emigrants > 0 && generation % reset_every == 0 && n_isl > 1 {
+                    // The worst islands restart from copies of the best island's top candidates.
+                    let mut order: Vec<usize> = (0..n_isl).collect();
+                    order.sort_by(|&a, &b| isl[b][0].score.total_cmp(&isl[a][0].score).then(a.cmp(&b)));
+                    let elite: Vec<(Genome, f64, Vec<f64>)> =
+                        isl[order[0]].iter().map(|c| (c.g.clone(), c.score, c.feedback.clone())).collect();
+                    for &w in order.iter().rev().take((*reset_islands as usize).min(n_isl - 1)) {
+                        isl[w] = elite.iter().map(|(g, s, f)| Scored { g: g.clone(), score: *s, feedback: f.clone() }).collect();
+                    }
+                }
+            }
+            let mut all: Vec<Scored> = isl.into_iter().flatten().collect();
+            let i = best_index(&all);
+            if all.is_empty() { None } else { Some(all.swap_remove(i)) }
+        }
+    };
+    let fitness = best.map_or(0.0, |b| land.success(&b.g).1);
+    SearchResult { fitness, evaluations: se.used, distinct: se.seen.len() as u32 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_strategy_spends_exactly_its_evaluations() {
+        for strategy in [Strategy::BestOfN, Strategy::Sequential { chains: 10 }, Strategy::islands_default()] {
+            let cfg = SearchConfig { strategy: strategy.clone(), evaluations: 800, ..SearchConfig::default() };
+            let r = search(&cfg, 3);
+            assert_eq!(r.evaluations, 800, "{strategy:?}");
+            assert!(r.fitness > 0.0 && r.fitness < 1.0);
+        }
+    }
+
+    #[test]
+    fn fitness_decomposes_along_sections_without_cross_interactions() {
+        let cfg = LandscapeConfig::default();
+        let land = Landscape::draw(&cfg, &mut Streams::new(1).stream(1));
+        let k = cfg.edits as usize;
+        let mut g = vec![false; cfg.sections as usize * k];
+        let before = land.section_values(&g);
+        g[k + 2] = true;
+        g[k + 5] = true;
+        let after = land.section_values(&g);
+        // Only section 1 changed.
+        for c in 0..cfg.sections as usize {
+            if c != 1 {
+                assert_eq!(before[c], after[c]);
+            }
+        }
+    }
+}
