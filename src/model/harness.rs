@@ -14,6 +14,9 @@ pub struct HarnessConfig {
     pub tokens_per_edit: f64,
     /// Hours from acceptance to deployment of a new version.
     pub deploy_delay_hours: f64,
+    /// When true, accepted edits are recorded but never deployed: every candidate is
+    /// measured against the same harness (an A/B evaluation of evolvers).
+    pub frozen: bool,
 }
 
 impl Default for HarnessConfig {
@@ -23,6 +26,7 @@ impl Default for HarnessConfig {
             base_tokens: 2000.0,
             tokens_per_edit: 50.0,
             deploy_delay_hours: 0.25,
+            frozen: false,
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct Metrics {
     pub evolver_zipf_final: f64,
     /// Events the engine processed.
     pub events: u64,
+    /// Tasks attempted and solved per difficulty bin.
+    pub by_bin: Vec<(u64, u64)>,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -101,6 +103,10 @@ impl Metrics {
             ("evolver_zipf_final".into(), self.evolver_zipf_final),
             ("events".into(), self.events as f64),
         ];
+        for (i, &(n, k)) in self.by_bin.iter().enumerate() {
+            v.push((format!("attempted_bin{i}"), n as f64));
+            v.push((format!("solve_rate_bin{i}"), ratio(k as f64, n as f64)));
+        }
         for (name, s) in tier_names.iter().zip(&self.spend_by_tier) {
             v.push((format!("spend_tier_{name}"), *s));
         }

@@ -179,7 +179,9 @@ impl Landscape {
     pub fn draw(cfg: &LandscapeConfig, s: &mut Stream) -> Landscape {
         let (c, k) = (cfg.sections.max(1) as usize, cfg.edits.max(1) as usize);
         let n = c * k;
-        let effect = (0..n).map(|_| s.normal(cfg.edit_mean, cfg.edit_sd)).collect();
+        let effect = (0..n)
+            .map(|_| s.normal(cfg.edit_mean, cfg.edit_sd))
+            .collect();
         let mut pairs = Vec::new();
         // Each edit gets about `density * k` partners; a share of them in other sections.
         let partners = (cfg.interaction_density * k as f64).round() as usize;
@@ -201,7 +203,12 @@ impl Landscape {
             touching[a as usize].push(i as u32);
             touching[b as usize].push(i as u32);
         }
-        Landscape { cfg: cfg.clone(), effect, pairs, touching }
+        Landscape {
+            cfg: cfg.clone(),
+            effect,
+            pairs,
+            touching,
+        }
     }
 
     fn k(&self) -> usize {
@@ -290,18 +297,32 @@ impl Searcher<'_> {
         self.seen.insert(g.iter().map(|&b| b as u8).collect());
         let (p, fit) = self.land.success(&g);
         match self.cfg.evaluation {
-            Evaluation::Exact => Scored { g, score: fit, feedback: p },
+            Evaluation::Exact => Scored {
+                g,
+                score: fit,
+                feedback: p,
+            },
             Evaluation::Replay { tasks } => {
                 let per = (tasks as usize / p.len()).max(1);
                 let conj = self.land.cfg.conjunctive;
                 let fb: Vec<f64> = if conj {
-                    let hits = (0..per * p.len()).filter(|_| self.s.bernoulli(p[0])).count();
+                    let hits = (0..per * p.len())
+                        .filter(|_| self.s.bernoulli(p[0]))
+                        .count();
                     vec![hits as f64 / (per * p.len()) as f64; p.len()]
                 } else {
-                    p.iter().map(|&pc| (0..per).filter(|_| self.s.bernoulli(pc)).count() as f64 / per as f64).collect()
+                    p.iter()
+                        .map(|&pc| {
+                            (0..per).filter(|_| self.s.bernoulli(pc)).count() as f64 / per as f64
+                        })
+                        .collect()
                 };
                 let score = fb.iter().sum::<f64>() / fb.len() as f64;
-                Scored { g, score, feedback: fb }
+                Scored {
+                    g,
+                    score,
+                    feedback: fb,
+                }
             }
         }
     }
@@ -349,7 +370,8 @@ impl Searcher<'_> {
         let mut child = a.g.clone();
         for c in 0..self.land.sections() {
             let take_b = if guided {
-                b.feedback[c] > a.feedback[c] || (b.feedback[c] == a.feedback[c] && self.s.bernoulli(0.5))
+                b.feedback[c] > a.feedback[c]
+                    || (b.feedback[c] == a.feedback[c] && self.s.bernoulli(0.5))
             } else {
                 self.s.bernoulli(0.5)
             };
@@ -366,7 +388,9 @@ impl Searcher<'_> {
 }
 
 fn best_index(pop: &[Scored]) -> usize {
-    (0..pop.len()).max_by(|&a, &b| pop[a].score.total_cmp(&pop[b].score).then(b.cmp(&a))).unwrap_or(0)
+    (0..pop.len())
+        .max_by(|&a, &b| pop[a].score.total_cmp(&pop[b].score).then(b.cmp(&a)))
+        .unwrap_or(0)
 }
 
 /// Runs one search with `seed`: the landscape comes from sub-stream 1, the search's own
@@ -387,7 +411,14 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
         cdf.push(acc);
     }
     cdf.iter_mut().for_each(|x| *x /= acc);
-    let mut se = Searcher { land, cfg, cdf, s, used: 0, seen: Default::default() };
+    let mut se = Searcher {
+        land,
+        cfg,
+        cdf,
+        s,
+        used: 0,
+        seen: Default::default(),
+    };
     let best = match &cfg.strategy {
         Strategy::BestOfN => {
             let mut best: Option<Scored> = None;
@@ -426,7 +457,15 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
             }
             best
         }
-        Strategy::Islands { islands, children, population, emigrants, reset_every, reset_islands, guided } => {
+        Strategy::Islands {
+            islands,
+            children,
+            population,
+            emigrants,
+            reset_every,
+            reset_islands,
+            guided,
+        } => {
             let n_isl = (*islands).max(1) as usize;
             let pop_size = (*population).max(2) as usize;
             let mut isl: Vec<Vec<Scored>> = (0..n_isl).map(|_| Vec::new()).collect();
@@ -456,7 +495,12 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
                         };
                         let (a, b) = (pick(&mut se, pop), pick(&mut se, pop));
                         let mut child = se.crossover(&pop[a], &pop[b], *guided);
-                        let fb: Vec<f64> = pop[a].feedback.iter().zip(&pop[b].feedback).map(|(x, y)| x.max(*y)).collect();
+                        let fb: Vec<f64> = pop[a]
+                            .feedback
+                            .iter()
+                            .zip(&pop[b].feedback)
+                            .map(|(x, y)| x.max(*y))
+                            .collect();
                         child = se.mutate(&child, &fb);
                         kids.push(se.evaluate(child));
                     }
@@ -468,33 +512,66 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
                     // The best of each island joins the next one (a ring).
                     let moving: Vec<Vec<(Genome, f64, Vec<f64>)>> = isl
                         .iter()
-                        .map(|p| p.iter().take(*emigrants as usize).map(|c| (c.g.clone(), c.score, c.feedback.clone())).collect())
+                        .map(|p| {
+                            p.iter()
+                                .take(*emigrants as usize)
+                                .map(|c| (c.g.clone(), c.score, c.feedback.clone()))
+                                .collect()
+                        })
                         .collect();
                     for (i, m) in moving.into_iter().enumerate() {
                         let to = &mut isl[(i + 1) % n_isl];
-                        to.extend(m.into_iter().map(|(g, score, feedback)| Scored { g, score, feedback }));
+                        to.extend(m.into_iter().map(|(g, score, feedback)| Scored {
+                            g,
+                            score,
+                            feedback,
+                        }));
                         to.sort_by(|x, y| y.score.total_cmp(&x.score));
                         to.truncate(pop_size);
                     }
                 }
-                if *reset_every > 0 && *emigrants > 0 && generation % reset_every == 0 && n_isl > 1 {
+                if *reset_every > 0 && *emigrants > 0 && generation % reset_every == 0 && n_isl > 1
+                {
                     // The worst islands restart from copies of the best island's top candidates.
                     let mut order: Vec<usize> = (0..n_isl).collect();
-                    order.sort_by(|&a, &b| isl[b][0].score.total_cmp(&isl[a][0].score).then(a.cmp(&b)));
-                    let elite: Vec<(Genome, f64, Vec<f64>)> =
-                        isl[order[0]].iter().map(|c| (c.g.clone(), c.score, c.feedback.clone())).collect();
-                    for &w in order.iter().rev().take((*reset_islands as usize).min(n_isl - 1)) {
-                        isl[w] = elite.iter().map(|(g, s, f)| Scored { g: g.clone(), score: *s, feedback: f.clone() }).collect();
+                    order.sort_by(|&a, &b| {
+                        isl[b][0].score.total_cmp(&isl[a][0].score).then(a.cmp(&b))
+                    });
+                    let elite: Vec<(Genome, f64, Vec<f64>)> = isl[order[0]]
+                        .iter()
+                        .map(|c| (c.g.clone(), c.score, c.feedback.clone()))
+                        .collect();
+                    for &w in order
+                        .iter()
+                        .rev()
+                        .take((*reset_islands as usize).min(n_isl - 1))
+                    {
+                        isl[w] = elite
+                            .iter()
+                            .map(|(g, s, f)| Scored {
+                                g: g.clone(),
+                                score: *s,
+                                feedback: f.clone(),
+                            })
+                            .collect();
                     }
                 }
             }
             let mut all: Vec<Scored> = isl.into_iter().flatten().collect();
             let i = best_index(&all);
-            if all.is_empty() { None } else { Some(all.swap_remove(i)) }
+            if all.is_empty() {
+                None
+            } else {
+                Some(all.swap_remove(i))
+            }
         }
     };
     let fitness = best.map_or(0.0, |b| land.success(&b.g).1);
-    SearchResult { fitness, evaluations: se.used, distinct: se.seen.len() as u32 }
+    SearchResult {
+        fitness,
+        evaluations: se.used,
+        distinct: se.seen.len() as u32,
+    }
 }
 
 #[cfg(test)]
@@ -503,8 +580,16 @@ mod tests {
 
     #[test]
     fn every_strategy_spends_exactly_its_evaluations() {
-        for strategy in [Strategy::BestOfN, Strategy::Sequential { chains: 10 }, Strategy::islands_default()] {
-            let cfg = SearchConfig { strategy: strategy.clone(), evaluations: 800, ..SearchConfig::default() };
+        for strategy in [
+            Strategy::BestOfN,
+            Strategy::Sequential { chains: 10 },
+            Strategy::islands_default(),
+        ] {
+            let cfg = SearchConfig {
+                strategy: strategy.clone(),
+                evaluations: 800,
+                ..SearchConfig::default()
+            };
             let r = search(&cfg, 3);
             assert_eq!(r.evaluations, 800, "{strategy:?}");
             assert!(r.fitness > 0.0 && r.fitness < 1.0);

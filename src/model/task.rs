@@ -103,6 +103,9 @@ pub struct Workload {
     /// Task categories.
     #[serde(rename = "category")]
     pub categories: Vec<Category>,
+    /// Edges of the difficulty bins that outcomes are counted in (`solve_rate_bin0` is
+    /// below the first edge, the last bin above the last edge).
+    pub difficulty_bins: Vec<f64>,
 }
 
 impl Default for Workload {
@@ -111,6 +114,7 @@ impl Default for Workload {
             arrival_per_hour: 300.0,
             matched_to_user: false,
             matched_offset: 0.0,
+            difficulty_bins: vec![0.5, 1.5, 2.5],
             categories: vec![
                 Category {
                     tool: true,
@@ -200,6 +204,14 @@ impl Mix {
             .iter()
             .position(|&c| u < c)
             .unwrap_or(self.cumulative.len() - 1)
+    }
+}
+
+impl Workload {
+    /// The difficulty bin of `d`.
+    #[inline]
+    pub fn bin(&self, d: f64) -> usize {
+        self.difficulty_bins.partition_point(|&e| e <= d)
     }
 }
 

@@ -292,6 +292,7 @@ impl World {
         let tier_names = cfg.tiers.iter().map(|t| t.name.clone()).collect();
         let metrics = Metrics {
             spend_by_tier: vec![0.0; cfg.tiers.len()],
+            by_bin: vec![(0, 0); cfg.workload.difficulty_bins.len() + 1],
             ..Metrics::default()
         };
         World {
@@ -495,6 +496,9 @@ impl World {
             m.contested += 1;
             m.contested_right += out.solved as u64;
         }
+        let bin = &mut m.by_bin[self.cfg.workload.bin(t.difficulty)];
+        bin.0 += 1;
+        bin.1 += out.solved as u64;
         let failed = if out.solved {
             m.tasks_solved += 1;
             m.yield_ += t.value;
@@ -753,6 +757,9 @@ impl World {
     }
 
     fn on_deploy(&mut self, now: f64, c: usize, delta: f64) {
+        if self.cfg.harness.frozen {
+            return;
+        }
         self.track_quality(now);
         self.harness = self
             .harness

@@ -91,6 +91,15 @@ pub fn validate(cfg: &WorldConfig) -> Vec<Issue> {
     let w = &cfg.workload;
     positive(o, "workload.arrival_per_hour", w.arrival_per_hour);
     finite(o, "workload.matched_offset", w.matched_offset);
+    for (i, &e) in w.difficulty_bins.iter().enumerate() {
+        let path = format!("workload.difficulty_bins.{i}");
+        if finite(o, &path, e) && i > 0 && e <= w.difficulty_bins[i - 1] {
+            o.push(Issue::new(path, "bin edges must increase"));
+        }
+    }
+    if w.difficulty_bins.len() > 32 {
+        o.push(Issue::new("workload.difficulty_bins", "at most 32 edges"));
+    }
     if w.categories.is_empty() {
         o.push(Issue::new(
             "workload.category",
