@@ -4,4 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod engine;
+pub mod report;
 pub mod scenario;
+pub mod sweep;
