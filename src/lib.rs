@@ -8,4 +8,6 @@ pub mod engine;
 pub mod model;
 pub mod output;
 pub mod policy;
+pub mod report;
 pub mod scenario;
+pub mod sweep;

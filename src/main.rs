@@ -6,21 +6,12 @@ use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
 use triad::commands;
+use triad::sweep::cli_commands;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("Error: {e:#}");
-            if e.downcast_ref::<triad::scenario::InputError>().is_some()
-                || e.downcast_ref::<commands::UsageError>().is_some()
-            {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
-        }
+        Err(e) => ExitCode::from(commands::report_error(&e)),
     }
 }
 
@@ -41,5 +32,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })
         .map(|_| ()),
         Command::Validate { files } => commands::validate(&files),
+        Command::Sweep {
+            file,
+            threads,
+            out,
+            shard,
+            quiet,
+        } => cli_commands::sweep(&cli_commands::SweepArgs {
+            file,
+            threads,
+            out,
+            shard,
+            quiet,
+        }),
+        Command::Merge { dirs, out } => cli_commands::merge(&dirs, out.as_deref()),
+        Command::Plot { dir } => cli_commands::plot(&dir),
     }
 }

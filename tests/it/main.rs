@@ -6,4 +6,5 @@ mod mmc_model;
 mod engine;
 mod queueing_theory;
 mod scenario_errors;
+mod sweep;
 mod world;

@@ -1,0 +1,249 @@
+//! `report.md`: what ran, the best policy per cell with intervals, the plots and the failed
+//! runs. It holds no wall-clock figures, so that reruns, resumed runs and merged shards
+//! produce the same bytes.
+
+use super::PlotInfo;
+use crate::sweep::files::{num, param_str};
+use crate::sweep::plan::Plan;
+use crate::sweep::summary::{Lookup, RunTable, Summary};
+use std::fmt::Write;
+
+/// Most cells listed in the best-policy table; the rest are in `summary.csv`.
+pub const MAX_CELL_ROWS: usize = 200;
+/// Most failed runs listed; all are in `runs.csv`.
+pub const MAX_FAILED_ROWS: usize = 50;
+
+fn ci_txt(mean: f64, lo: f64, hi: f64) -> String {
+    if !mean.is_finite() {
+        return "n/a".into();
+    }
+    if lo.is_finite() && hi.is_finite() {
+        format!("{} [{}, {}]", sig(mean), sig(lo), sig(hi))
+    } else {
+        sig(mean)
+    }
+}
+
+/// A number with 4 significant digits for reading (the CSVs keep full precision).
+fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return num(x);
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+fn cell_md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The "what ran" section, from the plan.
+pub fn describe(plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "- triad {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        s,
+        "- {} runs: {} cells x {} policies x {} replications; sweep seed {}; replication r uses seed mix({}, r) in every cell and policy (common random numbers)",
+        plan.n_runs(),
+        plan.n_cells(),
+        plan.policies.len(),
+        plan.replications,
+        plan.seed,
+        plan.seed
+    );
+    for a in &plan.axes {
+        let vals: Vec<String> = a.values.iter().map(param_str).collect();
+        let _ = writeln!(s, "- axis `{}`: {}", a.path, vals.join(", "));
+    }
+    if let Some(d) = &plan.design {
+        let dims: Vec<String> = d
+            .dims
+            .iter()
+            .map(|x| format!("`{}` in [{}, {}]", x.path, num(x.min), num(x.max)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "- design: {:?} sample of {} points over {}",
+            d.method,
+            d.points.len(),
+            dims.join(", ")
+        );
+    }
+    let labels: Vec<String> = plan
+        .policies
+        .iter()
+        .map(|p| {
+            let t = p
+                .table
+                .as_ref()
+                .map_or("the base scenario's policy".to_string(), |t| {
+                    toml::Value::Table(t.clone()).to_string().replace('\n', " ")
+                });
+            format!("`{}` ({})", p.label, t.trim())
+        })
+        .collect();
+    let _ = writeln!(s, "- policies: {}", labels.join("; "));
+    let _ = writeln!(
+        s,
+        "- reference policy for paired differences: `{}`",
+        plan.policies[plan.reference].label
+    );
+    let _ = writeln!(s, "- plan fingerprint `{}`", plan.fingerprint());
+    s
+}
+
+/// The whole report.
+pub fn report(
+    plan: &Plan,
+    table: &RunTable,
+    summary: &Summary,
+    plots: &[PlotInfo],
+    about: &str,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Sweep report: {}\n", plan.title);
+    let _ = writeln!(s, "## What ran\n\n{about}");
+    let ok = table.rows.iter().filter(|r| r.ok).count();
+    let _ = writeln!(
+        s,
+        "{} of {} runs succeeded, {} failed.\n",
+        ok,
+        table.rows.len(),
+        table.rows.len() - ok
+    );
+    let params = plan.params();
+    if let Some(m) = table.headline() {
+        let name = &table.metrics[m];
+        let reference = &plan.policies[plan.reference].label;
+        // Overall, per policy.
+        let look = Lookup::new(plan, table);
+        if let Some(cis) = look.marginal(m, &[]).values().next() {
+            let _ = writeln!(
+                s,
+                "## Policies overall\n\nMean `{name}` per policy, averaged over all {} cells, 95% CI over replications:\n",
+                plan.n_cells()
+            );
+            let _ = writeln!(s, "| policy | mean {name} [95% CI] | replications |");
+            let _ = writeln!(s, "|---|---|---|");
+            for (p, c) in cis.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    cell_md(&plan.policies[p].label),
+                    ci_txt(c.mean, c.lo, c.hi),
+                    c.n
+                );
+            }
+            s.push('\n');
+        }
+        let _ = writeln!(
+            s,
+            "## Best policy per cell\n\nBy mean `{name}`; the difference from `{reference}` is paired by replication (common random numbers). All cells and metrics are in `summary.csv` and `paired.csv`.\n"
+        );
+        let mut head = String::from("| cell |");
+        let mut rule = String::from("|---|");
+        for p in &params {
+            let _ = write!(head, " `{p}` |");
+            rule.push_str("---|");
+        }
+        let _ = writeln!(
+            s,
+            "{head} best policy | mean {name} [95% CI] | best - {} [95% CI] |\n{rule}---|---|---|",
+            cell_md(reference)
+        );
+        for cell in 0..plan.n_cells().min(MAX_CELL_ROWS) {
+            let mut best: Option<(usize, f64)> = None;
+            for p in 0..plan.policies.len() {
+                if let Some(r) = summary.get(cell, p, m) {
+                    if r.ci.mean.is_finite() && best.is_none_or(|(_, b)| r.ci.mean > b) {
+                        best = Some((p, r.ci.mean));
+                    }
+                }
+            }
+            let vals: Vec<String> = plan
+                .cell_values(cell)
+                .iter()
+                .map(|v| cell_md(&param_str(v)))
+                .collect();
+            let mut row = format!("| {cell} |");
+            for v in &vals {
+                let _ = write!(row, " {v} |");
+            }
+            match best {
+                None => {
+                    let _ = writeln!(s, "{row} (all runs failed) | | |");
+                }
+                Some((p, _)) => {
+                    let r = summary.get(cell, p, m).map(|r| r.ci);
+                    let main = r.map_or("n/a".into(), |c| ci_txt(c.mean, c.lo, c.hi));
+                    let diff = if p == plan.reference {
+                        "(is the reference)".to_string()
+                    } else {
+                        summary
+                            .get_paired(cell, p, m)
+                            .map_or("n/a".into(), |d| ci_txt(d.ci.mean, d.ci.lo, d.ci.hi))
+                    };
+                    let _ = writeln!(
+                        s,
+                        "{row} {} | {main} | {diff} |",
+                        cell_md(&plan.policies[p].label)
+                    );
+                }
+            }
+        }
+        if plan.n_cells() > MAX_CELL_ROWS {
+            let _ = writeln!(
+                s,
+                "\n({} more cells in `summary.csv`.)",
+                plan.n_cells() - MAX_CELL_ROWS
+            );
+        }
+        s.push('\n');
+    }
+    if !plots.is_empty() {
+        let _ = writeln!(s, "## Plots\n");
+        for p in plots {
+            let _ = writeln!(
+                s,
+                "![{}]({}.png)\n\n{} ([SVG]({}.svg))\n",
+                cell_md(&p.caption),
+                p.stem,
+                p.caption,
+                p.stem
+            );
+        }
+    }
+    let _ = writeln!(s, "## Failed runs\n");
+    if summary.failed.is_empty() {
+        let _ = writeln!(s, "None.");
+    } else {
+        let _ = writeln!(
+            s,
+            "{} runs failed; they are recorded in `runs.csv` with status `failed` and left out of the statistics.\n",
+            summary.failed.len()
+        );
+        let _ = writeln!(
+            s,
+            "| run | cell | policy | replication | error |\n|---|---|---|---|---|"
+        );
+        for (run, err) in summary.failed.iter().take(MAX_FAILED_ROWS) {
+            let spec = plan.run(*run);
+            let _ = writeln!(
+                s,
+                "| {run} | {} | {} | {} | {} |",
+                spec.cell,
+                cell_md(&plan.policies[spec.policy].label),
+                spec.replication,
+                cell_md(err)
+            );
+        }
+        if summary.failed.len() > MAX_FAILED_ROWS {
+            let _ = writeln!(
+                s,
+                "\n({} more in `runs.csv`.)",
+                summary.failed.len() - MAX_FAILED_ROWS
+            );
+        }
+    }
+    s
+}

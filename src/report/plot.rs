@@ -1,0 +1,585 @@
+//! Plots with plotters, PNG and SVG at 1200x800, text in DejaVu Sans embedded in the
+//! binary (no system fonts needed; PNG bytes are the same on every machine).
+//!
+//! Each function draws one chart to `STEM.png` and `STEM.svg`, both written atomically.
+
+use crate::sweep::stats::MeanCi;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+/// Size of every plot in pixels.
+pub const SIZE: (u32, u32) = (1200, 800);
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT_ONCE: Once = Once::new();
+
+/// Registers the embedded DejaVu Sans as plotters' `sans-serif` (once per process).
+pub fn register_font() {
+    FONT_ONCE.call_once(|| {
+        // The font is embedded and known to parse; a failure would only lose text.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// Okabe-Ito colours, distinguishable with colour-blindness.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(120, 120, 120),
+    RGBColor(0, 0, 0),
+];
+
+/// The viridis colour map at `t` in [0, 1] (linear between 9 reference colours).
+pub fn viridis(t: f64) -> RGBColor {
+    const V: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ];
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let x = t * (V.len() - 1) as f64;
+    let i = (x.floor() as usize).min(V.len() - 2);
+    let f = x - i as f64;
+    let lerp = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+    let (a, b) = (V[i], V[i + 1]);
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// The colour of series `i`.
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+type R = Result<(), String>;
+
+trait Str<T> {
+    fn s(self) -> Result<T, String>;
+}
+
+impl<T, E: std::fmt::Display> Str<T> for Result<T, E> {
+    fn s(self) -> Result<T, String> {
+        self.map_err(|e| e.to_string())
+    }
+}
+
+/// A chart that can draw itself on any plotters backend.
+trait Chart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R;
+}
+
+fn save(stem: &Path, chart: &impl Chart) -> anyhow::Result<()> {
+    register_font();
+    if let Some(dir) = stem.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let name = stem
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let png = stem.with_file_name(format!("{name}.png"));
+    let tmp: PathBuf = stem.with_file_name(format!(".{name}.{}.tmp.png", std::process::id()));
+    {
+        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        chart.draw(&root).map_err(anyhow::Error::msg)?;
+        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    std::fs::rename(&tmp, &png)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        chart.draw(&root).map_err(anyhow::Error::msg)?;
+        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    super::write_atomic(&stem.with_file_name(format!("{name}.svg")), svg.as_bytes())
+}
+
+fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if include_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-12 {
+        let pad = lo.abs().max(1.0) * 0.05;
+        return (lo - pad, hi + pad);
+    }
+    let pad = (hi - lo) * 0.08;
+    (
+        if include_zero && lo >= 0.0 {
+            0.0
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    )
+}
+
+/// `x` with four significant digits.
+fn sig4(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+/// Draws category labels under (or beside) a chart whose categories sit at 0, 1, 2, ...
+fn category_ticks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    at: impl Fn(f64) -> (i32, i32),
+    labels: &[String],
+    vertical: bool,
+) -> R {
+    for (i, l) in labels.iter().enumerate() {
+        let (px, py) = at(i as f64);
+        let (pos, xy) = if vertical {
+            (Pos::new(HPos::Right, VPos::Center), (px - 10, py))
+        } else {
+            (Pos::new(HPos::Center, VPos::Top), (px, py + 10))
+        };
+        root.draw(&Text::new(
+            l.clone(),
+            xy,
+            ("sans-serif", 20).into_font().color(&BLACK).pos(pos),
+        ))
+        .s()?;
+    }
+    Ok(())
+}
+
+struct Bars<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    labels: &'a [String],
+    cis: &'a [MeanCi],
+}
+
+impl Chart for Bars<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let n = self.cis.len() as i32;
+        let (lo, hi) = range(self.cis.iter().flat_map(|c| [c.mean, c.lo, c.hi]), true);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, ("sans-serif", 32))
+            .margin(24)
+            .x_label_area_size(70)
+            .y_label_area_size(110)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), lo..hi)
+            .s()?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .label_style(("sans-serif", 20))
+            .axis_desc_style(("sans-serif", 24))
+            .draw()
+            .s()?;
+        category_ticks(root, |x| chart.backend_coord(&(x, lo)), self.labels, false)?;
+        let base = lo.max(0.0).min(hi);
+        chart
+            .draw_series(
+                self.cis
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.mean.is_finite())
+                    .map(|(i, c)| {
+                        let mut r = Rectangle::new(
+                            [(i as f64 - 0.5, base), (i as f64 + 0.5, c.mean)],
+                            color(i).mix(0.85).filled(),
+                        );
+                        r.set_margin(0, 0, 40, 40);
+                        r
+                    }),
+            )
+            .s()?;
+        // Error bars: a vertical line from lo to hi with caps; drawn in pixels so the caps
+        // have a fixed width.
+        for (i, c) in self.cis.iter().enumerate() {
+            if !(c.lo.is_finite() && c.hi.is_finite()) {
+                continue;
+            }
+            let x = i as f64;
+            let (px, plo) = chart.backend_coord(&(x, c.lo));
+            let (_, phi) = chart.backend_coord(&(x, c.hi));
+            let style = BLACK.stroke_width(2);
+            for seg in [
+                vec![(px, plo), (px, phi)],
+                vec![(px - 14, plo), (px + 14, plo)],
+                vec![(px - 14, phi), (px + 14, phi)],
+            ] {
+                root.draw(&PathElement::new(seg, style)).s()?;
+            }
+        }
+        chart
+            .draw_series(
+                self.cis
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.mean.is_finite())
+                    .map(|(i, c)| {
+                        let top = if c.hi.is_finite() { c.hi } else { c.mean };
+                        Text::new(
+                            sig4(c.mean),
+                            (i as f64, top),
+                            ("sans-serif", 18)
+                                .into_font()
+                                .color(&BLACK)
+                                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                        )
+                    }),
+            )
+            .s()?;
+        Ok(())
+    }
+}
+
+/// Bars with 95% error bars: one bar per label (e.g. mean yield per policy).
+pub fn bar_ci(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    labels: &[String],
+    cis: &[MeanCi],
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &Bars {
+            title,
+            x_label,
+            y_label,
+            labels,
+            cis,
+        },
+    )
+}
+
+/// A line with its confidence band: label and points `(x, interval)`.
+pub type Line = (String, Vec<(f64, MeanCi)>);
+
+struct Lines<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    lines: &'a [Line],
+}
+
+impl Chart for Lines<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let (x0, x1) = range(
+            self.lines
+                .iter()
+                .flat_map(|(_, p)| p.iter().map(|(x, _)| *x)),
+            false,
+        );
+        let (y0, y1) = range(
+            self.lines
+                .iter()
+                .flat_map(|(_, p)| p.iter().flat_map(|(_, c)| [c.mean, c.lo, c.hi])),
+            false,
+        );
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, ("sans-serif", 32))
+            .margin(24)
+            .x_label_area_size(70)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .s()?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .label_style(("sans-serif", 20))
+            .axis_desc_style(("sans-serif", 24))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .s()?;
+        for (i, (label, pts)) in self.lines.iter().enumerate() {
+            let c = color(i);
+            let band: Vec<(f64, f64, f64)> = pts
+                .iter()
+                .filter(|(_, m)| m.lo.is_finite() && m.hi.is_finite())
+                .map(|(x, m)| (*x, m.lo, m.hi))
+                .collect();
+            if band.len() >= 2 {
+                let poly: Vec<(f64, f64)> = band
+                    .iter()
+                    .map(|(x, _, h)| (*x, *h))
+                    .chain(band.iter().rev().map(|(x, l, _)| (*x, *l)))
+                    .collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
+                    .s()?;
+            }
+            let mean: Vec<(f64, f64)> = pts
+                .iter()
+                .filter(|(_, m)| m.mean.is_finite())
+                .map(|(x, m)| (*x, m.mean))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(mean.clone(), c.stroke_width(3)))
+                .s()?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(4))
+                });
+            if mean.len() <= 60 {
+                chart
+                    .draw_series(mean.iter().map(|&p| Circle::new(p, 5, c.filled())))
+                    .s()?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 20))
+            .draw()
+            .s()?;
+        Ok(())
+    }
+}
+
+/// Lines of means with shaded 95% bands, one per label (e.g. yield against an axis per
+/// policy, or a time series per policy).
+pub fn lines_ci(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &Lines {
+            title,
+            x_label,
+            y_label,
+            lines,
+        },
+    )
+}
+
+/// A time series per policy: [`lines_ci`] with simulated hours on the x axis.
+pub fn series(stem: &Path, title: &str, y_label: &str, lines: &[Line]) -> anyhow::Result<()> {
+    lines_ci(stem, title, "simulated time (hours)", y_label, lines)
+}
+
+struct Heat<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    z_label: &'a str,
+    x_ticks: &'a [String],
+    y_ticks: &'a [String],
+    z: &'a [Vec<f64>],
+    best: Option<(usize, usize)>,
+}
+
+impl Chart for Heat<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let (main, side) = root.split_horizontally(1020);
+        let nx = self.x_ticks.len() as i32;
+        let ny = self.y_ticks.len() as i32;
+        let finite = || self.z.iter().flatten().copied().filter(|v| v.is_finite());
+        let zmin = finite().fold(f64::INFINITY, f64::min);
+        let zmax = finite().fold(f64::NEG_INFINITY, f64::max);
+        let (zmin, zmax) = if zmin.is_finite() {
+            if zmax - zmin < 1e-12 {
+                (zmin - 0.5, zmax + 0.5)
+            } else {
+                (zmin, zmax)
+            }
+        } else {
+            (0.0, 1.0)
+        };
+        let mut chart = ChartBuilder::on(&main)
+            .caption(self.title, ("sans-serif", 30))
+            .margin(24)
+            .x_label_area_size(70)
+            .y_label_area_size(110)
+            .build_cartesian_2d(-0.5..(nx as f64 - 0.5), -0.5..(ny as f64 - 0.5))
+            .s()?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(0)
+            .y_labels(0)
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .label_style(("sans-serif", 20))
+            .axis_desc_style(("sans-serif", 24))
+            .draw()
+            .s()?;
+        category_ticks(
+            root,
+            |x| chart.backend_coord(&(x, -0.5)),
+            self.x_ticks,
+            false,
+        )?;
+        category_ticks(
+            root,
+            |y| chart.backend_coord(&(-0.5, y)),
+            self.y_ticks,
+            true,
+        )?;
+        let cells: Vec<(i32, i32, f64)> = self
+            .z
+            .iter()
+            .enumerate()
+            .flat_map(|(ix, col)| {
+                col.iter()
+                    .enumerate()
+                    .map(move |(iy, &v)| (ix as i32, iy as i32, v))
+            })
+            .collect();
+        chart
+            .draw_series(cells.iter().map(|&(ix, iy, v)| {
+                let fill = if v.is_finite() {
+                    viridis((v - zmin) / (zmax - zmin))
+                } else {
+                    RGBColor(200, 200, 200)
+                };
+                Rectangle::new(
+                    [
+                        (ix as f64 - 0.5, iy as f64 - 0.5),
+                        (ix as f64 + 0.5, iy as f64 + 0.5),
+                    ],
+                    fill.filled(),
+                )
+            }))
+            .s()?;
+        if cells.len() <= 400 {
+            let size = if cells.len() <= 100 { 20 } else { 14 };
+            chart
+                .draw_series(
+                    cells
+                        .iter()
+                        .filter(|c| c.2.is_finite())
+                        .map(|&(ix, iy, v)| {
+                            let light = (v - zmin) / (zmax - zmin) < 0.6;
+                            let col = if light { WHITE } else { BLACK };
+                            Text::new(
+                                format!("{v:.3}"),
+                                (ix as f64, iy as f64),
+                                ("sans-serif", size)
+                                    .into_font()
+                                    .color(&col)
+                                    .pos(Pos::new(HPos::Center, VPos::Center)),
+                            )
+                        }),
+                )
+                .s()?;
+        }
+        if let Some((bx, by)) = self.best {
+            let (bx, by) = (bx as i32, by as i32);
+            let mut r = Rectangle::new(
+                [
+                    (bx as f64 - 0.5, by as f64 - 0.5),
+                    (bx as f64 + 0.5, by as f64 + 0.5),
+                ],
+                RED.stroke_width(5),
+            );
+            r.set_margin(2, 2, 2, 2);
+            chart.draw_series(std::iter::once(r)).s()?;
+            let (px, py) = chart.backend_coord(&(bx as f64 - 0.5, by as f64 + 0.5));
+            root.draw(&Text::new(
+                "best",
+                (px + 10, py + 8),
+                ("sans-serif", 20)
+                    .into_font()
+                    .color(&RED)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            ))
+            .s()?;
+        }
+        // Colour bar.
+        let mut bar = ChartBuilder::on(&side)
+            .margin_top(80)
+            .margin_bottom(94)
+            .margin_right(10)
+            .y_label_area_size(0)
+            .right_y_label_area_size(90)
+            .build_cartesian_2d(0.0..1.0, zmin..zmax)
+            .s()?;
+        bar.configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .y_desc(self.z_label)
+            .label_style(("sans-serif", 18))
+            .axis_desc_style(("sans-serif", 20))
+            .draw()
+            .s()?;
+        let steps = 100;
+        bar.draw_series((0..steps).map(|k| {
+            let a = zmin + (zmax - zmin) * k as f64 / steps as f64;
+            let b = zmin + (zmax - zmin) * (k + 1) as f64 / steps as f64;
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                viridis((a - zmin) / (zmax - zmin)).filled(),
+            )
+        }))
+        .s()?;
+        Ok(())
+    }
+}
+
+/// A heatmap of `z[ix][iy]` over two axes with labelled ticks, a colour bar and the cell
+/// `best` outlined in red (e.g. the allocation map: yield over evolver share x verifier
+/// share).
+#[allow(clippy::too_many_arguments)]
+pub fn heatmap(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    z_label: &str,
+    x_ticks: &[String],
+    y_ticks: &[String],
+    z: &[Vec<f64>],
+    best: Option<(usize, usize)>,
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &Heat {
+            title,
+            x_label,
+            y_label,
+            z_label,
+            x_ticks,
+            y_ticks,
+            z,
+            best,
+        },
+    )
+}

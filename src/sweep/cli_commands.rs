@@ -1,0 +1,156 @@
+//! The implementations of `triad sweep`, `triad merge` and `triad plot`, called by the
+//! binary with already-parsed arguments.
+
+use super::files::{self, UsageError};
+use super::plan::{Plan, Shard};
+use super::progress::{Progress, Reporter};
+use super::{default_simulator, runner};
+use crate::report;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `triad sweep`.
+#[derive(Debug, Clone, Default)]
+pub struct SweepArgs {
+    /// The sweep file.
+    pub file: PathBuf,
+    /// Worker threads (`None` = one per core).
+    pub threads: Option<usize>,
+    /// Output folder (`None` = `output/<sweep file stem>/`).
+    pub out: Option<PathBuf>,
+    /// `K/N`: run only shard K of N.
+    pub shard: Option<String>,
+    /// No progress output.
+    pub quiet: bool,
+}
+
+/// The default output folder of a sweep file: `output/<stem>/`.
+pub fn default_out(file: &Path) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    Path::new("output").join(stem)
+}
+
+fn manifest(
+    plan: &Plan,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut m = serde_json::Map::new();
+    m.insert("triad_version".into(), env!("CARGO_PKG_VERSION").into());
+    m.insert("plan_fingerprint".into(), plan.fingerprint().into());
+    m.insert("runs_total".into(), plan.n_runs().into());
+    m.insert("seed".into(), plan.seed.into());
+    m.insert(
+        "replication_seeds".into(),
+        files::seeds(plan).into_iter().collect::<Vec<u64>>().into(),
+    );
+    m.extend(extra);
+    m.insert("plan".into(), serde_json::to_value(plan)?);
+    let mut v = serde_json::to_vec_pretty(&serde_json::Value::Object(m))?;
+    v.push(b'\n');
+    Ok(v)
+}
+
+/// `triad sweep`: runs (or resumes) a sweep, or one shard of it, into its output folder.
+pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    let started = files::utc_now();
+    let plan = Plan::from_file(&args.file)?;
+    let text = std::fs::read_to_string(&args.file).unwrap_or_default();
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s).map_err(UsageError)?,
+        None => Shard::ALL,
+    };
+    let threads = match args.threads {
+        Some(0) => return Err(UsageError("--threads must be at least 1".into()).into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
+    let opened = files::open(&out, &plan, shard)?;
+    let (done, todo) = (opened.done, opened.todo);
+    let mut writer = opened.writer;
+    let in_shard = done + todo.len();
+    let mut info = serde_json::Map::new();
+    info.insert("command".into(), "sweep".into());
+    info.insert("sweep_file".into(), args.file.display().to_string().into());
+    info.insert("sweep_text".into(), text.into());
+    info.insert("shard".into(), shard.to_string().into());
+    info.insert("runs_in_shard".into(), in_shard.into());
+    info.insert("runs_resumed".into(), done.into());
+    info.insert("threads".into(), threads.into());
+    info.insert("started".into(), started.into());
+    info.insert("status".into(), "running".into());
+    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info.clone())?)?;
+
+    let sim = default_simulator();
+    let progress = Reporter::stderr(args.quiet);
+    progress.start(in_shard, done);
+    runner::run_indices(&plan, sim.as_ref(), threads, &todo, |o| {
+        writer.push(o)?;
+        progress.advance(done + writer.written);
+        Ok(())
+    })?;
+    writer.finish()?;
+    progress.finish();
+    if shard.n == 1 {
+        files::finalize(&out, &plan, &report::markdown::describe(&plan))?;
+    }
+    info.insert("runs_this_session".into(), todo.len().into());
+    info.insert("finished".into(), files::utc_now().into());
+    info.insert("status".into(), "complete".into());
+    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info)?)?;
+    if !args.quiet {
+        if shard.n == 1 {
+            eprintln!("wrote {}", out.join(files::REPORT).display());
+        } else {
+            eprintln!(
+                "shard {shard} done in {}; join the shards with `triad merge`",
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `triad merge`: joins shard folders into one folder equal to a one-machine run.
+pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
+    let started = files::utc_now();
+    let first = dirs
+        .first()
+        .ok_or_else(|| UsageError("triad merge needs at least one shard folder".into()))?;
+    let (plan0, _) = files::read_plan(first)?;
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("output").join(&plan0.name));
+    let plan = files::merge(dirs, &out)?;
+    files::finalize(&out, &plan, &report::markdown::describe(&plan))?;
+    let mut info = serde_json::Map::new();
+    info.insert("command".into(), "merge".into());
+    info.insert(
+        "merged_from".into(),
+        dirs.iter()
+            .map(|d| serde_json::Value::from(d.display().to_string()))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    info.insert("shard".into(), Shard::ALL.to_string().into());
+    info.insert("started".into(), started.into());
+    info.insert("finished".into(), files::utc_now().into());
+    info.insert("status".into(), "complete".into());
+    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info)?)?;
+    eprintln!("wrote {}", out.join(files::REPORT).display());
+    Ok(())
+}
+
+/// `triad plot`: redraws the plots of a sweep folder from its CSVs.
+pub fn plot(dir: &Path) -> anyhow::Result<()> {
+    let (plan, _) = files::read_plan(dir)?;
+    let table = files::read_runs(dir, &plan)?;
+    let series = files::read_series(dir, &plan)?;
+    let plots = report::draw_all(dir, &plan, &table, &series)?;
+    for p in plots {
+        println!("{}", dir.join(format!("{}.png", p.stem)).display());
+    }
+    Ok(())
+}

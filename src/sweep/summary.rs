@@ -1,0 +1,279 @@
+//! Aggregation: per cell and policy means with Student-t intervals, paired differences from
+//! the reference policy, and marginal means over grid axes for the plots.
+
+use super::plan::Plan;
+use super::stats::{MeanCi, mean_ci, paired_ci};
+use std::collections::BTreeMap;
+
+/// Confidence level of every interval in the outputs.
+pub const LEVEL: f64 = 0.95;
+
+/// One run's metrics (series left out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    /// Run index in the plan.
+    pub run: usize,
+    /// Whether the run succeeded.
+    pub ok: bool,
+    /// Why it failed (empty when it did not).
+    pub error: String,
+    /// Metric values in the table's column order (empty when it failed).
+    pub metrics: Vec<f64>,
+}
+
+impl RunRow {
+    /// A successful run.
+    pub fn ok(run: usize, metrics: Vec<f64>) -> RunRow {
+        RunRow {
+            run,
+            ok: true,
+            error: String::new(),
+            metrics,
+        }
+    }
+
+    /// A failed run.
+    pub fn failed(run: usize, error: String) -> RunRow {
+        RunRow {
+            run,
+            ok: false,
+            error,
+            metrics: vec![],
+        }
+    }
+}
+
+/// Runs' metrics as a table: column names and rows in run-index order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunTable {
+    /// Metric names, in column order.
+    pub metrics: Vec<String>,
+    /// Rows in run-index order.
+    pub rows: Vec<RunRow>,
+}
+
+impl RunTable {
+    /// Index of metric `name`.
+    pub fn metric_index(&self, name: &str) -> Option<usize> {
+        self.metrics.iter().position(|m| m == name)
+    }
+
+    /// The metric the report ranks policies by: `yield` if present, else the first.
+    pub fn headline(&self) -> Option<usize> {
+        self.metric_index("yield").or(if self.metrics.is_empty() {
+            None
+        } else {
+            Some(0)
+        })
+    }
+}
+
+/// Mean and interval of one metric for one cell and policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatRow {
+    /// Cell index.
+    pub cell: usize,
+    /// Policy index.
+    pub policy: usize,
+    /// Metric index.
+    pub metric: usize,
+    /// Failed runs left out.
+    pub failed: usize,
+    /// Mean, sd and 95% interval over the successful replications.
+    pub ci: MeanCi,
+}
+
+/// A policy's paired difference from the reference policy in one cell, over the
+/// replications where both succeeded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedRow {
+    /// Cell index.
+    pub cell: usize,
+    /// Policy index (never the reference).
+    pub policy: usize,
+    /// Metric index.
+    pub metric: usize,
+    /// Mean difference (policy - reference) and its 95% interval.
+    pub ci: MeanCi,
+}
+
+/// Everything the summary files and the report show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Metric names.
+    pub metrics: Vec<String>,
+    /// Per cell, policy and metric (in that nesting order).
+    pub rows: Vec<StatRow>,
+    /// Per cell, non-reference policy and metric.
+    pub paired: Vec<PairedRow>,
+    /// Failed runs: index and reason.
+    pub failed: Vec<(usize, String)>,
+    /// Runs present in the table.
+    pub runs: usize,
+    /// Number of policies.
+    pub policies: usize,
+    /// Index of the reference policy.
+    pub reference: usize,
+}
+
+/// Metric values looked up by (cell, policy, replication).
+pub struct Lookup<'a> {
+    plan: &'a Plan,
+    by_run: Vec<Option<&'a RunRow>>,
+}
+
+impl<'a> Lookup<'a> {
+    /// Indexes `table`'s rows by run.
+    pub fn new(plan: &'a Plan, table: &'a RunTable) -> Lookup<'a> {
+        let mut by_run = vec![None; plan.n_runs()];
+        for r in &table.rows {
+            if let Some(slot) = by_run.get_mut(r.run) {
+                *slot = Some(r);
+            }
+        }
+        Lookup { plan, by_run }
+    }
+
+    /// The value of `metric` in a run, NaN if it failed or is missing.
+    pub fn value(&self, cell: usize, policy: usize, rep: u32, metric: usize) -> f64 {
+        let reps = self.plan.replications as usize;
+        let i = (cell * self.plan.policies.len() + policy) * reps + rep as usize;
+        match self.by_run.get(i).copied().flatten() {
+            Some(r) if r.ok => r.metrics.get(metric).copied().unwrap_or(f64::NAN),
+            _ => f64::NAN,
+        }
+    }
+
+    fn column(&self, cell: usize, policy: usize, metric: usize) -> Vec<f64> {
+        (0..self.plan.replications)
+            .map(|r| self.value(cell, policy, r, metric))
+            .collect()
+    }
+
+    /// Per group of cells sharing the indices of `axes` (grid axes; empty = all cells),
+    /// per policy: the interval of the group mean. Each replication is averaged over the
+    /// group's cells first (its failed runs left out), so the interval is over
+    /// replications and respects common random numbers.
+    pub fn marginal(&self, metric: usize, axes: &[usize]) -> BTreeMap<Vec<usize>, Vec<MeanCi>> {
+        let p = self.plan;
+        let mut groups: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
+        for cell in 0..p.n_cells() {
+            let (idx, _) = p.cell_position(cell);
+            let key: Vec<usize> = axes
+                .iter()
+                .map(|&a| idx.get(a).copied().unwrap_or(0))
+                .collect();
+            groups.entry(key).or_default().push(cell);
+        }
+        groups
+            .into_iter()
+            .map(|(key, cells)| {
+                let per_policy = (0..p.policies.len())
+                    .map(|pol| {
+                        let reps: Vec<f64> = (0..p.replications)
+                            .map(|r| {
+                                let xs: Vec<f64> = cells
+                                    .iter()
+                                    .map(|&c| self.value(c, pol, r, metric))
+                                    .filter(|x| !x.is_nan())
+                                    .collect();
+                                if xs.is_empty() {
+                                    f64::NAN
+                                } else {
+                                    xs.iter().sum::<f64>() / xs.len() as f64
+                                }
+                            })
+                            .filter(|x| !x.is_nan())
+                            .collect();
+                        mean_ci(&reps, LEVEL)
+                    })
+                    .collect();
+                (key, per_policy)
+            })
+            .collect()
+    }
+}
+
+impl Summary {
+    /// Aggregates `table` (which may hold a subset of the plan's runs).
+    pub fn new(plan: &Plan, table: &RunTable) -> Summary {
+        let look = Lookup::new(plan, table);
+        let mut rows = Vec::new();
+        let mut paired = Vec::new();
+        let reps = plan.replications as usize;
+        let n_pol = plan.policies.len();
+        for cell in 0..plan.n_cells() {
+            for pol in 0..n_pol {
+                let failed = (0..reps)
+                    .filter(|&r| {
+                        let i = (cell * n_pol + pol) * reps + r;
+                        matches!(look.by_run.get(i).copied().flatten(), Some(row) if !row.ok)
+                    })
+                    .count();
+                for m in 0..table.metrics.len() {
+                    let xs: Vec<f64> = look
+                        .column(cell, pol, m)
+                        .into_iter()
+                        .filter(|x| !x.is_nan())
+                        .collect();
+                    rows.push(StatRow {
+                        cell,
+                        policy: pol,
+                        metric: m,
+                        failed,
+                        ci: mean_ci(&xs, LEVEL),
+                    });
+                }
+            }
+            for pol in (0..n_pol).filter(|&p| p != plan.reference) {
+                for m in 0..table.metrics.len() {
+                    let a = look.column(cell, pol, m);
+                    let b = look.column(cell, plan.reference, m);
+                    paired.push(PairedRow {
+                        cell,
+                        policy: pol,
+                        metric: m,
+                        ci: paired_ci(&a, &b, LEVEL),
+                    });
+                }
+            }
+        }
+        let failed = table
+            .rows
+            .iter()
+            .filter(|r| !r.ok)
+            .map(|r| (r.run, r.error.clone()))
+            .collect();
+        Summary {
+            metrics: table.metrics.clone(),
+            rows,
+            paired,
+            failed,
+            runs: table.rows.len(),
+            policies: n_pol,
+            reference: plan.reference,
+        }
+    }
+
+    /// The row of (cell, policy, metric).
+    pub fn get(&self, cell: usize, policy: usize, metric: usize) -> Option<&StatRow> {
+        let n_m = self.metrics.len();
+        self.rows
+            .get((cell * self.policies + policy) * n_m + metric)
+    }
+
+    /// The paired row of (cell, policy, metric), if the policy is not the reference.
+    pub fn get_paired(&self, cell: usize, policy: usize, metric: usize) -> Option<&PairedRow> {
+        if policy == self.reference || self.policies < 2 {
+            return None;
+        }
+        let p = if policy > self.reference {
+            policy - 1
+        } else {
+            policy
+        };
+        let n_m = self.metrics.len();
+        self.paired
+            .get((cell * (self.policies - 1) + p) * n_m + metric)
+    }
+}

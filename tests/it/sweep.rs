@@ -1,0 +1,484 @@
+//! Sweeps: byte-identical outputs across thread counts, kill-and-resume, shards + merge,
+//! located errors for malformed sweep files, and the statistics behind the intervals.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use triad::sweep::stats::{mean_ci, t_quantile};
+use triad::sweep::{NoProgress, Plan, default_simulator, run_plan};
+
+const BIN: &str = env!("CARGO_BIN_EXE_triad");
+
+/// A small sweep of the toy queue: 3 x 2 cells x 2 policies x 3 replications = 36 runs, one
+/// axis value (servers = 0) making every run of its cells fail.
+const SMALL: &str = r#"
+title = "small"
+seed = 11
+replications = 3
+
+[base]
+arrival = 3.0
+service = 1.0
+servers = 3
+horizon = 12.0
+patience = 1.5
+
+[[axis]]
+path = "arrival"
+range = { start = 2.0, stop = 4.0, step = 1.0 }
+
+[[axis]]
+path = "servers"
+values = [0, 3]
+
+[[policy]]
+label = "plain"
+
+[[policy]]
+label = "fast"
+speedup = 1.5
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn triad(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) {
+    let o = triad(args);
+    assert!(
+        o.status.success(),
+        "triad {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every file under `dir` (relative path -> bytes), without the manifest.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                if rel != "manifest.json" {
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(
+        fa.keys().collect::<Vec<_>>(),
+        fb.keys().collect::<Vec<_>>(),
+        "file lists differ"
+    );
+    for (k, v) in &fa {
+        assert!(
+            v == &fb[k],
+            "{k} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+    assert!(fa.contains_key("runs.csv") && fa.contains_key("report.md"));
+}
+
+#[test]
+fn outputs_are_identical_for_one_and_two_threads() {
+    let t = tempfile::tempdir().unwrap();
+    let f = write(t.path(), "small.toml", SMALL);
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    let fs = f.to_str().unwrap();
+    ok(&[
+        "sweep",
+        fs,
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    ok(&[
+        "sweep",
+        fs,
+        "--threads",
+        "2",
+        "--quiet",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert_same(&a, &b);
+    // Failed runs are recorded, not fatal; CRN: the seed depends on the replication only.
+    let runs = std::fs::read_to_string(a.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 36);
+    assert_eq!(runs.matches(",failed,").count(), 18, "{runs}");
+    let report = std::fs::read_to_string(a.join("report.md")).unwrap();
+    assert!(report.contains("18 runs failed"), "{report}");
+    let seeds: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(5).unwrap())
+        .collect();
+    assert_eq!(seeds[0], seeds[3]);
+    assert_ne!(seeds[0], seeds[1]);
+    // Rerunning into the same folder resumes (nothing to do) and changes no byte.
+    ok(&["sweep", fs, "--quiet", "--out", b.to_str().unwrap()]);
+    assert_same(&a, &b);
+    // `triad plot` redraws the same PNGs.
+    ok(&["plot", b.to_str().unwrap()]);
+    assert_same(&a, &b);
+}
+
+#[test]
+fn shards_merge_into_the_one_machine_bytes() {
+    let t = tempfile::tempdir().unwrap();
+    let f = write(t.path(), "small.toml", SMALL);
+    let fs = f.to_str().unwrap();
+    let one = t.path().join("one");
+    ok(&["sweep", fs, "--quiet", "--out", one.to_str().unwrap()]);
+    let mut shards = Vec::new();
+    for k in 1..=4 {
+        let d = t.path().join(format!("shard{k}"));
+        ok(&[
+            "sweep",
+            fs,
+            "--quiet",
+            "--shard",
+            &format!("{k}/4"),
+            "--out",
+            d.to_str().unwrap(),
+        ]);
+        shards.push(d.to_str().unwrap().to_string());
+    }
+    let merged = t.path().join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend(shards.iter().rev().cloned());
+    args.extend(["--out".into(), merged.to_str().unwrap().into()]);
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_same(&one, &merged);
+    // A missing shard is refused with exit code 2 and says which.
+    let o = triad(&[
+        "merge",
+        &shards[0],
+        &shards[1],
+        "--out",
+        t.path().join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("3/4"));
+}
+
+#[test]
+fn a_changed_sweep_is_refused_in_an_old_folder() {
+    let t = tempfile::tempdir().unwrap();
+    let f = write(t.path(), "small.toml", SMALL);
+    let out = t.path().join("o");
+    ok(&[
+        "sweep",
+        f.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    write(
+        t.path(),
+        "small.toml",
+        &SMALL.replace("seed = 11", "seed = 12"),
+    );
+    let o = triad(&[
+        "sweep",
+        f.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("different sweep") && err.contains("--out"),
+        "{err}"
+    );
+}
+
+/// A sweep whose runs take long enough (in a debug build) to be killed in the middle.
+const SLOW: &str = r#"
+seed = 5
+replications = 4
+[base]
+arrival = 20.0
+service = 6.0
+servers = 4
+horizon = 400.0
+[[axis]]
+path = "arrival"
+values = [16.0, 20.0, 24.0]
+[[axis]]
+path = "servers"
+values = [3, 4, 5]
+"#;
+
+#[test]
+fn killed_sweeps_resume_to_the_same_bytes() {
+    let t = tempfile::tempdir().unwrap();
+    let f = write(t.path(), "slow.toml", SLOW);
+    let fs = f.to_str().unwrap();
+    let whole = t.path().join("whole");
+    ok(&[
+        "sweep",
+        fs,
+        "--quiet",
+        "--threads",
+        "2",
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    let killed = t.path().join("killed");
+    let ks = killed.to_str().unwrap();
+    let mut killed_mid_run = 0;
+    // Kill it twice at different points, then let it finish.
+    for min_lines in [3usize, 12] {
+        let mut child = Command::new(BIN)
+            .args(["sweep", fs, "--quiet", "--threads", "2", "--out", ks])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        loop {
+            let lines = std::fs::read(killed.join("runs.csv"))
+                .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+                .unwrap_or(0);
+            if lines >= min_lines || start.elapsed() > Duration::from_secs(30) {
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            killed_mid_run += 1;
+        }
+        child.wait().unwrap();
+    }
+    ok(&["sweep", fs, "--quiet", "--threads", "1", "--out", ks]);
+    assert_same(&whole, &killed);
+    assert!(
+        killed_mid_run >= 1,
+        "the sweep finished before it could be killed"
+    );
+}
+
+/// (file text, expected line, expected message fragment)
+const BAD: &[(&str, usize, &str)] = &[
+    (
+        "[base]\narrival = 1.0\nservice = 1.0\nfoo = 3\n[[axis]]\npath = \"arrival\"\nvalues = []\n",
+        7,
+        "is empty",
+    ),
+    (
+        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 1.0, stop = 2.0, step = 0.0 }\n",
+        5,
+        "must not be zero",
+    ),
+    (
+        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 3.0, stop = 2.0, step = 0.5 }\n",
+        5,
+        "wrong sign",
+    ),
+    (
+        "seed = 1\n\nrepliactions = 3\n[base]\narrival = 1.0\n",
+        3,
+        "unknown field",
+    ),
+    (
+        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival.rate\"\nvalues = [1, 2]\n",
+        4,
+        "not a table",
+    ),
+    (
+        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 0, stop = 2000000, step = 1 }\n",
+        5,
+        "cap",
+    ),
+    (
+        "seed = 1\n[[axis]]\npath = \"arrival\"\nvalues = [1]\n",
+        1,
+        "base",
+    ),
+    ("base = \"nowhere.toml\"\n", 1, "nowhere.toml"),
+    (
+        "[base]\narrival = 1.0\n[[policy]]\nlabel = \"a\"\n[[policy]]\nlabel = \"a\"\n",
+        6,
+        "duplicate label",
+    ),
+    (
+        "reference = \"zzz\"\n[base]\narrival = 1.0\n[[policy]]\nlabel = \"a\"\n",
+        1,
+        "no policy is labelled",
+    ),
+    ("replications = 0\n[base]\narrival = 1.0\n", 1, "at least 1"),
+    (
+        "[base]\narrival = 1.0\n[design]\nmethod = \"sobol\"\nn = 8\n[[design.dim]]\npath = \"arrival\"\nmin = 2.0\nmax = 1.0\n",
+        9,
+        "greater than min",
+    ),
+    (
+        "[base]\narrival = 1.0\n[design]\nmethod = \"halton\"\nn = 8\n",
+        4,
+        "unknown variant",
+    ),
+    (
+        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nvalues = [1]\n[[axis]]\npath = \"arrival\"\nvalues = [2]\n",
+        7,
+        "swept twice",
+    ),
+    ("[base\narrival = 1.0\n", 1, ""),
+];
+
+#[test]
+fn malformed_sweep_files_are_located() {
+    let t = tempfile::tempdir().unwrap();
+    for (i, (text, line, fragment)) in BAD.iter().enumerate() {
+        let f = write(t.path(), &format!("bad{i}.toml"), text);
+        let out = t.path().join(format!("out{i}"));
+        let o = triad(&[
+            "sweep",
+            f.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
+        let want = format!("bad{i}.toml:{line}:");
+        assert!(err.contains(&want), "case {i}: expected {want} in {err}");
+        assert!(
+            err.contains(fragment),
+            "case {i}: expected {fragment:?} in {err}"
+        );
+        // Nothing ran: the output folder was never created.
+        assert!(!out.exists(), "case {i}");
+    }
+    let o = triad(&["sweep", "/nonexistent/x.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = triad(&[
+        "sweep",
+        write(t.path(), "s.toml", SMALL).to_str().unwrap(),
+        "--shard",
+        "5/4",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn t_quantile_matches_tables() {
+    // Two-sided 95% (p = 0.975) and others, from standard t tables.
+    let table = [
+        (0.975, 1.0, 12.706_204_736),
+        (0.975, 2.0, 4.302_652_730),
+        (0.975, 5.0, 2.570_581_836),
+        (0.975, 10.0, 2.228_138_852),
+        (0.975, 30.0, 2.042_272_456),
+        (0.975, 100.0, 1.983_971_519),
+        (0.95, 1.0, 6.313_751_515),
+        (0.995, 3.0, 5.840_909_310),
+        (0.9, 7.0, 1.414_923_928),
+        (0.975, 1e7, 1.959_964_1),
+    ];
+    for (p, df, want) in table {
+        let got = t_quantile(p, df);
+        assert!(
+            (got - want).abs() < 1e-6 * want.max(1.0),
+            "t({p}, {df}) = {got}, want {want}"
+        );
+        assert!((t_quantile(1.0 - p, df) + want).abs() < 1e-6 * want.max(1.0));
+    }
+    assert!(t_quantile(1.5, 3.0).is_nan() && t_quantile(0.5, 0.0).is_nan());
+}
+
+#[test]
+fn student_t_intervals_cover_95_percent() {
+    let trials = 4000u32;
+    let streams = triad::engine::Streams::new(99);
+    let mut r = streams.stream(3);
+    for n in [3usize, 5, 20] {
+        let mut covered = 0u32;
+        for _ in 0..trials {
+            let xs: Vec<f64> = (0..n).map(|_| r.normal(10.0, 2.0)).collect();
+            let ci = mean_ci(&xs, 0.95);
+            if ci.lo <= 10.0 && 10.0 <= ci.hi {
+                covered += 1;
+            }
+        }
+        // Binomial(trials, 0.95): 4.5 standard deviations either side.
+        let mean = 0.95 * trials as f64;
+        let sd = (trials as f64 * 0.95 * 0.05).sqrt();
+        assert!(
+            (covered as f64 - mean).abs() < 4.5 * sd,
+            "n = {n}: {covered} of {trials} intervals covered the mean"
+        );
+    }
+}
+
+#[test]
+fn in_process_runs_agree_across_thread_counts() {
+    let t = tempfile::tempdir().unwrap();
+    let f = write(t.path(), "small.toml", SMALL);
+    let plan = Plan::from_file(&f).unwrap();
+    let sim = default_simulator();
+    let a = run_plan(&plan, sim.as_ref(), 1, &NoProgress).unwrap();
+    let b = run_plan(&plan, sim.as_ref(), 2, &NoProgress).unwrap();
+    assert_eq!(a.table(), b.table());
+    let s = a.summary(&plan);
+    assert_eq!(s.failed.len(), 18);
+    // Paired differences of "fast" vs "plain" in a working cell: serving faster never
+    // serves fewer customers here, and the CI is narrower than the unpaired one.
+    let y = s.metrics.iter().position(|m| m == "yield").unwrap();
+    let d = s.get_paired(1, 1, y).unwrap();
+    assert_eq!(d.ci.n, 3);
+    assert!(d.ci.mean >= 0.0);
+}
+
+/// Per-run overhead of the sweep machinery against bare simulator calls (run by
+/// `benches/sweep_scaling.sh` in release mode; prints its figures).
+#[test]
+#[ignore]
+fn sweep_overhead_per_run() {
+    let base: toml::Table =
+        toml::from_str("arrival = 1.0\nservice = 2.0\nservers = 1\nhorizon = 2.0").unwrap();
+    let plan = Plan::new("overhead", base, vec![], None, vec![], 20_000, 1).unwrap();
+    let sim = default_simulator();
+    let start = Instant::now();
+    for i in 0..plan.n_runs() {
+        let spec = plan.run(i);
+        let sc = plan.scenario(&spec).unwrap();
+        std::hint::black_box(sim.run(&sc, spec.seed).unwrap());
+    }
+    let bare = start.elapsed().as_secs_f64() / plan.n_runs() as f64;
+    let start = Instant::now();
+    let r = run_plan(&plan, sim.as_ref(), 1, &NoProgress).unwrap();
+    let swept = start.elapsed().as_secs_f64() / plan.n_runs() as f64;
+    assert_eq!(r.runs.len(), plan.n_runs());
+    println!(
+        "bare run {:.2} us, run_plan (1 thread) {:.2} us per run: overhead {:.2} us per run",
+        bare * 1e6,
+        swept * 1e6,
+        (swept - bare) * 1e6
+    );
+}
