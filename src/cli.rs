@@ -74,6 +74,43 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Reproduce the corpus claims: run each claim's check on its scenario and on its
+    /// counter-scenario (the mechanism switched off), print a table and write
+    /// report.md with one plot per claim. Exits 1 if a claim is not reproduced.
+    Reproduce {
+        /// Fewer replications (about a minute in release on 2 cores).
+        #[arg(long)]
+        quick: bool,
+        /// Only this claim (1, 1a, 1b, 2, ... 9).
+        #[arg(long, value_name = "N")]
+        claim: Option<String>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR", default_value = "output/claims")]
+        out: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Root seed of every replication.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Compare verdicts with a file of expected ones (e.g.
+        /// scenarios/claims/expected.toml) and fail on any difference.
+        #[arg(long, value_name = "FILE")]
+        expect: Option<PathBuf>,
+    },
+    /// Run one claim's check on your own scenario: does the claim survive your setting?
+    CheckClaim {
+        /// The claim (1a, 1b, 2, ... 9).
+        claim: String,
+        /// Your scenario file (start from scenarios/claims/claimN.toml).
+        file: PathBuf,
+        /// Fewer replications.
+        #[arg(long)]
+        quick: bool,
+        /// Root seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Redraw the plots of a finished sweep folder from its CSVs.
     Plot {
         /// The sweep's output folder.

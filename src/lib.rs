@@ -3,6 +3,7 @@
 //! judge both (verifiers).
 #![warn(missing_docs)]
 
+pub mod claims;
 pub mod commands;
 pub mod engine;
 pub mod model;

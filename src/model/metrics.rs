@@ -115,7 +115,7 @@ impl Metrics {
 }
 
 /// Columns of the time series, one row per sampling instant.
-pub const SERIES_COLUMNS: [&str; 11] = [
+pub const SERIES_COLUMNS: [&str; 13] = [
     "hour",
     "yield",
     "tasks_attempted",
@@ -127,6 +127,8 @@ pub const SERIES_COLUMNS: [&str; 11] = [
     "failure_rate",
     "edits_accepted",
     "evolver_share",
+    "edits_proposed",
+    "edits_distinct",
 ];
 
 /// The time series of a run: rows of [`SERIES_COLUMNS`].

@@ -809,6 +809,8 @@ impl World {
             fail,
             m.edits_accepted as f64,
             share,
+            m.edits_proposed as f64,
+            m.edits_distinct as f64,
         ];
         self.series.rows.push(row);
         self.last_sample = spend;

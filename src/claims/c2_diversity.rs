@@ -1,0 +1,103 @@
+//! Claim 2: small models give more distinct candidates per sample.
+
+use super::runs::{self, ci, diff, slopes};
+use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use std::path::Path;
+
+/// Distinct candidate edits per sample and per dollar, by evolver tier.
+pub struct Diversity;
+
+impl Claim for Diversity {
+    fn id(&self) -> &'static str {
+        "2"
+    }
+    fn title(&self) -> &'static str {
+        "Small models give more distinct candidates per sample and per dollar"
+    }
+    fn source(&self) -> &'static str {
+        "Shypula et al., arXiv 2504.12522 (2025); Hassid et al., arXiv 2404.00725 (2024)"
+    }
+    fn published(&self) -> &'static str {
+        "smaller models are consistently more parameter-efficient at producing unique content within a fixed sampling budget"
+    }
+    fn counter(&self) -> &'static str {
+        "equal output concentration for every size (traits.zipf_per_decade = 0)"
+    }
+
+    /// Every tier proposes the same number of candidates against a frozen harness. The
+    /// check is per sample, where price cannot decide it: distinct candidates per
+    /// candidate must fall with log10(parameters). Per dollar is reported beside it (price
+    /// alone would make it fall).
+    fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
+        let base = runs::load(file)?;
+        let mut order: Vec<usize> = (0..base.tiers.len()).collect();
+        order.sort_by(|&a, &b| base.tiers[a].params_b.total_cmp(&base.tiers[b].params_b));
+        let variants: Vec<_> = order
+            .iter()
+            .map(|&t| {
+                let mut c = base.clone();
+                c.harness.frozen = true;
+                let name = c.tiers[t].name.clone();
+                runs::static_params(&mut c).map(|p| p.tiers.evolver = name)?;
+                Ok(c)
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let reps = effort.reps(12, 32);
+        let out = runs::replicate(&variants, reps, seed)?;
+        let per_sample: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| {
+                let d = runs::metric(o, "edits_distinct");
+                let p = runs::metric(o, "edits_proposed");
+                d.iter().zip(&p).map(|(d, p)| d / p.max(1.0)).collect()
+            })
+            .collect();
+        let per_dollar: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| {
+                let d = runs::metric(o, "edits_distinct");
+                let s = runs::metric(o, "spend_evolver");
+                d.iter().zip(&s).map(|(d, s)| d / s.max(1e-12)).collect()
+            })
+            .collect();
+        let logp: Vec<f64> = order.iter().map(|&t| base.tiers[t].params_b.log10()).collect();
+        let slope = ci(&slopes(&logp, &per_sample));
+        let names: Vec<String> = order.iter().map(|&t| base.tiers[t].name.clone()).collect();
+        let cis: Vec<_> = per_sample.iter().map(|x| ci(x)).collect();
+        let mut measured: Vec<Measured> =
+            names.iter().zip(&cis).map(|(n, c)| Measured::new(format!("distinct per sample {n}"), *c)).collect();
+        for (n, x) in names.iter().zip(&per_dollar) {
+            measured.push(Measured::new(format!("distinct per dollar {n}"), ci(x)));
+        }
+        measured.push(Measured::new("slope per decade of parameters", slope));
+        // No step up the ladder may raise diversity significantly.
+        let rises: Vec<String> = (1..per_sample.len())
+            .filter(|&i| diff(&per_sample[i], &per_sample[i - 1]).lo > 0.0)
+            .map(|i| format!("{} > {}", names[i], names[i - 1]))
+            .collect();
+        let criteria = vec![
+            Criterion {
+                text: format!(
+                    "distinct candidates per sample fall with size: slope {:.3} per decade, CI [{:.3}, {:.3}] below 0",
+                    slope.mean, slope.lo, slope.hi
+                ),
+                passed: slope.hi < 0.0,
+            },
+            Criterion {
+                text: if rises.is_empty() {
+                    "no larger tier is significantly more diverse than the next smaller one".into()
+                } else {
+                    format!("significant rises: {}", rises.join(", "))
+                },
+                passed: rises.is_empty(),
+            },
+        ];
+        let figure = Figure::Lines {
+            title: "Claim 2: distinct candidate edits per sample by evolver size".into(),
+            x_label: "log10(parameters, billions)".into(),
+            y_label: "distinct candidates per sample".into(),
+            lines: vec![("distinct per sample".into(), logp.iter().copied().zip(cis).collect())],
+        };
+        Ok(Outcome { measured, criteria, figure })
+    }
+}

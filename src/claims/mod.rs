@@ -1,0 +1,177 @@
+//! The corpus claims: for each, a scenario, a shape check that decides from confidence
+//! intervals, a counter-scenario that switches the responsible mechanism off, and a plot.
+//!
+//! A claim is *reproduced* when its check passes on its scenario and fails on its
+//! counter-scenario: a check that cannot fail proves nothing. `docs/claims.md` gives each
+//! check's criterion and rationale beside the published figure it mirrors.
+
+mod c1_benefit;
+mod c1_edits;
+mod c2_diversity;
+mod c3_anchors;
+mod c4_reasoning;
+mod c6_small_vs_large;
+mod c8_pool;
+mod c9_islands;
+
+pub mod reproduce;
+pub mod runs;
+
+use crate::report::plot::{self, Line};
+use crate::sweep::stats::MeanCi;
+use std::path::{Path, PathBuf};
+
+/// How much work a check does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// Fewer replications and shorter horizons, for a first look and CI.
+    Quick,
+    /// The replications the report's numbers are quoted at.
+    Full,
+}
+
+impl Effort {
+    /// `quick` or `full` replications.
+    pub fn reps(self, quick: usize, full: usize) -> usize {
+        match self {
+            Effort::Quick => quick,
+            Effort::Full => full,
+        }
+    }
+}
+
+/// A measured number with its 95% confidence interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// What was measured.
+    pub label: String,
+    /// Mean and interval.
+    pub ci: MeanCi,
+}
+
+impl Measured {
+    /// A measured value.
+    pub fn new(label: impl Into<String>, ci: MeanCi) -> Self {
+        Measured { label: label.into(), ci }
+    }
+
+    /// `label = mean [lo, hi]` with `digits` decimals.
+    pub fn show(&self, digits: usize) -> String {
+        format!("{} = {:.d$} [{:.d$}, {:.d$}]", self.label, self.ci.mean, self.ci.lo, self.ci.hi, d = digits)
+    }
+}
+
+/// One criterion of a shape check and whether it held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Criterion {
+    /// What must hold, with the numbers that decided it.
+    pub text: String,
+    /// Whether it held.
+    pub passed: bool,
+}
+
+/// A figure to draw for a check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    /// Bars with error bars.
+    Bars {
+        /// Title.
+        title: String,
+        /// X axis label.
+        x_label: String,
+        /// Y axis label.
+        y_label: String,
+        /// One bar per label.
+        bars: Vec<(String, MeanCi)>,
+    },
+    /// Lines with confidence bands.
+    Lines {
+        /// Title.
+        title: String,
+        /// X axis label.
+        x_label: String,
+        /// Y axis label.
+        y_label: String,
+        /// The lines.
+        lines: Vec<Line>,
+    },
+}
+
+impl Figure {
+    /// Draws the figure to `stem.png` and `stem.svg`.
+    pub fn draw(&self, stem: &Path) -> anyhow::Result<()> {
+        match self {
+            Figure::Bars { title, x_label, y_label, bars } => {
+                let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
+                let cis: Vec<MeanCi> = bars.iter().map(|(_, c)| *c).collect();
+                plot::bar_ci(stem, title, x_label, y_label, &labels, &cis)
+            }
+            Figure::Lines { title, x_label, y_label, lines } => plot::lines_ci(stem, title, x_label, y_label, lines),
+        }
+    }
+}
+
+/// What one check found on one scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The numbers the criteria were decided on.
+    pub measured: Vec<Measured>,
+    /// The criteria; the shape holds when all hold.
+    pub criteria: Vec<Criterion>,
+    /// The figure.
+    pub figure: Figure,
+}
+
+impl Outcome {
+    /// Whether every criterion held.
+    pub fn holds(&self) -> bool {
+        !self.criteria.is_empty() && self.criteria.iter().all(|c| c.passed)
+    }
+}
+
+/// One corpus claim.
+pub trait Claim: Sync {
+    /// Its id (`"1a"`, `"2"`, ...).
+    fn id(&self) -> &'static str;
+    /// The claim in one line.
+    fn title(&self) -> &'static str;
+    /// Where it comes from.
+    fn source(&self) -> &'static str;
+    /// The published figure it mirrors.
+    fn published(&self) -> &'static str;
+    /// The mechanism the counter-scenario switches off.
+    fn counter(&self) -> &'static str;
+    /// Runs the check on a scenario file.
+    fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome>;
+}
+
+/// Every claim, in order.
+pub fn all() -> Vec<Box<dyn Claim>> {
+    vec![
+        Box::new(c1_benefit::Benefit),
+        Box::new(c1_edits::EditQuality),
+        Box::new(c2_diversity::Diversity),
+        Box::new(c3_anchors::Anchors),
+        Box::new(c4_reasoning::Reasoning),
+        Box::new(c6_small_vs_large::SmallVsLarge),
+        Box::new(c8_pool::Pool),
+        Box::new(c9_islands::Islands),
+    ]
+}
+
+/// The claims whose id is `id` or starts with it followed by a letter (`1` selects `1a`
+/// and `1b`).
+pub fn select(id: &str) -> Vec<Box<dyn Claim>> {
+    all()
+        .into_iter()
+        .filter(|c| c.id() == id || (c.id().starts_with(id) && c.id()[id.len()..].chars().all(|x| x.is_ascii_alphabetic())))
+        .collect()
+}
+
+/// The shipped scenario of claim `id` (`counter` = its counter-scenario).
+pub fn scenario_file(id: &str, counter: bool) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join("claims");
+    let local = Path::new("scenarios").join("claims");
+    let base = if local.is_dir() { local } else { dir };
+    base.join(if counter { format!("claim{id}_counter.toml") } else { format!("claim{id}.toml") })
+}

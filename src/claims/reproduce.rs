@@ -1,0 +1,280 @@
+//! `triad reproduce` and `triad check-claim`: run the claims, print the table, write the
+//! report with one plot per claim.
+
+use super::{Claim, Effort, Outcome, scenario_file};
+use crate::commands::UsageError;
+use crate::output::{prepare_dir, utc_now, write_atomic};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of `triad reproduce`.
+#[derive(Debug, Clone)]
+pub struct ReproduceArgs {
+    /// Only this claim (`1` selects 1a and 1b).
+    pub claim: Option<String>,
+    /// Fewer replications.
+    pub quick: bool,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Worker threads (default: one per core).
+    pub threads: Option<usize>,
+    /// Root seed.
+    pub seed: u64,
+    /// A file of expected verdicts (`"1a" = "reproduced"`); any difference fails.
+    pub expect: Option<PathBuf>,
+}
+
+/// One claim's result: the check on its scenario and on its counter-scenario.
+#[derive(Debug, Clone)]
+pub struct ClaimResult {
+    /// Claim id.
+    pub id: String,
+    /// The claim.
+    pub title: String,
+    /// Where it comes from.
+    pub source: String,
+    /// The published figure.
+    pub published: String,
+    /// What the counter-scenario switches off.
+    pub counter_mechanism: String,
+    /// The check on the claim's scenario.
+    pub scenario: Outcome,
+    /// The check on the counter-scenario.
+    pub counter: Outcome,
+    /// Seconds the two checks took.
+    pub seconds: f64,
+}
+
+impl ClaimResult {
+    /// Reproduced: the shape holds on the scenario and vanishes on the counter-scenario.
+    pub fn reproduced(&self) -> bool {
+        self.scenario.holds() && !self.counter.holds()
+    }
+
+    /// `reproduced` or `not reproduced`.
+    pub fn verdict(&self) -> &'static str {
+        if self.reproduced() { "reproduced" } else { "not reproduced" }
+    }
+}
+
+fn run_claim(c: &dyn Claim, effort: Effort, seed: u64) -> anyhow::Result<ClaimResult> {
+    let clock = Instant::now();
+    let scenario = c.check(&scenario_file(c.id(), false), effort, seed)?;
+    let counter = c.check(&scenario_file(c.id(), true), effort, seed)?;
+    Ok(ClaimResult {
+        id: c.id().to_string(),
+        title: c.title().to_string(),
+        source: c.source().to_string(),
+        published: c.published().to_string(),
+        counter_mechanism: c.counter().to_string(),
+        scenario,
+        counter,
+        seconds: clock.elapsed().as_secs_f64(),
+    })
+}
+
+/// Runs the claims, prints the table, writes `report.md`, one plot per claim and
+/// `verdicts.csv`; returns whether every claim (or every expectation) holds.
+pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
+    let claims = match &args.claim {
+        Some(id) => {
+            let sel = super::select(id);
+            if sel.is_empty() {
+                let ids: Vec<&str> = super::all().iter().map(|c| c.id()).collect();
+                return Err(UsageError(format!("no claim {id:?}; the claims are {}", ids.join(", "))).into());
+            }
+            sel
+        }
+        None => super::all(),
+    };
+    let expected = match &args.expect {
+        Some(p) => Some(read_expected(p)?),
+        None => None,
+    };
+    prepare_dir(&args.out)?;
+    let effort = if args.quick { Effort::Quick } else { Effort::Full };
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start {threads} threads: {e}"))?;
+    let started = utc_now();
+    let clock = Instant::now();
+    eprintln!(
+        "triad reproduce: {} claims{} on {} threads",
+        claims.len(),
+        if args.quick { " (quick)" } else { "" },
+        pool.current_num_threads()
+    );
+    let results: Vec<anyhow::Result<ClaimResult>> = pool.install(|| {
+        claims
+            .par_iter()
+            .map(|c| {
+                let r = run_claim(c.as_ref(), effort, args.seed);
+                match &r {
+                    Ok(r) => eprintln!("  claim {:>2}: {} ({:.1} s)", r.id, r.verdict(), r.seconds),
+                    Err(e) => eprintln!("  claim {:>2}: failed: {e:#}", c.id()),
+                }
+                r
+            })
+            .collect()
+    });
+    let results: Vec<ClaimResult> = results.into_iter().collect::<anyhow::Result<_>>()?;
+    let wall = clock.elapsed().as_secs_f64();
+    for r in &results {
+        r.scenario.figure.draw(&args.out.join(format!("claim{}", r.id)))?;
+    }
+    print_table(&results);
+    let mut ok = results.iter().all(|r| r.reproduced());
+    let mut mismatches = Vec::new();
+    if let Some(exp) = &expected {
+        for r in &results {
+            let want = exp.get(&r.id).map(String::as_str).unwrap_or("reproduced");
+            if want != r.verdict() {
+                mismatches.push(format!("claim {}: expected {want}, got {}", r.id, r.verdict()));
+            }
+        }
+        ok = mismatches.is_empty();
+    }
+    let report = render_report(&results, args, &started, wall);
+    write_atomic(&args.out.join("report.md"), report.as_bytes())?;
+    let mut csv = String::from("claim,verdict,scenario_holds,counter_holds\n");
+    for r in &results {
+        let _ = writeln!(csv, "{},{},{},{}", r.id, r.verdict(), r.scenario.holds(), r.counter.holds());
+    }
+    write_atomic(&args.out.join("verdicts.csv"), csv.as_bytes())?;
+    println!();
+    println!("wrote {}/report.md ({:.1} s)", args.out.display(), wall);
+    for m in &mismatches {
+        eprintln!("verdict changed: {m}");
+    }
+    Ok(ok)
+}
+
+fn read_expected(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let src = crate::scenario::Source::read(path)?;
+    let table: BTreeMap<String, String> = src.deserialize()?;
+    for (k, v) in &table {
+        if v != "reproduced" && v != "not reproduced" {
+            let off = src.offset_of(k);
+            return Err(src
+                .error_at_offset(off, format!("claim {k}: expected \"reproduced\" or \"not reproduced\", got {v:?}"))
+                .into());
+        }
+    }
+    Ok(table)
+}
+
+fn print_table(results: &[ClaimResult]) {
+    println!();
+    println!("{:<5} {:<16} {:<16} claim", "claim", "verdict", "counter shape");
+    for r in results {
+        println!(
+            "{:<5} {:<16} {:<16} {}",
+            r.id,
+            r.verdict(),
+            if r.counter.holds() { "still holds" } else { "vanishes" },
+            r.title
+        );
+        for m in r.scenario.measured.iter().take(8) {
+            println!("      {}", m.show(3));
+        }
+        println!("      published: {}", r.published);
+    }
+}
+
+fn mark(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn render_report(results: &[ClaimResult], args: &ReproduceArgs, started: &str, wall: f64) -> String {
+    let mut s = String::new();
+    let n_ok = results.iter().filter(|r| r.reproduced()).count();
+    let _ = writeln!(s, "# triad: the corpus claims\n");
+    let _ = writeln!(
+        s,
+        "{n_ok} of {} claims reproduced{}. A claim is reproduced when its shape check passes on its \
+         scenario **and fails on its counter-scenario**, where the mechanism responsible is switched \
+         off. Every number is a mean with a 95% confidence interval over replications that share \
+         their random numbers across the variants compared. `docs/claims.md` explains each \
+         criterion.\n",
+        results.len(),
+        if args.quick { " (quick run: fewer replications)" } else { "" }
+    );
+    let _ = writeln!(s, "| claim | verdict | shape on scenario | shape on counter | claim |");
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | **{}** | {} | {} | {} |",
+            r.id,
+            r.verdict(),
+            mark(r.scenario.holds()),
+            mark(r.counter.holds()),
+            r.title
+        );
+    }
+    for r in results {
+        let _ = writeln!(s, "\n## Claim {}: {}\n", r.id, r.title);
+        let _ = writeln!(s, "*Source:* {}  ", r.source);
+        let _ = writeln!(s, "*Published:* {}  ", r.published);
+        let _ = writeln!(s, "*Verdict:* **{}**\n", r.verdict());
+        let _ = writeln!(s, "![claim {}](claim{}.png)\n", r.id, r.id);
+        let _ = writeln!(s, "On `scenarios/claims/claim{}.toml`:\n", r.id);
+        for c in &r.scenario.criteria {
+            let _ = writeln!(s, "- [{}] {}", if c.passed { "x" } else { " " }, c.text);
+        }
+        let _ = writeln!(s, "\n| measured | mean | 95% CI |\n|---|---|---|");
+        for m in &r.scenario.measured {
+            let _ = writeln!(s, "| {} | {:.4} | [{:.4}, {:.4}] |", m.label, m.ci.mean, m.ci.lo, m.ci.hi);
+        }
+        let _ = writeln!(
+            s,
+            "\nCounter-scenario `claim{}_counter.toml` ({}): the shape {}.\n",
+            r.id,
+            r.counter_mechanism,
+            if r.counter.holds() { "**still holds** (the check could not tell)" } else { "vanishes, as it must" }
+        );
+        for c in &r.counter.criteria {
+            let _ = writeln!(s, "- [{}] {}", if c.passed { "x" } else { " " }, c.text);
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n---\ntriad {} · seed {} · started {started} · {:.1} s · {}\n",
+        env!("CARGO_PKG_VERSION"),
+        args.seed,
+        wall,
+        if args.quick { "quick" } else { "full" }
+    );
+    s
+}
+
+/// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds.
+pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Result<bool> {
+    let claims = super::select(id);
+    if claims.is_empty() {
+        let ids: Vec<&str> = super::all().iter().map(|c| c.id()).collect();
+        return Err(UsageError(format!("no claim {id:?}; the claims are {}", ids.join(", "))).into());
+    }
+    if claims.len() > 1 {
+        let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
+        return Err(UsageError(format!("claim {id} has parts; name one of {}", ids.join(", "))).into());
+    }
+    let c = &claims[0];
+    let effort = if quick { Effort::Quick } else { Effort::Full };
+    let o = c.check(file, effort, seed)?;
+    println!("claim {}: {}", c.id(), c.title());
+    println!("on {}: the shape {}", file.display(), if o.holds() { "holds" } else { "does not hold" });
+    for cr in &o.criteria {
+        println!("  [{}] {}", if cr.passed { "x" } else { " " }, cr.text);
+    }
+    for m in &o.measured {
+        println!("      {}", m.show(4));
+    }
+    println!("published: {}", c.published());
+    Ok(o.holds())
+}
