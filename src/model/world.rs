@@ -92,6 +92,8 @@ struct Candidate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ModeState {
     Unseen,
+    /// Proposed before, but only malformed: seen, never judged.
+    Seen,
     Rejected,
     InFlight,
     Accepted,
@@ -607,6 +609,9 @@ impl World {
             self.metrics.edits_distinct += 1;
         }
         if !p.valid {
+            if state == ModeState::Unseen {
+                self.modes[key] = ModeState::Seen;
+            }
             return;
         }
         self.metrics.edits_valid += 1;
