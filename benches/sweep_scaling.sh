@@ -18,7 +18,7 @@ replications = 10
 arrival = 40.0
 service = 12.0
 servers = 4
-horizon = 500.0
+horizon = 5000.0
 patience = 1.0
 [[axis]]
 path = "arrival"
