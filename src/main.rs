@@ -48,14 +48,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }),
         Command::Merge { dirs, out } => cli_commands::merge(&dirs, out.as_deref()),
         Command::Plot { dir } => cli_commands::plot(&dir),
-        Command::Reproduce { quick, claim, out, threads, seed, expect } => {
-            let args = reproduce::ReproduceArgs { claim, quick, out, threads, seed, expect };
+        Command::Reproduce {
+            quick,
+            claim,
+            out,
+            threads,
+            seed,
+            expect,
+        } => {
+            let args = reproduce::ReproduceArgs {
+                claim,
+                quick,
+                out,
+                threads,
+                seed,
+                expect,
+            };
             if reproduce::reproduce(&args)? {
                 Ok(())
             } else {
-                Err(anyhow::anyhow!("not every claim came out as expected (see the table above)"))
+                Err(anyhow::anyhow!(
+                    "not every claim came out as expected (see the table above)"
+                ))
             }
         }
-        Command::CheckClaim { claim, file, quick, seed } => reproduce::check_claim(&claim, &file, quick, seed).map(|_| ()),
+        Command::CheckClaim {
+            claim,
+            file,
+            quick,
+            seed,
+        } => reproduce::check_claim(&claim, &file, quick, seed).map(|_| ()),
     }
 }

@@ -46,19 +46,38 @@ impl Claim for Benefit {
         let reps = effort.reps(8, 24);
         let out = runs::replicate(&variants, reps, seed)?;
         let gains: Vec<Vec<f64>> = (0..order.len())
-            .map(|i| scale(&minus(&runs::metric(&out[2 * i], "solve_rate"), &runs::metric(&out[2 * i + 1], "solve_rate")), 100.0))
+            .map(|i| {
+                scale(
+                    &minus(
+                        &runs::metric(&out[2 * i], "solve_rate"),
+                        &runs::metric(&out[2 * i + 1], "solve_rate"),
+                    ),
+                    100.0,
+                )
+            })
             .collect();
         let names: Vec<String> = order.iter().map(|&t| base.tiers[t].name.clone()).collect();
         let cis: Vec<_> = gains.iter().map(|g| ci(g)).collect();
-        let peak = (0..cis.len()).max_by(|&a, &b| cis[a].mean.total_cmp(&cis[b].mean)).unwrap_or(0);
+        let peak = (0..cis.len())
+            .max_by(|&a, &b| cis[a].mean.total_cmp(&cis[b].mean))
+            .unwrap_or(0);
         let last = cis.len() - 1;
         let interior = peak > 0 && peak < last;
         let vs_weak = diff(&gains[peak], &scale(&gains[0], 3.0));
         let vs_strong = diff(&gains[peak], &gains[last]);
-        let mut measured: Vec<Measured> =
-            names.iter().zip(&cis).map(|(n, c)| Measured::new(format!("benefit {n} (pp)"), *c)).collect();
-        measured.push(Measured::new(format!("{} - 3 x {} (pp)", names[peak], names[0]), vs_weak));
-        measured.push(Measured::new(format!("{} - {} (pp)", names[peak], names[last]), vs_strong));
+        let mut measured: Vec<Measured> = names
+            .iter()
+            .zip(&cis)
+            .map(|(n, c)| Measured::new(format!("benefit {n} (pp)"), *c))
+            .collect();
+        measured.push(Measured::new(
+            format!("{} - 3 x {} (pp)", names[peak], names[0]),
+            vs_weak,
+        ));
+        measured.push(Measured::new(
+            format!("{} - {} (pp)", names[peak], names[last]),
+            vs_strong,
+        ));
         let criteria = vec![
             Criterion {
                 text: format!("benefit peaks at an interior tier (peak: {})", names[peak]),
@@ -85,6 +104,10 @@ impl Claim for Benefit {
             y_label: "gain in solve rate from the harness (pp)".into(),
             bars: names.into_iter().zip(cis).collect(),
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }

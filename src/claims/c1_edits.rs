@@ -46,7 +46,10 @@ impl Claim for EditQuality {
         }
         let reps = effort.reps(24, 64);
         let out = runs::replicate(&variants, reps, seed)?;
-        let gains: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "edit_gain_mean")).collect();
+        let gains: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| runs::metric(o, "edit_gain_mean"))
+            .collect();
         let cis: Vec<_> = gains.iter().map(|g| ci(g)).collect();
         let mean_gain = cis.iter().map(|c| c.mean).sum::<f64>() / cis.len() as f64;
         let span = skills[skills.len() - 1] - skills[0];
@@ -54,9 +57,15 @@ impl Claim for EditQuality {
         let change: Vec<f64> = slopes(&skills, &gains).iter().map(|s| s * span).collect();
         let change_ci = ci(&change);
         let tol = 0.3 * mean_gain.abs();
-        let mut measured: Vec<Measured> =
-            TIERS.iter().zip(&cis).map(|(n, c)| Measured::new(format!("edit effect {n}"), *c)).collect();
-        measured.push(Measured::new(format!("fitted change {} -> {}", TIERS[0], TIERS[3]), change_ci));
+        let mut measured: Vec<Measured> = TIERS
+            .iter()
+            .zip(&cis)
+            .map(|(n, c)| Measured::new(format!("edit effect {n}"), *c))
+            .collect();
+        measured.push(Measured::new(
+            format!("fitted change {} -> {}", TIERS[0], TIERS[3]),
+            change_ci,
+        ));
         let criteria = vec![
             Criterion {
                 text: format!(
@@ -79,6 +88,10 @@ impl Claim for EditQuality {
             y_label: "true effect per edit (harness quality)".into(),
             bars: TIERS.iter().map(|s| s.to_string()).zip(cis).collect(),
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }

@@ -60,12 +60,18 @@ impl Claim for Diversity {
                 d.iter().zip(&s).map(|(d, s)| d / s.max(1e-12)).collect()
             })
             .collect();
-        let logp: Vec<f64> = order.iter().map(|&t| base.tiers[t].params_b.log10()).collect();
+        let logp: Vec<f64> = order
+            .iter()
+            .map(|&t| base.tiers[t].params_b.log10())
+            .collect();
         let slope = ci(&slopes(&logp, &per_sample));
         let names: Vec<String> = order.iter().map(|&t| base.tiers[t].name.clone()).collect();
         let cis: Vec<_> = per_sample.iter().map(|x| ci(x)).collect();
-        let mut measured: Vec<Measured> =
-            names.iter().zip(&cis).map(|(n, c)| Measured::new(format!("distinct per sample {n}"), *c)).collect();
+        let mut measured: Vec<Measured> = names
+            .iter()
+            .zip(&cis)
+            .map(|(n, c)| Measured::new(format!("distinct per sample {n}"), *c))
+            .collect();
         for (n, x) in names.iter().zip(&per_dollar) {
             measured.push(Measured::new(format!("distinct per dollar {n}"), ci(x)));
         }
@@ -96,8 +102,15 @@ impl Claim for Diversity {
             title: "Claim 2: distinct candidate edits per sample by evolver size".into(),
             x_label: "log10(parameters, billions)".into(),
             y_label: "distinct candidates per sample".into(),
-            lines: vec![("distinct per sample".into(), logp.iter().copied().zip(cis).collect())],
+            lines: vec![(
+                "distinct per sample".into(),
+                logp.iter().copied().zip(cis).collect(),
+            )],
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }

@@ -58,7 +58,11 @@ impl Claim for Anchors {
     /// falls more than theirs.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base = runs::load(file)?;
-        let loops = [("self", Anchor::SelfJudge), ("verifier", Anchor::Verifier), ("replay", Anchor::Replay)];
+        let loops = [
+            ("self", Anchor::SelfJudge),
+            ("verifier", Anchor::Verifier),
+            ("replay", Anchor::Replay),
+        ];
         let variants: Vec<_> = loops
             .iter()
             .map(|&(_, a)| {
@@ -72,16 +76,27 @@ impl Claim for Anchors {
         let out = runs::replicate(&variants, reps, seed)?;
         let (end, quarter) = (base.horizon_hours, base.horizon_hours / 4.0);
         let q = column("harness_quality");
-        let rise: Vec<Vec<f64>> = out.iter().map(|o| minus(&at(o, q, end), &at(o, q, quarter))).collect();
+        let rise: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| minus(&at(o, q, end), &at(o, q, quarter)))
+            .collect();
         let fin: Vec<Vec<f64>> = out.iter().map(|o| at(o, q, end)).collect();
-        let div_drop: Vec<Vec<f64>> =
-            out.iter().map(|o| minus(&diversity(o, 0.0, end / 2.0), &diversity(o, end / 2.0, end))).collect();
+        let div_drop: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| minus(&diversity(o, 0.0, end / 2.0), &diversity(o, end / 2.0, end)))
+            .collect();
         let mut measured = Vec::new();
         let mut criteria = Vec::new();
         for (i, (name, _)) in loops.iter().enumerate() {
             measured.push(Measured::new(format!("{name}: final quality"), ci(&fin[i])));
-            measured.push(Measured::new(format!("{name}: rise after the first quarter"), ci(&rise[i])));
-            measured.push(Measured::new(format!("{name}: drop in distinct share, 1st -> 2nd half"), ci(&div_drop[i])));
+            measured.push(Measured::new(
+                format!("{name}: rise after the first quarter"),
+                ci(&rise[i]),
+            ));
+            measured.push(Measured::new(
+                format!("{name}: drop in distinct share, 1st -> 2nd half"),
+                ci(&div_drop[i]),
+            ));
         }
         for i in 1..loops.len() {
             let name = loops[i].0;
@@ -96,7 +111,10 @@ impl Claim for Anchors {
                 passed: stall.lo > 0.0,
             });
             criteria.push(Criterion {
-                text: format!("the {name} loop ends higher: {:.3}, CI [{:.3}, {:.3}] above 0", lower.mean, lower.lo, lower.hi),
+                text: format!(
+                    "the {name} loop ends higher: {:.3}, CI [{:.3}, {:.3}] above 0",
+                    lower.mean, lower.lo, lower.hi
+                ),
                 passed: lower.lo > 0.0,
             });
             criteria.push(Criterion {
@@ -112,7 +130,10 @@ impl Claim for Anchors {
             .iter()
             .enumerate()
             .map(|(i, (name, _))| {
-                let pts = hours.iter().map(|&h| (h / base.epoch_hours, ci(&at(&out[i], q, h)))).collect();
+                let pts = hours
+                    .iter()
+                    .map(|&h| (h / base.epoch_hours, ci(&at(&out[i], q, h))))
+                    .collect();
                 (format!("accept by {name}"), pts)
             })
             .collect();
@@ -122,6 +143,10 @@ impl Claim for Anchors {
             y_label: "harness quality (traffic-weighted)".into(),
             lines,
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }

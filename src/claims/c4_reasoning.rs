@@ -42,7 +42,10 @@ impl Claim for Reasoning {
         }
         // The next tier up, without reasoning.
         let mut big = base.clone();
-        let own = runs::tier(&base, &runs::static_params(&mut big)?.tiers.verifier.clone())?;
+        let own = runs::tier(
+            &base,
+            &runs::static_params(&mut big)?.tiers.verifier.clone(),
+        )?;
         let up = (0..base.tiers.len())
             .filter(|&t| base.tiers[t].skill > base.tiers[own].skill)
             .min_by(|&a, &b| base.tiers[a].skill.total_cmp(&base.tiers[b].skill));
@@ -54,7 +57,10 @@ impl Claim for Reasoning {
         }
         let reps = effort.reps(8, 20);
         let out = runs::replicate(&variants, reps, seed)?;
-        let acc: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "verifier_accuracy")).collect();
+        let acc: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| runs::metric(o, "verifier_accuracy"))
+            .collect();
         let yld: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "yield")).collect();
         let x: Vec<f64> = TOKENS.iter().map(|r| (1.0 + r / 1000.0).log2()).collect();
         let slope = ci(&slopes(&x, &acc[..TOKENS.len()]));
@@ -63,9 +69,15 @@ impl Claim for Reasoning {
         let returns = ci(&early_minus_late(&acc));
         let mut measured = Vec::new();
         for (i, r) in TOKENS.iter().enumerate() {
-            measured.push(Measured::new(format!("accuracy at {r} tokens"), ci(&acc[i])));
+            measured.push(Measured::new(
+                format!("accuracy at {r} tokens"),
+                ci(&acc[i]),
+            ));
         }
-        measured.push(Measured::new("accuracy slope per doubling of (1 + tokens/1000)", slope));
+        measured.push(Measured::new(
+            "accuracy slope per doubling of (1 + tokens/1000)",
+            slope,
+        ));
         measured.push(Measured::new("gain 0 -> 4k tokens", early));
         measured.push(Measured::new("gain 16k -> 64k tokens", late));
         let yield_gain = diff(&yld[4], &yld[0]);
@@ -88,7 +100,10 @@ impl Claim for Reasoning {
         ];
         if acc.len() > TOKENS.len() {
             let small = diff(&acc[3], &acc[TOKENS.len()]);
-            measured.push(Measured::new("16k-token verifier - next tier up without reasoning", small));
+            measured.push(Measured::new(
+                "16k-token verifier - next tier up without reasoning",
+                small,
+            ));
             criteria.push(Criterion {
                 text: format!(
                     "a reasoning verifier matches the next tier up without reasoning: {:.4}, CI [{:.4}, {:.4}] reaches 0 or above",
@@ -101,13 +116,25 @@ impl Claim for Reasoning {
             title: "Claim 4: verifier accuracy over reasoning tokens".into(),
             x_label: "log2(1 + reasoning tokens / 1000)".into(),
             y_label: "accuracy on contested picks".into(),
-            lines: vec![("verifier".into(), x.iter().copied().zip(acc[..TOKENS.len()].iter().map(|a| ci(a))).collect())],
+            lines: vec![(
+                "verifier".into(),
+                x.iter()
+                    .copied()
+                    .zip(acc[..TOKENS.len()].iter().map(|a| ci(a)))
+                    .collect(),
+            )],
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }
 
 /// Per replication: (accuracy at 4k - at 0) - (at 64k - at 16k).
 fn early_minus_late(acc: &[Vec<f64>]) -> Vec<f64> {
-    (0..acc[0].len()).map(|r| (acc[2][r] - acc[0][r]) - (acc[4][r] - acc[3][r])).collect()
+    (0..acc[0].len())
+        .map(|r| (acc[2][r] - acc[0][r]) - (acc[4][r] - acc[3][r]))
+        .collect()
 }

@@ -44,8 +44,15 @@ impl Claim for SmallVsLarge {
         let target = samples as f64 * task_cost(small_tier);
         let large = (0..base.tiers.len())
             .filter(|&t| base.tiers[t].skill > base.tiers[small_tier].skill)
-            .min_by(|&a, &b| (task_cost(a) / target).ln().abs().total_cmp(&(task_cost(b) / target).ln().abs()))
-            .ok_or_else(|| anyhow::anyhow!("the scenario needs a tier stronger than the user tier"))?;
+            .min_by(|&a, &b| {
+                (task_cost(a) / target)
+                    .ln()
+                    .abs()
+                    .total_cmp(&(task_cost(b) / target).ln().abs())
+            })
+            .ok_or_else(|| {
+                anyhow::anyhow!("the scenario needs a tier stronger than the user tier")
+            })?;
         let mut big = base.clone();
         {
             let p = runs::static_params(&mut big)?;
@@ -63,24 +70,45 @@ impl Claim for SmallVsLarge {
             s.iter().zip(&n).map(|(s, n)| s / n.max(1.0)).collect()
         };
         let (cs, cl) = (ci(&cost(&out[0])), ci(&cost(&out[1])));
-        measured.push(Measured::new(format!("user cost per task, {sname} x {samples}"), cs));
-        measured.push(Measured::new(format!("user cost per task, {lname} x 1"), cl));
+        measured.push(Measured::new(
+            format!("user cost per task, {sname} x {samples}"),
+            cs,
+        ));
+        measured.push(Measured::new(
+            format!("user cost per task, {lname} x 1"),
+            cl,
+        ));
         let mut diffs = Vec::new();
-        let mut lines: Vec<Line> = vec![(format!("{sname} x {samples} samples"), vec![]), (format!("{lname} x 1"), vec![])];
+        let mut lines: Vec<Line> = vec![
+            (format!("{sname} x {samples} samples"), vec![]),
+            (format!("{lname} x 1"), vec![]),
+        ];
         for b in 0..bins {
             let col = format!("solve_rate_bin{b}");
             let (s, l) = (runs::metric(&out[0], &col), runs::metric(&out[1], &col));
             let d = diff(&s, &l);
-            measured.push(Measured::new(format!("bin {b}: {sname} x {samples} - {lname}"), d));
+            measured.push(Measured::new(
+                format!("bin {b}: {sname} x {samples} - {lname}"),
+                d,
+            ));
             lines[0].1.push((b as f64, ci(&s)));
             lines[1].1.push((b as f64, ci(&l)));
             diffs.push(d);
         }
         // Bins with tasks in them; the hardest is the last populated one.
-        let populated: Vec<usize> =
-            (0..bins).filter(|&b| runs::metric(&out[0], &format!("attempted_bin{b}")).iter().all(|&n| n >= 30.0)).collect();
+        let populated: Vec<usize> = (0..bins)
+            .filter(|&b| {
+                runs::metric(&out[0], &format!("attempted_bin{b}"))
+                    .iter()
+                    .all(|&n| n >= 30.0)
+            })
+            .collect();
         let hardest = *populated.last().unwrap_or(&(bins - 1));
-        let easier: Vec<usize> = populated.iter().copied().filter(|&b| b != hardest).collect();
+        let easier: Vec<usize> = populated
+            .iter()
+            .copied()
+            .filter(|&b| b != hardest)
+            .collect();
         let ratio = cs.mean / cl.mean;
         let mut criteria = vec![Criterion {
             text: format!("equal cost: per-task user spend ratio {ratio:.2} within [0.8, 1.25]"),
@@ -108,6 +136,10 @@ impl Claim for SmallVsLarge {
             y_label: "solve rate".into(),
             lines,
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }

@@ -48,16 +48,38 @@ impl Claim for Pool {
         runs::static_params(&mut strong)?.tiers.evolver = strong_name.clone();
         let reps = effort.reps(10, 24);
         let out = runs::replicate(&[pool, same, strong], reps, seed)?;
-        let q: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "harness_quality_final")).collect();
+        let q: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| runs::metric(o, "harness_quality_final"))
+            .collect();
         let y: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "yield")).collect();
-        let spend: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "spend_evolver")).collect();
-        let distinct: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "edits_distinct")).collect();
-        let labels = [format!("pool of {size}"), format!("one {first}"), format!("one {strong_name}")];
+        let spend: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| runs::metric(o, "spend_evolver"))
+            .collect();
+        let distinct: Vec<Vec<f64>> = out
+            .iter()
+            .map(|o| runs::metric(o, "edits_distinct"))
+            .collect();
+        let labels = [
+            format!("pool of {size}"),
+            format!("one {first}"),
+            format!("one {strong_name}"),
+        ];
         let mut measured = Vec::new();
         for i in 0..3 {
-            measured.push(Measured::new(format!("{}: final harness quality", labels[i]), ci(&q[i])));
-            measured.push(Measured::new(format!("{}: distinct edits", labels[i]), ci(&distinct[i])));
-            measured.push(Measured::new(format!("{}: evolver spend ($)", labels[i]), ci(&spend[i])));
+            measured.push(Measured::new(
+                format!("{}: final harness quality", labels[i]),
+                ci(&q[i]),
+            ));
+            measured.push(Measured::new(
+                format!("{}: distinct edits", labels[i]),
+                ci(&distinct[i]),
+            ));
+            measured.push(Measured::new(
+                format!("{}: evolver spend ($)", labels[i]),
+                ci(&spend[i]),
+            ));
         }
         let vs_same = diff(&q[0], &q[1]);
         let vs_strong = diff(&q[0], &q[2]);
@@ -68,7 +90,9 @@ impl Claim for Pool {
         let spend_ratio = ci(&spend[0]).mean / ci(&spend[2]).mean.max(1e-12);
         let criteria = vec![
             Criterion {
-                text: format!("equal cost: pool / strong evolver spend {spend_ratio:.2} within [0.8, 1.25]"),
+                text: format!(
+                    "equal cost: pool / strong evolver spend {spend_ratio:.2} within [0.8, 1.25]"
+                ),
                 passed: (0.8..=1.25).contains(&spend_ratio),
             },
             Criterion {
@@ -90,8 +114,16 @@ impl Claim for Pool {
             title: "Claim 8: final harness quality at equal evolver spend".into(),
             x_label: "evolvers".into(),
             y_label: "final harness quality".into(),
-            bars: labels.iter().cloned().zip(q.iter().map(|x| ci(x))).collect(),
+            bars: labels
+                .iter()
+                .cloned()
+                .zip(q.iter().map(|x| ci(x)))
+                .collect(),
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }

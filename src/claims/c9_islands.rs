@@ -33,8 +33,15 @@ impl Claim for Islands {
     /// each returns.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base: SearchConfig = Source::read(file)?.deserialize()?;
-        let Strategy::Islands { islands, children, population, emigrants: _, reset_every, reset_islands, guided } =
-            base.strategy.clone()
+        let Strategy::Islands {
+            islands,
+            children,
+            population,
+            emigrants: _,
+            reset_every,
+            reset_islands,
+            guided,
+        } = base.strategy.clone()
         else {
             anyhow::bail!("claim 9's scenario must use strategy kind = \"islands\"");
         };
@@ -50,7 +57,10 @@ impl Claim for Islands {
         let chains = (base.evaluations / 80).max(1);
         let strategies = [
             ("islands".to_string(), base.strategy.clone()),
-            (format!("sequential ({chains} chains)"), Strategy::Sequential { chains }),
+            (
+                format!("sequential ({chains} chains)"),
+                Strategy::Sequential { chains },
+            ),
             ("best-of-n".to_string(), Strategy::BestOfN),
             ("islands, no migration".to_string(), no_migration),
         ];
@@ -58,12 +68,21 @@ impl Claim for Islands {
         let fit: Vec<Vec<f64>> = strategies
             .iter()
             .map(|(_, s)| {
-                let cfg = SearchConfig { strategy: s.clone(), ..base.clone() };
-                (0..reps).into_par_iter().map(|r| search(&cfg, runs::seed_of(seed, r)).fitness).collect()
+                let cfg = SearchConfig {
+                    strategy: s.clone(),
+                    ..base.clone()
+                };
+                (0..reps)
+                    .into_par_iter()
+                    .map(|r| search(&cfg, runs::seed_of(seed, r)).fitness)
+                    .collect()
             })
             .collect();
-        let mut measured: Vec<Measured> =
-            strategies.iter().zip(&fit).map(|((n, _), f)| Measured::new(format!("{n}: success"), ci(f))).collect();
+        let mut measured: Vec<Measured> = strategies
+            .iter()
+            .zip(&fit)
+            .map(|((n, _), f)| Measured::new(format!("{n}: success"), ci(f)))
+            .collect();
         let mut criteria = Vec::new();
         for i in 1..strategies.len() {
             let d = diff(&fit[0], &fit[i]);
@@ -77,11 +96,22 @@ impl Claim for Islands {
             });
         }
         let figure = Figure::Bars {
-            title: format!("Claim 9: success of the returned harness at {} evaluations", base.evaluations),
+            title: format!(
+                "Claim 9: success of the returned harness at {} evaluations",
+                base.evaluations
+            ),
             x_label: "search strategy".into(),
             y_label: "true success rate".into(),
-            bars: strategies.iter().map(|(n, _)| n.clone()).zip(fit.iter().map(|f| ci(f))).collect(),
+            bars: strategies
+                .iter()
+                .map(|(n, _)| n.clone())
+                .zip(fit.iter().map(|f| ci(f)))
+                .collect(),
         };
-        Ok(Outcome { measured, criteria, figure })
+        Ok(Outcome {
+            measured,
+            criteria,
+            figure,
+        })
     }
 }

@@ -52,12 +52,22 @@ pub struct Measured {
 impl Measured {
     /// A measured value.
     pub fn new(label: impl Into<String>, ci: MeanCi) -> Self {
-        Measured { label: label.into(), ci }
+        Measured {
+            label: label.into(),
+            ci,
+        }
     }
 
     /// `label = mean [lo, hi]` with `digits` decimals.
     pub fn show(&self, digits: usize) -> String {
-        format!("{} = {:.d$} [{:.d$}, {:.d$}]", self.label, self.ci.mean, self.ci.lo, self.ci.hi, d = digits)
+        format!(
+            "{} = {:.d$} [{:.d$}, {:.d$}]",
+            self.label,
+            self.ci.mean,
+            self.ci.lo,
+            self.ci.hi,
+            d = digits
+        )
     }
 }
 
@@ -101,12 +111,22 @@ impl Figure {
     /// Draws the figure to `stem.png` and `stem.svg`.
     pub fn draw(&self, stem: &Path) -> anyhow::Result<()> {
         match self {
-            Figure::Bars { title, x_label, y_label, bars } => {
+            Figure::Bars {
+                title,
+                x_label,
+                y_label,
+                bars,
+            } => {
                 let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
                 let cis: Vec<MeanCi> = bars.iter().map(|(_, c)| *c).collect();
                 plot::bar_ci(stem, title, x_label, y_label, &labels, &cis)
             }
-            Figure::Lines { title, x_label, y_label, lines } => plot::lines_ci(stem, title, x_label, y_label, lines),
+            Figure::Lines {
+                title,
+                x_label,
+                y_label,
+                lines,
+            } => plot::lines_ci(stem, title, x_label, y_label, lines),
         }
     }
 }
@@ -164,14 +184,24 @@ pub fn all() -> Vec<Box<dyn Claim>> {
 pub fn select(id: &str) -> Vec<Box<dyn Claim>> {
     all()
         .into_iter()
-        .filter(|c| c.id() == id || (c.id().starts_with(id) && c.id()[id.len()..].chars().all(|x| x.is_ascii_alphabetic())))
+        .filter(|c| {
+            c.id() == id
+                || (c.id().starts_with(id)
+                    && c.id()[id.len()..].chars().all(|x| x.is_ascii_alphabetic()))
+        })
         .collect()
 }
 
 /// The shipped scenario of claim `id` (`counter` = its counter-scenario).
 pub fn scenario_file(id: &str, counter: bool) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join("claims");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("claims");
     let local = Path::new("scenarios").join("claims");
     let base = if local.is_dir() { local } else { dir };
-    base.join(if counter { format!("claim{id}_counter.toml") } else { format!("claim{id}.toml") })
+    base.join(if counter {
+        format!("claim{id}_counter.toml")
+    } else {
+        format!("claim{id}.toml")
+    })
 }

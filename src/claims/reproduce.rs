@@ -56,7 +56,11 @@ impl ClaimResult {
 
     /// `reproduced` or `not reproduced`.
     pub fn verdict(&self) -> &'static str {
-        if self.reproduced() { "reproduced" } else { "not reproduced" }
+        if self.reproduced() {
+            "reproduced"
+        } else {
+            "not reproduced"
+        }
     }
 }
 
@@ -84,7 +88,11 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
             let sel = super::select(id);
             if sel.is_empty() {
                 let ids: Vec<&str> = super::all().iter().map(|c| c.id()).collect();
-                return Err(UsageError(format!("no claim {id:?}; the claims are {}", ids.join(", "))).into());
+                return Err(UsageError(format!(
+                    "no claim {id:?}; the claims are {}",
+                    ids.join(", ")
+                ))
+                .into());
             }
             sel
         }
@@ -95,7 +103,11 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
         None => None,
     };
     prepare_dir(&args.out)?;
-    let effort = if args.quick { Effort::Quick } else { Effort::Full };
+    let effort = if args.quick {
+        Effort::Quick
+    } else {
+        Effort::Full
+    };
     let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -125,7 +137,9 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     let results: Vec<ClaimResult> = results.into_iter().collect::<anyhow::Result<_>>()?;
     let wall = clock.elapsed().as_secs_f64();
     for r in &results {
-        r.scenario.figure.draw(&args.out.join(format!("claim{}", r.id)))?;
+        r.scenario
+            .figure
+            .draw(&args.out.join(format!("claim{}", r.id)))?;
     }
     print_table(&results);
     let mut ok = results.iter().all(|r| r.reproduced());
@@ -134,7 +148,11 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
         for r in &results {
             let want = exp.get(&r.id).map(String::as_str).unwrap_or("reproduced");
             if want != r.verdict() {
-                mismatches.push(format!("claim {}: expected {want}, got {}", r.id, r.verdict()));
+                mismatches.push(format!(
+                    "claim {}: expected {want}, got {}",
+                    r.id,
+                    r.verdict()
+                ));
             }
         }
         ok = mismatches.is_empty();
@@ -143,7 +161,14 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     write_atomic(&args.out.join("report.md"), report.as_bytes())?;
     let mut csv = String::from("claim,verdict,scenario_holds,counter_holds\n");
     for r in &results {
-        let _ = writeln!(csv, "{},{},{},{}", r.id, r.verdict(), r.scenario.holds(), r.counter.holds());
+        let _ = writeln!(
+            csv,
+            "{},{},{},{}",
+            r.id,
+            r.verdict(),
+            r.scenario.holds(),
+            r.counter.holds()
+        );
     }
     write_atomic(&args.out.join("verdicts.csv"), csv.as_bytes())?;
     println!();
@@ -161,7 +186,10 @@ fn read_expected(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
         if v != "reproduced" && v != "not reproduced" {
             let off = src.offset_of(k);
             return Err(src
-                .error_at_offset(off, format!("claim {k}: expected \"reproduced\" or \"not reproduced\", got {v:?}"))
+                .error_at_offset(
+                    off,
+                    format!("claim {k}: expected \"reproduced\" or \"not reproduced\", got {v:?}"),
+                )
                 .into());
         }
     }
@@ -170,13 +198,20 @@ fn read_expected(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
 
 fn print_table(results: &[ClaimResult]) {
     println!();
-    println!("{:<5} {:<16} {:<16} claim", "claim", "verdict", "counter shape");
+    println!(
+        "{:<5} {:<16} {:<16} claim",
+        "claim", "verdict", "counter shape"
+    );
     for r in results {
         println!(
             "{:<5} {:<16} {:<16} {}",
             r.id,
             r.verdict(),
-            if r.counter.holds() { "still holds" } else { "vanishes" },
+            if r.counter.holds() {
+                "still holds"
+            } else {
+                "vanishes"
+            },
             r.title
         );
         for m in r.scenario.measured.iter().take(8) {
@@ -190,7 +225,12 @@ fn mark(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn render_report(results: &[ClaimResult], args: &ReproduceArgs, started: &str, wall: f64) -> String {
+fn render_report(
+    results: &[ClaimResult],
+    args: &ReproduceArgs,
+    started: &str,
+    wall: f64,
+) -> String {
     let mut s = String::new();
     let n_ok = results.iter().filter(|r| r.reproduced()).count();
     let _ = writeln!(s, "# triad: the corpus claims\n");
@@ -202,9 +242,16 @@ fn render_report(results: &[ClaimResult], args: &ReproduceArgs, started: &str, w
          their random numbers across the variants compared. `docs/claims.md` explains each \
          criterion.\n",
         results.len(),
-        if args.quick { " (quick run: fewer replications)" } else { "" }
+        if args.quick {
+            " (quick run: fewer replications)"
+        } else {
+            ""
+        }
     );
-    let _ = writeln!(s, "| claim | verdict | shape on scenario | shape on counter | claim |");
+    let _ = writeln!(
+        s,
+        "| claim | verdict | shape on scenario | shape on counter | claim |"
+    );
     let _ = writeln!(s, "|---|---|---|---|---|");
     for r in results {
         let _ = writeln!(
@@ -229,14 +276,22 @@ fn render_report(results: &[ClaimResult], args: &ReproduceArgs, started: &str, w
         }
         let _ = writeln!(s, "\n| measured | mean | 95% CI |\n|---|---|---|");
         for m in &r.scenario.measured {
-            let _ = writeln!(s, "| {} | {:.4} | [{:.4}, {:.4}] |", m.label, m.ci.mean, m.ci.lo, m.ci.hi);
+            let _ = writeln!(
+                s,
+                "| {} | {:.4} | [{:.4}, {:.4}] |",
+                m.label, m.ci.mean, m.ci.lo, m.ci.hi
+            );
         }
         let _ = writeln!(
             s,
             "\nCounter-scenario `claim{}_counter.toml` ({}): the shape {}.\n",
             r.id,
             r.counter_mechanism,
-            if r.counter.holds() { "**still holds** (the check could not tell)" } else { "vanishes, as it must" }
+            if r.counter.holds() {
+                "**still holds** (the check could not tell)"
+            } else {
+                "vanishes, as it must"
+            }
         );
         for c in &r.counter.criteria {
             let _ = writeln!(s, "- [{}] {}", if c.passed { "x" } else { " " }, c.text);
@@ -258,17 +313,29 @@ pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Res
     let claims = super::select(id);
     if claims.is_empty() {
         let ids: Vec<&str> = super::all().iter().map(|c| c.id()).collect();
-        return Err(UsageError(format!("no claim {id:?}; the claims are {}", ids.join(", "))).into());
+        return Err(UsageError(format!(
+            "no claim {id:?}; the claims are {}",
+            ids.join(", ")
+        ))
+        .into());
     }
     if claims.len() > 1 {
         let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
-        return Err(UsageError(format!("claim {id} has parts; name one of {}", ids.join(", "))).into());
+        return Err(UsageError(format!(
+            "claim {id} has parts; name one of {}",
+            ids.join(", ")
+        ))
+        .into());
     }
     let c = &claims[0];
     let effort = if quick { Effort::Quick } else { Effort::Full };
     let o = c.check(file, effort, seed)?;
     println!("claim {}: {}", c.id(), c.title());
-    println!("on {}: the shape {}", file.display(), if o.holds() { "holds" } else { "does not hold" });
+    println!(
+        "on {}: the shape {}",
+        file.display(),
+        if o.holds() { "holds" } else { "does not hold" }
+    );
     for cr in &o.criteria {
         println!("  [{}] {}", if cr.passed { "x" } else { " " }, cr.text);
     }

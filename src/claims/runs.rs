@@ -23,20 +23,33 @@ pub fn seed_of(seed: u64, r: usize) -> u64 {
 
 /// Runs every variant `reps` times; `out[v][r]` is variant `v`, replication `r`. Runs go
 /// in parallel; the result does not depend on the thread count.
-pub fn replicate(variants: &[WorldConfig], reps: usize, seed: u64) -> anyhow::Result<Vec<Vec<RunResult>>> {
-    let jobs: Vec<(usize, usize)> = (0..variants.len()).flat_map(|v| (0..reps).map(move |r| (v, r))).collect();
+pub fn replicate(
+    variants: &[WorldConfig],
+    reps: usize,
+    seed: u64,
+) -> anyhow::Result<Vec<Vec<RunResult>>> {
+    let jobs: Vec<(usize, usize)> = (0..variants.len())
+        .flat_map(|v| (0..reps).map(move |r| (v, r)))
+        .collect();
     let results: Vec<RunResult> = jobs
         .par_iter()
         .map(|&(v, r)| model::run(&variants[v], seed_of(seed, r)))
         .collect::<Result<_, _>>()?;
     let mut it = results.into_iter();
-    Ok((0..variants.len()).map(|_| it.by_ref().take(reps).collect()).collect())
+    Ok((0..variants.len())
+        .map(|_| it.by_ref().take(reps).collect())
+        .collect())
 }
 
 /// Metric `name` of each run.
 pub fn metric(runs: &[RunResult], name: &str) -> Vec<f64> {
     runs.iter()
-        .map(|r| r.columns().into_iter().find(|(n, _)| n == name).map_or(f64::NAN, |(_, v)| v))
+        .map(|r| {
+            r.columns()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map_or(f64::NAN, |(_, v)| v)
+        })
         .collect()
 }
 
@@ -101,6 +114,9 @@ pub fn static_params(cfg: &mut WorldConfig) -> anyhow::Result<&mut crate::policy
 pub fn tier(cfg: &WorldConfig, name: &str) -> anyhow::Result<usize> {
     crate::policy::tier_index(&cfg.tiers, name).ok_or_else(|| {
         let known: Vec<&str> = cfg.tiers.iter().map(|t| t.name.as_str()).collect();
-        anyhow::anyhow!("the scenario has no tier named {name:?} (it has {})", known.join(", "))
+        anyhow::anyhow!(
+            "the scenario has no tier named {name:?} (it has {})",
+            known.join(", ")
+        )
     })
 }

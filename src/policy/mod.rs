@@ -13,6 +13,68 @@ use crate::model::{Anchor, Harness, Ledger, PerRole, Selection, Tier};
 use crate::scenario::Issue;
 use serde::{Deserialize, Serialize};
 
+/// Budget shares of the three roles. The user share may be left out: it is then the rest,
+/// `1 - evolver - verifier`, so a sweep can vary the evolver and verifier shares alone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shares {
+    /// Share of the evolvers.
+    pub evolver: f64,
+    /// Share of the users (default: the rest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<f64>,
+    /// Share of the verifiers.
+    pub verifier: f64,
+}
+
+impl Shares {
+    /// Shares with every role given.
+    pub fn new(evolver: f64, user: f64, verifier: f64) -> Shares {
+        Shares {
+            evolver,
+            user: Some(user),
+            verifier,
+        }
+    }
+
+    /// The share of each role.
+    pub fn resolve(&self) -> PerRole<f64> {
+        PerRole {
+            evolver: self.evolver,
+            user: self.user.unwrap_or(1.0 - self.evolver - self.verifier),
+            verifier: self.verifier,
+        }
+    }
+
+    /// Checks that each share is in [0, 1] and that they sum to 1; problems at `path.*`.
+    pub fn validate(&self, path: &str, out: &mut Vec<Issue>) {
+        let r = self.resolve();
+        let mut ok = true;
+        for (name, v) in [
+            ("evolver", r.evolver),
+            ("user", r.user),
+            ("verifier", r.verifier),
+        ] {
+            if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+                ok = false;
+                let what = if name == "user" && self.user.is_none() {
+                    format!("the rest, 1 - evolver - verifier, must be in [0, 1] (got {v:.4})")
+                } else {
+                    format!("must be a share in [0, 1] (got {v})")
+                };
+                out.push(Issue::new(format!("{path}.{name}"), what));
+            }
+        }
+        let sum = r.evolver + r.user + r.verifier;
+        if ok && (sum - 1.0).abs() > 1e-6 {
+            out.push(Issue::new(
+                path,
+                format!("shares must sum to 1 (they sum to {sum:.4})"),
+            ));
+        }
+    }
+}
+
 /// A noisy estimate of a task's difficulty, bought per task.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

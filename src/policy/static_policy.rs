@@ -1,6 +1,6 @@
 //! The `static` policy: fixed shares, tiers, samples and acceptance.
 
-use super::{Plan, Policy, Predictor, TaskPlan, TaskView, View, check_tier, tier_index};
+use super::{Plan, Policy, Predictor, Shares, TaskPlan, TaskView, View, check_tier, tier_index};
 use crate::model::{Anchor, PerRole, Selection, Tier};
 use crate::scenario::Issue;
 use serde::{Deserialize, Serialize};
@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StaticParams {
-    /// Budget shares per role; must sum to 1.
-    pub shares: PerRole<f64>,
+    /// Budget shares per role; the user share may be left out (it is then the rest).
+    pub shares: Shares,
     /// Tier name per role.
     pub tiers: PerRole<String>,
     /// Extra evolver tiers (a pool); empty = one evolver.
@@ -36,11 +36,7 @@ pub struct StaticParams {
 impl Default for StaticParams {
     fn default() -> Self {
         StaticParams {
-            shares: PerRole {
-                evolver: 0.1,
-                user: 0.8,
-                verifier: 0.1,
-            },
+            shares: Shares::new(0.1, 0.8, 0.1),
             tiers: PerRole {
                 evolver: "8B".into(),
                 user: "32B".into(),
@@ -62,26 +58,7 @@ impl Default for StaticParams {
 impl StaticParams {
     /// Checks the parameters.
     pub fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
-        let s = &self.shares;
-        for (name, v) in [
-            ("evolver", s.evolver),
-            ("user", s.user),
-            ("verifier", s.verifier),
-        ] {
-            if !v.is_finite() || !(0.0..=1.0).contains(&v) {
-                out.push(Issue::new(
-                    format!("policy.shares.{name}"),
-                    format!("must be a share in [0, 1] (got {v})"),
-                ));
-            }
-        }
-        let sum = s.evolver + s.user + s.verifier;
-        if sum.is_finite() && (sum - 1.0).abs() > 1e-6 {
-            out.push(Issue::new(
-                "policy.shares",
-                format!("shares must sum to 1 (they sum to {sum:.4})"),
-            ));
-        }
+        self.shares.validate("policy.shares", out);
         check_tier(tiers, &self.tiers.evolver, "policy.tiers.evolver", out);
         check_tier(tiers, &self.tiers.user, "policy.tiers.user", out);
         check_tier(tiers, &self.tiers.verifier, "policy.tiers.verifier", out);
@@ -148,7 +125,7 @@ impl StaticPolicy {
         let mut evolver_tiers = vec![idx(&p.tiers.evolver)];
         evolver_tiers.extend(p.evolver_pool.iter().map(|n| idx(n)));
         let plan = Plan {
-            shares: p.shares,
+            shares: p.shares.resolve(),
             user_tier: idx(&p.tiers.user),
             verifier_tier: idx(&p.tiers.verifier),
             evolver_tiers,

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use triad::model::{self, Anchor, PerRole, WorldConfig};
-use triad::policy::{PolicyConfig, StaticParams};
+use triad::policy::{PolicyConfig, Shares, StaticParams};
 
 /// A short, light scenario for debug-mode tests.
 fn small(hours: f64, rate: f64) -> WorldConfig {
@@ -68,11 +68,7 @@ fn harmful(anchor: Anchor, seeds: u64) -> (u64, u64) {
     cfg.evolver.collapse_per_self_accept = 0.0;
     let cfg = with_policy(cfg, |p| {
         p.acceptance = vec![anchor];
-        p.shares = PerRole {
-            evolver: 0.3,
-            user: 0.4,
-            verifier: 0.3,
-        };
+        p.shares = Shares::new(0.3, 0.4, 0.3);
     });
     (0..seeds).fold((0, 0), |acc, s| {
         let r = model::run(&cfg, s).unwrap();
@@ -163,7 +159,7 @@ proptest! {
         let mut cfg = small(36.0, 40.0);
         cfg.budget = budget;
         let cfg = with_policy(cfg, |p| {
-            p.shares = PerRole { evolver: e / sum, user: u / sum, verifier: 1.0 - e / sum - u / sum };
+            p.shares = Shares { evolver: e / sum, user: None, verifier: v / sum };
             p.samples = samples;
             p.revisions = revisions;
             p.votes = votes;
