@@ -41,5 +41,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })
         .map(|_| ()),
         Command::Validate { files } => commands::validate(&files),
+        Command::Policies => commands::policies(),
     }
 }
