@@ -4,4 +4,5 @@
 mod mmc_model;
 
 mod engine;
+mod policies;
 mod queueing_theory;
