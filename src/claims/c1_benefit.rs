@@ -43,7 +43,7 @@ impl Claim for Benefit {
                 variants.push(c);
             }
         }
-        let reps = effort.reps(8, 24);
+        let reps = effort.reps(16, 48);
         let out = runs::replicate(&variants, reps, seed)?;
         let gains: Vec<Vec<f64>> = (0..order.len())
             .map(|i| {

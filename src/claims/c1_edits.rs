@@ -44,7 +44,7 @@ impl Claim for EditQuality {
             runs::static_params(&mut c)?.tiers.evolver = name.to_string();
             variants.push(c);
         }
-        let reps = effort.reps(24, 64);
+        let reps = effort.reps(48, 128);
         let out = runs::replicate(&variants, reps, seed)?;
         let gains: Vec<Vec<f64>> = out
             .iter()

@@ -42,7 +42,7 @@ impl Claim for Diversity {
                 Ok(c)
             })
             .collect::<anyhow::Result<_>>()?;
-        let reps = effort.reps(12, 32);
+        let reps = effort.reps(24, 64);
         let out = runs::replicate(&variants, reps, seed)?;
         let per_sample: Vec<Vec<f64>> = out
             .iter()

@@ -55,7 +55,7 @@ impl Claim for Reasoning {
             p.reasoning_tokens = 0.0;
             variants.push(big);
         }
-        let reps = effort.reps(8, 20);
+        let reps = effort.reps(16, 48);
         let out = runs::replicate(&variants, reps, seed)?;
         let acc: Vec<Vec<f64>> = out
             .iter()
@@ -99,9 +99,9 @@ impl Claim for Reasoning {
             },
         ];
         if acc.len() > TOKENS.len() {
-            let small = diff(&acc[3], &acc[TOKENS.len()]);
+            let small = diff(&acc[TOKENS.len() - 1], &acc[TOKENS.len()]);
             measured.push(Measured::new(
-                "16k-token verifier - next tier up without reasoning",
+                "64k-token verifier - next tier up without reasoning",
                 small,
             ));
             criteria.push(Criterion {

@@ -23,7 +23,7 @@ impl Claim for SmallVsLarge {
         "FLOPs-matched, the small model outperforms a 14x larger one where it has non-trivial success; little benefit on the hardest questions"
     }
     fn counter(&self) -> &'static str {
-        "judging noise that does not grow with difficulty (traits.judge_noise_slope = 0)"
+        "a perfect judge (traits.judge_noise = 0): no selection errors, so samples pay off at every difficulty"
     }
 
     /// The scenario's policy names the small user tier and its samples; the large user is
@@ -59,7 +59,7 @@ impl Claim for SmallVsLarge {
             p.tiers.user = base.tiers[large].name.clone();
             p.samples = 1;
         }
-        let reps = effort.reps(8, 20);
+        let reps = effort.reps(16, 48);
         let out = runs::replicate(&[small, big], reps, seed)?;
         let bins = base.workload.difficulty_bins.len() + 1;
         let (sname, lname) = (&base.tiers[small_tier].name, &base.tiers[large].name);

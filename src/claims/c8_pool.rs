@@ -27,7 +27,8 @@ impl Claim for Pool {
     /// The scenario's policy names the pool: `tiers.evolver` plus `evolver_pool`. Two
     /// single evolvers get the same evolver dollars: one of the pool's first tier, and
     /// the strongest tier of the ladder. Evolution is paced by the evolver account, so
-    /// equal dollars mean equal cost. Compared on final harness quality and yield.
+    /// equal dollars mean equal cost. Compared on harness quality averaged over the run
+    /// (how soon good edits arrive, which is what users feel) and on yield.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base = runs::load(file)?;
         let mut pool = base.clone();
@@ -46,11 +47,11 @@ impl Claim for Pool {
         let strong_name = base.tiers[strongest].name.clone();
         let mut strong = same.clone();
         runs::static_params(&mut strong)?.tiers.evolver = strong_name.clone();
-        let reps = effort.reps(10, 24);
+        let reps = effort.reps(24, 64);
         let out = runs::replicate(&[pool, same, strong], reps, seed)?;
         let q: Vec<Vec<f64>> = out
             .iter()
-            .map(|o| runs::metric(o, "harness_quality_final"))
+            .map(|o| runs::metric(o, "harness_quality_mean"))
             .collect();
         let y: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "yield")).collect();
         let spend: Vec<Vec<f64>> = out
@@ -69,7 +70,7 @@ impl Claim for Pool {
         let mut measured = Vec::new();
         for i in 0..3 {
             measured.push(Measured::new(
-                format!("{}: final harness quality", labels[i]),
+                format!("{}: harness quality (time average)", labels[i]),
                 ci(&q[i]),
             ));
             measured.push(Measured::new(
@@ -111,9 +112,9 @@ impl Claim for Pool {
             },
         ];
         let figure = Figure::Bars {
-            title: "Claim 8: final harness quality at equal evolver spend".into(),
+            title: "Claim 8: harness quality (time average) at equal evolver spend".into(),
             x_label: "evolvers".into(),
-            y_label: "final harness quality".into(),
+            y_label: "harness quality, time average".into(),
             bars: labels
                 .iter()
                 .cloned()

@@ -64,7 +64,7 @@ impl Claim for Islands {
             ("best-of-n".to_string(), Strategy::BestOfN),
             ("islands, no migration".to_string(), no_migration),
         ];
-        let reps = effort.reps(30, 80);
+        let reps = effort.reps(60, 200);
         let fit: Vec<Vec<f64>> = strategies
             .iter()
             .map(|(_, s)| {
