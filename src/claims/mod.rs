@@ -10,7 +10,9 @@ mod c1_edits;
 mod c2_diversity;
 mod c3_anchors;
 mod c4_reasoning;
+mod c5_adaptive;
 mod c6_small_vs_large;
+mod c7_struggle;
 mod c8_pool;
 mod c9_islands;
 
@@ -173,7 +175,9 @@ pub fn all() -> Vec<Box<dyn Claim>> {
         Box::new(c2_diversity::Diversity),
         Box::new(c3_anchors::Anchors),
         Box::new(c4_reasoning::Reasoning),
+        Box::new(c5_adaptive::Adaptive),
         Box::new(c6_small_vs_large::SmallVsLarge),
+        Box::new(c7_struggle::Struggle),
         Box::new(c8_pool::Pool),
         Box::new(c9_islands::Islands),
     ]
