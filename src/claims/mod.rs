@@ -16,6 +16,7 @@ mod c7_struggle;
 mod c8_pool;
 mod c9_islands;
 
+pub mod headline;
 pub mod reproduce;
 pub mod runs;
 

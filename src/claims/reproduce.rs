@@ -135,6 +135,14 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
             .collect()
     });
     let results: Vec<ClaimResult> = results.into_iter().collect::<anyhow::Result<_>>()?;
+    let map = if args.claim.is_none() {
+        let file = super::scenario_file("headline", false).with_file_name("headline.toml");
+        eprintln!("  allocation map ...");
+        let m = pool.install(|| super::headline::run(&file, effort, args.seed, &args.out))?;
+        Some((m, file))
+    } else {
+        None
+    };
     let wall = clock.elapsed().as_secs_f64();
     for r in &results {
         r.scenario
@@ -157,7 +165,25 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
         }
         ok = mismatches.is_empty();
     }
-    let report = render_report(&results, args, &started, wall);
+    let mut report = render_report(&results, args, &started, wall);
+    if let Some((m, file)) = &map {
+        let b = &m.best[m.overall];
+        println!(
+            "\nallocation map: best split evolver {} {:.1}% / verifier {:.1}% / users {} {:.1}%: yield {:.0} [{:.0}, {:.0}]; corpus-advice {:.0} ({:+.1}%)",
+            b.evolver,
+            100.0 * b.evolver_share,
+            100.0 * b.verifier_share,
+            b.user,
+            100.0 * (1.0 - b.evolver_share - b.verifier_share),
+            b.yield_ci.mean,
+            b.yield_ci.lo,
+            b.yield_ci.hi,
+            m.advice.mean,
+            -100.0 * m.gap.mean / m.advice.mean
+        );
+        let at = report.find("\n---\n").unwrap_or(report.len());
+        report.insert_str(at, &super::headline::markdown(m, file));
+    }
     write_atomic(&args.out.join("report.md"), report.as_bytes())?;
     let mut csv = String::from("claim,verdict,scenario_holds,counter_holds\n");
     for r in &results {
