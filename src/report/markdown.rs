@@ -136,6 +136,37 @@ pub fn report(
             }
             s.push('\n');
         }
+        if plan.n_cells() > 1 {
+            let _ = writeln!(
+                s,
+                "## Best cell per policy\n\nThe cell with the highest mean `{name}` for each policy, with its 95% CI over replications. It is picked as the best of {} cells, so its interval is optimistic: confirm it with another sweep seed before relying on it.\n",
+                plan.n_cells()
+            );
+            let mut head = String::from("| policy | cell |");
+            let mut rule = String::from("|---|---|");
+            for p in &params {
+                let _ = write!(head, " `{p}` |");
+                rule.push_str("---|");
+            }
+            let _ = writeln!(s, "{head} mean {name} [95% CI] |\n{rule}---|");
+            for (p, best) in summary.best_cells(m).iter().enumerate() {
+                let label = cell_md(&plan.policies[p].label);
+                match best.and_then(|c| summary.get(c, p, m).map(|r| (c, r.ci))) {
+                    None => {
+                        let blanks = " |".repeat(params.len());
+                        let _ = writeln!(s, "| {label} | (all runs failed) |{blanks} |");
+                    }
+                    Some((c, ci)) => {
+                        let mut row = format!("| {label} | {c} |");
+                        for v in plan.cell_values(c) {
+                            let _ = write!(row, " {} |", cell_md(&param_str(&v)));
+                        }
+                        let _ = writeln!(s, "{row} {} |", ci_txt(ci.mean, ci.lo, ci.hi));
+                    }
+                }
+            }
+            s.push('\n');
+        }
         let _ = writeln!(
             s,
             "## Best policy per cell\n\nBy mean `{name}`; the difference from `{reference}` is paired by replication (common random numbers). All cells and metrics are in `summary.csv` and `paired.csv`.\n"

@@ -138,13 +138,24 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     )
 }
 
-/// `x` with four significant digits.
-fn sig4(x: f64) -> String {
+/// `x` with four significant digits (all integer digits of larger numbers).
+pub fn sig4(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
     let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
     format!("{x:.digits$}")
+}
+
+/// An axis tick: [`sig4`] without trailing zeros (`12000`, `0.25`, `1.2`).
+fn tick(x: &f64) -> String {
+    let s = sig4(*x);
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
 }
 
 /// Draws category labels under (or beside) a chart whose categories sit at 0, 1, 2, ...
@@ -197,6 +208,7 @@ impl Chart for Bars<'_> {
             .x_labels(0)
             .x_desc(self.x_label)
             .y_desc(self.y_label)
+            .y_label_formatter(&tick)
             .label_style(("sans-serif", 20))
             .axis_desc_style(("sans-serif", 24))
             .draw()
@@ -317,6 +329,8 @@ impl Chart for Lines<'_> {
             .configure_mesh()
             .x_desc(self.x_label)
             .y_desc(self.y_label)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .label_style(("sans-serif", 20))
             .axis_desc_style(("sans-serif", 24))
             .light_line_style(RGBColor(235, 235, 235))
@@ -490,7 +504,7 @@ impl Chart for Heat<'_> {
                             let light = (v - zmin) / (zmax - zmin) < 0.6;
                             let col = if light { WHITE } else { BLACK };
                             Text::new(
-                                format!("{v:.3}"),
+                                sig4(v),
                                 (ix as f64, iy as f64),
                                 ("sans-serif", size)
                                     .into_font()
@@ -536,6 +550,7 @@ impl Chart for Heat<'_> {
             .disable_mesh()
             .disable_x_axis()
             .y_desc(self.z_label)
+            .y_label_formatter(&tick)
             .label_style(("sans-serif", 18))
             .axis_desc_style(("sans-serif", 20))
             .draw()
