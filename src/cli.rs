@@ -38,6 +38,8 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// List the built-in policies with their parameters, defaults and meanings.
+    Policies,
     /// Check scenario files without running them; reports every problem with file, line
     /// and column, and exits with code 2 if any file has one.
     Validate {

@@ -78,5 +78,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             quick,
             seed,
         } => reproduce::check_claim(&claim, &file, quick, seed).map(|_| ()),
+        Command::Policies => commands::policies(),
     }
 }

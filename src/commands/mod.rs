@@ -1,7 +1,9 @@
 //! The commands behind the command line, callable from Rust as well.
 
+mod policies;
 mod run;
 
+pub use policies::{policies, policies_text};
 pub use run::{RunArgs, run, validate};
 
 use crate::scenario::InputError;

@@ -258,6 +258,8 @@ impl World {
                 gain_per_edit: &gain_per_edit,
                 recent: (0, 0),
                 tiers: &cfg.tiers,
+                traits: &cfg.traits,
+                attempts: &cfg.attempts,
             };
             policy.start(&view)
         };
@@ -350,6 +352,8 @@ impl World {
             gain_per_edit: &self.gain_per_edit,
             recent: self.recent,
             tiers: &self.cfg.tiers,
+            traits: &self.cfg.traits,
+            attempts: &self.cfg.attempts,
         }
     }
 

@@ -112,6 +112,39 @@ impl StaticParams {
     }
 }
 
+impl StaticParams {
+    /// The plan these parameters describe (unknown tier names fall back to tier 0).
+    // `..Plan::default()` is there for the fields the model adds later.
+    #[allow(clippy::needless_update)]
+    pub fn plan(&self, tiers: &[Tier]) -> Plan {
+        let idx = |n: &str| tier_index(tiers, n).unwrap_or(0);
+        let mut evolver_tiers = vec![idx(&self.tiers.evolver)];
+        evolver_tiers.extend(self.evolver_pool.iter().map(|n| idx(n)));
+        Plan {
+            shares: self.shares.resolve(),
+            user_tier: idx(&self.tiers.user),
+            verifier_tier: idx(&self.tiers.verifier),
+            evolver_tiers,
+            acceptance: self.acceptance.clone(),
+            candidates_per_round: self.candidates_per_round,
+            reasoning_tokens: self.reasoning_tokens,
+            votes: self.votes,
+            predictor: self.predictor,
+            ..Plan::default()
+        }
+    }
+
+    /// The compute every task gets.
+    pub fn task_plan(&self) -> TaskPlan {
+        TaskPlan {
+            chains: self.samples,
+            revisions: self.revisions,
+            selection: self.selection,
+            skip: false,
+        }
+    }
+}
+
 /// Fixed shares, tiers, samples and acceptance for the whole run.
 pub struct StaticPolicy {
     p: StaticParams,
@@ -121,20 +154,7 @@ pub struct StaticPolicy {
 impl StaticPolicy {
     /// The policy for valid parameters `p` (unknown tier names fall back to tier 0).
     pub fn new(p: StaticParams, tiers: &[Tier]) -> Self {
-        let idx = |n: &str| tier_index(tiers, n).unwrap_or(0);
-        let mut evolver_tiers = vec![idx(&p.tiers.evolver)];
-        evolver_tiers.extend(p.evolver_pool.iter().map(|n| idx(n)));
-        let plan = Plan {
-            shares: p.shares.resolve(),
-            user_tier: idx(&p.tiers.user),
-            verifier_tier: idx(&p.tiers.verifier),
-            evolver_tiers,
-            acceptance: p.acceptance.clone(),
-            candidates_per_round: p.candidates_per_round,
-            reasoning_tokens: p.reasoning_tokens,
-            votes: p.votes,
-            predictor: p.predictor,
-        };
+        let plan = p.plan(tiers);
         StaticPolicy { p, plan }
     }
 }
@@ -149,11 +169,6 @@ impl Policy for StaticPolicy {
     }
 
     fn task(&mut self, _task: &TaskView, _view: &View<'_>) -> TaskPlan {
-        TaskPlan {
-            chains: self.p.samples,
-            revisions: self.p.revisions,
-            selection: self.p.selection,
-            skip: false,
-        }
+        self.p.task_plan()
     }
 }

@@ -4,6 +4,7 @@
 mod mmc_model;
 
 mod engine;
+mod policies;
 mod queueing_theory;
 mod scenario_errors;
 mod sweep;
