@@ -500,3 +500,47 @@ fn sweep_overhead_per_run() {
         (swept - bare) * 1e6
     );
 }
+
+#[test]
+fn validate_checks_sweep_files_and_every_cell() {
+    let o = triad(&[
+        "validate",
+        "scenarios/sweeps/allocation.toml",
+        "scenarios/sweeps/regimes.toml",
+        "scenarios/baseline.toml",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("allocation.toml: ok, a sweep of"), "{out}");
+    assert!(out.contains("baseline.toml: ok"), "{out}");
+    let t = tempfile::tempdir().unwrap();
+    // Cells whose shares leave the users a negative rest are named, with the key.
+    let o = triad(&[
+        "validate",
+        write(t.path(), "s.toml", SMALL).to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("policy.shares.verifier = 0.95") && err.contains("policy.shares.user"),
+        "{err}"
+    );
+    assert!(err.contains("6 of 12"), "{err}");
+    // A malformed sweep file is located like in `triad sweep`.
+    let f = write(
+        t.path(),
+        "bad.toml",
+        "replications = 0\n[base]\nbudget = 1.0\n",
+    );
+    let o = triad(&["validate", f.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("bad.toml:1:") && err.contains("at least 1"),
+        "{err}"
+    );
+}
