@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Most cell and policy scenarios `triad validate` checks in one sweep file.
-pub const MAX_CHECKED_SCENARIOS: usize = 10_000;
+const MAX_CHECKED_SCENARIOS: usize = 10_000;
 /// Most invalid cell scenarios listed per sweep file.
 const MAX_LISTED_SCENARIOS: usize = 10;
 
@@ -60,7 +60,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
 /// Checks scenario and sweep files without running them; every problem of every file is
 /// reported. A file with a sweep's keys (`base`, `axis`, `design`, `replications`,
 /// `reference` or an array of `[[policy]]` tables) is a sweep file: its plan is expanded and
-/// the scenario of every cell and policy (up to [`MAX_CHECKED_SCENARIOS`]) is validated.
+/// the scenario of every cell and policy (up to 10,000) is validated.
 pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
     let mut errors = Vec::new();
     for f in files {
