@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 TRIAD=$(realpath "${1:-target/release/triad}")
-SWEEP=scenarios/sweeps/toy_queue.toml
+SWEEP=scenarios/sweeps/allocation.toml
 SHARDS=3
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then

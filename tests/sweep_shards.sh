@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TRIAD=${1:-target/release/triad}
 N=${2:-3}
-SWEEP=scenarios/sweeps/toy_queue.toml
+SWEEP=scenarios/sweeps/allocation.toml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

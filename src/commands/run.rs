@@ -8,6 +8,11 @@ use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Most cell and policy scenarios `triad validate` checks in one sweep file.
+const MAX_CHECKED_SCENARIOS: usize = 10_000;
+/// Most invalid cell scenarios listed per sweep file.
+const MAX_LISTED_SCENARIOS: usize = 10;
+
 /// Options of `triad run`.
 #[derive(Debug, Clone)]
 pub struct RunArgs {
@@ -52,13 +57,78 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
     Ok(result)
 }
 
-/// Checks scenario files without running them; every problem of every file is reported.
+/// Checks scenario and sweep files without running them; every problem of every file is
+/// reported. A file with a sweep's keys (`base`, `axis`, `design`, `replications`,
+/// `reference` or an array of `[[policy]]` tables) is a sweep file: its plan is expanded and
+/// the scenario of every cell and policy (up to 10,000) is validated.
 pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
     let mut errors = Vec::new();
     for f in files {
-        match scenario::load(f) {
-            Ok(_) => println!("{}: ok", f.display()),
-            Err(e) => errors.push(e.to_string()),
+        let is_sweep = scenario::Source::read(f)
+            .and_then(|src| src.table())
+            .is_ok_and(|t| {
+                ["base", "axis", "design", "replications", "reference"]
+                    .iter()
+                    .any(|k| t.contains_key(*k))
+                    || matches!(t.get("policy"), Some(toml::Value::Array(_)))
+            });
+        if !is_sweep {
+            match scenario::load(f) {
+                Ok(_) => println!("{}: ok", f.display()),
+                Err(e) => errors.push(e.to_string()),
+            }
+            continue;
+        }
+        let plan = match crate::sweep::Plan::from_file(f) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        let sim = crate::sweep::WorldSimulator;
+        let (mut checked, mut bad) = (0usize, Vec::new());
+        'cells: for cell in 0..plan.n_cells() {
+            for policy in 0..plan.policies.len() {
+                if checked == MAX_CHECKED_SCENARIOS {
+                    break 'cells;
+                }
+                checked += 1;
+                let spec =
+                    plan.run((cell * plan.policies.len() + policy) * plan.replications as usize);
+                if let Err(e) = plan.scenario(&spec).and_then(|sc| sim.config(&sc)) {
+                    bad.push(format!(
+                        "{}: cell {cell} ({}), policy {:?}: {e}",
+                        f.display(),
+                        crate::report::cell_desc(&plan, cell),
+                        plan.policies[policy].label
+                    ));
+                }
+            }
+        }
+        let total = plan.n_cells() * plan.policies.len();
+        let of = if checked < total {
+            format!(" (the first {checked} of {total})")
+        } else {
+            String::new()
+        };
+        if bad.is_empty() {
+            println!(
+                "{}: ok, a sweep of {} runs; every cell's scenario{of} is valid",
+                f.display(),
+                plan.n_runs()
+            );
+        } else {
+            let n = bad.len();
+            bad.truncate(MAX_LISTED_SCENARIOS);
+            if n > MAX_LISTED_SCENARIOS {
+                bad.push(format!("... and {} more", n - MAX_LISTED_SCENARIOS));
+            }
+            bad.push(format!(
+                "{}: {n} of {checked} cell and policy scenarios{of} are invalid; their runs would fail",
+                f.display()
+            ));
+            errors.push(bad.join("\n"));
         }
     }
     if errors.is_empty() {

@@ -33,6 +33,15 @@ fn sig(x: f64) -> String {
     format!("{x:.digits$}")
 }
 
+/// `n thing(s)`, with `policy` -> `policies`.
+fn plural(n: usize, thing: &str) -> String {
+    match (n, thing) {
+        (1, _) => format!("1 {thing}"),
+        (_, "policy") => format!("{n} policies"),
+        _ => format!("{n} {thing}s"),
+    }
+}
+
 fn cell_md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -43,11 +52,11 @@ pub fn describe(plan: &Plan) -> String {
     let _ = writeln!(s, "- triad {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
         s,
-        "- {} runs: {} cells x {} policies x {} replications; sweep seed {}; replication r uses seed mix({}, r) in every cell and policy (common random numbers)",
+        "- {} runs: {} x {} x {}; sweep seed {}; replication r uses seed mix({}, r) in every cell and policy (common random numbers)",
         plan.n_runs(),
-        plan.n_cells(),
-        plan.policies.len(),
-        plan.replications,
+        plural(plan.n_cells(), "cell"),
+        plural(plan.policies.len(), "policy"),
+        plural(plan.replications as usize, "replication"),
         plan.seed,
         plan.seed
     );
@@ -118,21 +127,82 @@ pub fn report(
         // Overall, per policy.
         let look = Lookup::new(plan, table);
         if let Some(cis) = look.marginal(m, &[]).values().next() {
+            let one = plan.n_cells() == 1;
+            let over = if one {
+                String::new()
+            } else {
+                format!(", averaged over all {} cells", plan.n_cells())
+            };
             let _ = writeln!(
                 s,
-                "## Policies overall\n\nMean `{name}` per policy, averaged over all {} cells, 95% CI over replications:\n",
-                plan.n_cells()
+                "## Policies overall\n\nMean `{name}` per policy{over}, 95% CI over replications{}:\n",
+                if one {
+                    "; the difference from the reference is paired by replication (common random numbers)"
+                } else {
+                    ""
+                }
             );
-            let _ = writeln!(s, "| policy | mean {name} [95% CI] | replications |");
-            let _ = writeln!(s, "|---|---|---|");
-            for (p, c) in cis.iter().enumerate() {
+            if one {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} |",
+                    "| policy | mean {name} [95% CI] | - {} [95% CI] | replications |\n|---|---|---|---|",
+                    cell_md(reference)
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "| policy | mean {name} [95% CI] | replications |\n|---|---|---|"
+                );
+            }
+            for (p, c) in cis.iter().enumerate() {
+                let diff = if !one {
+                    String::new()
+                } else if p == plan.reference {
+                    " (the reference) |".to_string()
+                } else {
+                    let d = summary
+                        .get_paired(0, p, m)
+                        .map_or("n/a".into(), |d| ci_txt(d.ci.mean, d.ci.lo, d.ci.hi));
+                    format!(" {d} |")
+                };
+                let _ = writeln!(
+                    s,
+                    "| {} | {} |{diff} {} |",
                     cell_md(&plan.policies[p].label),
                     ci_txt(c.mean, c.lo, c.hi),
                     c.n
                 );
+            }
+            s.push('\n');
+        }
+        if plan.n_cells() > 1 {
+            let _ = writeln!(
+                s,
+                "## Best cell per policy\n\nThe cell with the highest mean `{name}` for each policy, with its 95% CI over replications. It is picked as the best of {} cells, so its interval is optimistic: confirm it with another sweep seed before relying on it.\n",
+                plan.n_cells()
+            );
+            let mut head = String::from("| policy | cell |");
+            let mut rule = String::from("|---|---|");
+            for p in &params {
+                let _ = write!(head, " `{p}` |");
+                rule.push_str("---|");
+            }
+            let _ = writeln!(s, "{head} mean {name} [95% CI] |\n{rule}---|");
+            for (p, best) in summary.best_cells(m).iter().enumerate() {
+                let label = cell_md(&plan.policies[p].label);
+                match best.and_then(|c| summary.get(c, p, m).map(|r| (c, r.ci))) {
+                    None => {
+                        let blanks = " |".repeat(params.len());
+                        let _ = writeln!(s, "| {label} | (all runs failed) |{blanks} |");
+                    }
+                    Some((c, ci)) => {
+                        let mut row = format!("| {label} | {c} |");
+                        for v in plan.cell_values(c) {
+                            let _ = write!(row, " {} |", cell_md(&param_str(&v)));
+                        }
+                        let _ = writeln!(s, "{row} {} |", ci_txt(ci.mean, ci.lo, ci.hi));
+                    }
+                }
             }
             s.push('\n');
         }

@@ -6,7 +6,8 @@ pub mod plot;
 
 use crate::sweep::files::SeriesSummary;
 use crate::sweep::plan::Plan;
-use crate::sweep::summary::{Lookup, RunTable};
+use crate::sweep::stats::{MeanCi, mean_ci};
+use crate::sweep::summary::{LEVEL, Lookup, RunTable, Summary};
 use std::io::Write;
 use std::path::Path;
 
@@ -45,19 +46,19 @@ pub struct PlotInfo {
 pub fn with_unit(name: &str) -> String {
     let unit = match name {
         "yield" => "value of tasks solved per run",
-        "mean_wait" => "hours",
-        "hour" => "hours",
-        "harness_quality" => "quality score",
-        "utilisation" | "utilization" => "fraction of capacity",
-        "queue_len" => "customers waiting",
-        "served" => "customers, cumulative",
-        "reneged" => "customers",
-        "spend" => "dollars",
-        "arrival" => "customers per hour",
-        "service" => "services per hour per server",
-        "servers" | "policy.extra_servers" => "count",
-        "patience" | "horizon" => "hours",
-        "policy.speedup" => "service-rate factor",
+        "yield_per_dollar" => "value solved per dollar",
+        "hour" | "horizon_hours" | "epoch_hours" | "sample_every_hours" => "hours",
+        "harness_quality" | "harness_quality_final" | "harness_quality_mean" => {
+            "skill units, traffic-weighted"
+        }
+        "budget" => "dollars",
+        "failure_rate" | "solve_rate" | "verifier_accuracy" => "fraction",
+        "evolver_share" => "fraction of spend",
+        "workload.arrival_per_hour" => "tasks per hour",
+        "tasks_attempted" | "tasks_solved" | "tasks_arrived" | "tasks_unserved" => "tasks",
+        "edits_accepted" | "edits_proposed" | "edits_distinct" | "edits_valid" | "edits_judged"
+        | "edits_harmful" => "edits",
+        n if n.starts_with("spend") => "dollars",
         p if p.starts_with("policy.shares.") => "share of budget",
         _ => "",
     };
@@ -99,19 +100,33 @@ fn tick(v: &toml::Value) -> String {
     crate::sweep::files::param_str(v)
 }
 
+/// `path = value` for each parameter of `cell`, comma-separated (empty for a sweep without
+/// parameters).
+pub fn cell_desc(plan: &Plan, cell: usize) -> String {
+    plan.params()
+        .iter()
+        .zip(plan.cell_values(cell))
+        .map(|(p, v)| format!("{p} = {}", tick(&v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Draws every plot of a sweep into `dir/plots/` and returns what was drawn:
-/// the headline metric per policy (mean over the grid, 95% CI), against the first numeric
-/// axis, the heatmap over two axes per policy (evolver x verifier shares if swept), and
-/// each time-series column per policy.
+/// the headline metric per policy (mean over the grid and, with more than one cell, at each
+/// policy's best cell; 95% CIs), against the first numeric axis, the heatmap over two axes
+/// per policy (evolver x verifier shares if swept) with the best cell outlined, and each
+/// time-series column per policy at its best cell (`series`, `harness_quality` first).
 pub fn draw_all(
     dir: &Path,
     plan: &Plan,
     table: &RunTable,
+    summary: &Summary,
     series: &SeriesSummary,
 ) -> anyhow::Result<Vec<PlotInfo>> {
     let mut out = Vec::new();
     let plots = dir.join("plots");
     let labels: Vec<String> = plan.policies.iter().map(|p| p.label.clone()).collect();
+    let best_cells = summary.best_headline_cells();
     if let Some(m) = table.headline() {
         let name = &table.metrics[m];
         let look = Lookup::new(plan, table);
@@ -138,6 +153,39 @@ pub fn draw_all(
                 ),
             });
         }
+        if plan.n_cells() > 1 {
+            let cis: Vec<MeanCi> = best_cells
+                .iter()
+                .enumerate()
+                .map(|(p, c)| {
+                    c.and_then(|c| summary.get(c, p, m))
+                        .map_or_else(|| mean_ci(&[], LEVEL), |r| r.ci)
+                })
+                .collect();
+            let stem = format!("plots/{}_best_cell_by_policy", slug(name));
+            plot::bar_ci(
+                &dir.join(&stem),
+                &format!("{name} at each policy's best cell, 95% CI"),
+                "policy",
+                &with_unit(name),
+                &labels,
+                &cis,
+            )?;
+            let at: Vec<String> = best_cells
+                .iter()
+                .zip(&labels)
+                .filter_map(|(c, l)| c.map(|c| format!("{l}: cell {c} ({})", cell_desc(plan, c))))
+                .collect();
+            out.push(PlotInfo {
+                stem,
+                caption: format!(
+                    "Mean {name} of each policy at its best of {} cells, with 95% CIs over replications \
+                     (picked as the best, so optimistic); {}.",
+                    plan.n_cells(),
+                    at.join("; ")
+                ),
+            });
+        }
         let numeric: Vec<usize> = plan
             .axes
             .iter()
@@ -160,6 +208,11 @@ pub fn draw_all(
                 })
                 .collect();
             let stem = format!("plots/{}_vs_{}", slug(name), slug(&axis.path));
+            let others = if plan.params().len() > 1 {
+                " (other parameters averaged)"
+            } else {
+                ""
+            };
             plot::lines_ci(
                 &dir.join(&stem),
                 &format!("{name} against {} per policy, 95% CI", axis.path),
@@ -170,7 +223,7 @@ pub fn draw_all(
             out.push(PlotInfo {
                 stem,
                 caption: format!(
-                    "Mean {name} against `{}` per policy (other parameters averaged), shaded 95% CI.",
+                    "Mean {name} against `{}` per policy{others}, shaded 95% CI.",
                     axis.path
                 ),
             });
@@ -186,6 +239,9 @@ pub fn draw_all(
                 (Some(x), Some(y)) if x != y => (x, y),
                 _ => (numeric[0], numeric[1]),
             };
+            // With exactly these two axes the map's cells are the sweep's cells, and the
+            // outlined cell is the policy's best cell named in the report.
+            let exact = plan.axes.len() == 2 && plan.design.is_none();
             let groups = look.marginal(m, &[ax, ay]);
             let (xa, ya) = (&plan.axes[ax], &plan.axes[ay]);
             let xt: Vec<String> = xa.values.iter().map(tick).collect();
@@ -195,20 +251,40 @@ pub fn draw_all(
                 for (k, cis) in &groups {
                     z[k[0]][k[1]] = cis[p].mean;
                 }
-                let mut best = None;
-                let mut bv = f64::NEG_INFINITY;
-                for (ix, col) in z.iter().enumerate() {
-                    for (iy, &v) in col.iter().enumerate() {
-                        if v > bv {
-                            bv = v;
-                            best = Some((ix, iy));
+                let best = if exact {
+                    best_cells[p].map(|c| {
+                        let (idx, _) = plan.cell_position(c);
+                        (idx[ax], idx[ay])
+                    })
+                } else {
+                    let mut best = None;
+                    let mut bv = f64::NEG_INFINITY;
+                    for (ix, col) in z.iter().enumerate() {
+                        for (iy, &v) in col.iter().enumerate() {
+                            if v > bv {
+                                bv = v;
+                                best = Some((ix, iy));
+                            }
                         }
                     }
-                }
+                    best
+                };
                 let stem = format!("plots/heatmap_{p}_{}", slug(l));
                 let best_txt = best.map_or(String::new(), |(ix, iy)| {
-                    format!("; best {} = {}, {} = {}", xa.path, xt[ix], ya.path, yt[iy])
+                    format!(
+                        "; best {} = {}, {} = {} (outlined): {}",
+                        xa.path,
+                        xt[ix],
+                        ya.path,
+                        yt[iy],
+                        plot::sig4(z[ix][iy])
+                    )
                 });
+                let over = if exact {
+                    ""
+                } else {
+                    " (other parameters averaged)"
+                };
                 plot::heatmap(
                     &dir.join(&stem),
                     &format!("Mean {name}, policy {l}"),
@@ -223,14 +299,23 @@ pub fn draw_all(
                 out.push(PlotInfo {
                     stem,
                     caption: format!(
-                        "Allocation map for policy {l}: mean {name} over `{}` x `{}`{best_txt} (outlined).",
+                        "Allocation map for policy {l}: mean {name} over `{}` x `{}`{over}{best_txt}.",
                         xa.path, ya.path
                     ),
                 });
             }
         }
     }
-    for (c, col) in series.columns.iter().enumerate() {
+    // Time series: harness quality first, then the rest in the simulator's order.
+    let mut order: Vec<usize> = (0..series.columns.len()).collect();
+    order.sort_by_key(|&c| series.columns[c] != "harness_quality");
+    let scope = if plan.n_cells() > 1 {
+        " at its best cell"
+    } else {
+        ""
+    };
+    for c in order {
+        let col = &series.columns[c];
         let lines: Vec<plot::Line> = labels
             .iter()
             .enumerate()
@@ -239,14 +324,14 @@ pub fn draw_all(
         let stem = format!("plots/series_{}", slug(col));
         plot::series(
             &dir.join(&stem),
-            &format!("{col} over time per policy, 95% CI"),
+            &format!("{col} over time per policy{scope}, 95% CI"),
             &with_unit(col),
             &lines,
         )?;
         out.push(PlotInfo {
             stem,
             caption: format!(
-                "`{col}` per simulated hour, mean over all runs of each policy, shaded 95% CI."
+                "`{col}` per simulated hour for each policy{scope}: mean over replications, shaded 95% CI."
             ),
         });
     }

@@ -138,8 +138,8 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     )
 }
 
-/// `x` with four significant digits.
-fn sig4(x: f64) -> String {
+/// `x` with four significant digits (all integer digits of larger numbers).
+pub fn sig4(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
@@ -147,28 +147,100 @@ fn sig4(x: f64) -> String {
     format!("{x:.digits$}")
 }
 
-/// Draws category labels under (or beside) a chart whose categories sit at 0, 1, 2, ...
+/// An axis tick: [`sig4`] without trailing zeros (`12000`, `0.25`, `1.2`).
+fn tick(x: &f64) -> String {
+    let s = sig4(*x);
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// Greedy word wrap of `label` into lines of at most `width` characters, breaking at
+/// spaces and after hyphens (a longer word gets a line of its own).
+fn wrap(label: &str, width: usize) -> Vec<String> {
+    // Pieces with the separator that precedes them: "" (line start), " " or "" after '-'.
+    let mut pieces: Vec<(&str, String)> = Vec::new();
+    for (k, word) in label.split(' ').enumerate() {
+        let mut sep = if k == 0 { "" } else { " " };
+        let mut rest = word;
+        // Break after a hyphen inside a word only (not the sign of "-0.5").
+        let inner = |r: &str| {
+            r.char_indices()
+                .find(|&(i, c)| c == '-' && i > 0 && i + 1 < r.len())
+                .map(|(i, _)| i)
+        };
+        while let Some(i) = inner(rest) {
+            pieces.push((sep, rest[..=i].to_string()));
+            sep = "";
+            rest = &rest[i + 1..];
+        }
+        pieces.push((sep, rest.to_string()));
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for (sep, piece) in pieces {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + sep.len() + piece.chars().count() <= width => {
+                l.push_str(sep);
+                l.push_str(&piece);
+            }
+            _ => lines.push(piece),
+        }
+    }
+    lines
+}
+
+/// Pixels per character of the 20-pixel tick font, roughly (DejaVu Sans averages 0.55 em).
+const TICK_CHAR_PX: f64 = 11.0;
+/// Pixels between wrapped tick-label lines.
+const TICK_LINE_PX: i32 = 24;
+
+/// Draws category labels under (or beside) a chart whose categories sit at 0, 1, 2, ...;
+/// labels under the chart are wrapped to `wrap_chars` characters per line.
 fn category_ticks<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     at: impl Fn(f64) -> (i32, i32),
     labels: &[String],
     vertical: bool,
+    wrap_chars: usize,
 ) -> R {
     for (i, l) in labels.iter().enumerate() {
         let (px, py) = at(i as f64);
-        let (pos, xy) = if vertical {
-            (Pos::new(HPos::Right, VPos::Center), (px - 10, py))
-        } else {
-            (Pos::new(HPos::Center, VPos::Top), (px, py + 10))
-        };
-        root.draw(&Text::new(
-            l.clone(),
-            xy,
-            ("sans-serif", 20).into_font().color(&BLACK).pos(pos),
-        ))
-        .s()?;
+        if vertical {
+            root.draw(&Text::new(
+                l.clone(),
+                (px - 10, py),
+                ("sans-serif", 20)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .s()?;
+            continue;
+        }
+        for (k, line) in wrap(l, wrap_chars).into_iter().enumerate() {
+            root.draw(&Text::new(
+                line,
+                (px, py + 10 + TICK_LINE_PX * k as i32),
+                ("sans-serif", 20)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .s()?;
+        }
     }
     Ok(())
+}
+
+/// Characters per line that fit `n` categories side by side on a plot.
+fn chars_per_slot(n: usize) -> usize {
+    let plot_px = SIZE.0 as f64 - 48.0 - 110.0;
+    ((plot_px / n.max(1) as f64 - 12.0) / TICK_CHAR_PX)
+        .floor()
+        .max(4.0) as usize
 }
 
 struct Bars<'a> {
@@ -184,10 +256,17 @@ impl Chart for Bars<'_> {
         root.fill(&WHITE).s()?;
         let n = self.cis.len() as i32;
         let (lo, hi) = range(self.cis.iter().flat_map(|c| [c.mean, c.lo, c.hi]), true);
+        let width = chars_per_slot(self.labels.len());
+        let lines = self
+            .labels
+            .iter()
+            .map(|l| wrap(l, width).len())
+            .max()
+            .unwrap_or(1) as u32;
         let mut chart = ChartBuilder::on(root)
             .caption(self.title, ("sans-serif", 32))
             .margin(24)
-            .x_label_area_size(70)
+            .x_label_area_size(46 + TICK_LINE_PX as u32 * lines)
             .y_label_area_size(110)
             .build_cartesian_2d(-0.5..(n as f64 - 0.5), lo..hi)
             .s()?;
@@ -197,11 +276,18 @@ impl Chart for Bars<'_> {
             .x_labels(0)
             .x_desc(self.x_label)
             .y_desc(self.y_label)
+            .y_label_formatter(&tick)
             .label_style(("sans-serif", 20))
             .axis_desc_style(("sans-serif", 24))
             .draw()
             .s()?;
-        category_ticks(root, |x| chart.backend_coord(&(x, lo)), self.labels, false)?;
+        category_ticks(
+            root,
+            |x| chart.backend_coord(&(x, lo)),
+            self.labels,
+            false,
+            width,
+        )?;
         let base = lo.max(0.0).min(hi);
         chart
             .draw_series(
@@ -306,7 +392,21 @@ impl Chart for Lines<'_> {
                 .flat_map(|(_, p)| p.iter().flat_map(|(_, c)| [c.mean, c.lo, c.hi])),
             false,
         );
-        let mut chart = ChartBuilder::on(root)
+        // With several lines the legend gets a panel of its own at the right, so it never
+        // hides data.
+        let legend_chars = self
+            .lines
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        let panel = if self.lines.len() > 1 {
+            ((legend_chars as f64 * TICK_CHAR_PX) as u32 + 70).min(SIZE.0 / 3)
+        } else {
+            0
+        };
+        let (area, side) = root.split_horizontally(SIZE.0 - panel);
+        let mut chart = ChartBuilder::on(&area)
             .caption(self.title, ("sans-serif", 32))
             .margin(24)
             .x_label_area_size(70)
@@ -317,6 +417,8 @@ impl Chart for Lines<'_> {
             .configure_mesh()
             .x_desc(self.x_label)
             .y_desc(self.y_label)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .label_style(("sans-serif", 20))
             .axis_desc_style(("sans-serif", 24))
             .light_line_style(RGBColor(235, 235, 235))
@@ -346,25 +448,35 @@ impl Chart for Lines<'_> {
                 .collect();
             chart
                 .draw_series(LineSeries::new(mean.clone(), c.stroke_width(3)))
-                .s()?
-                .label(label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(4))
-                });
+                .s()?;
+            if panel > 0 {
+                let y = 100 + 32 * i as i32;
+                side.draw(&PathElement::new(vec![(0, y), (28, y)], c.stroke_width(4)))
+                    .s()?;
+                let chars = ((panel as f64 - 40.0) / TICK_CHAR_PX) as usize;
+                let text: String = if label.chars().count() > chars {
+                    let mut t: String = label.chars().take(chars.saturating_sub(1)).collect();
+                    t.push('…');
+                    t
+                } else {
+                    label.clone()
+                };
+                side.draw(&Text::new(
+                    text,
+                    (36, y),
+                    ("sans-serif", 20)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .s()?;
+            }
             if mean.len() <= 60 {
                 chart
                     .draw_series(mean.iter().map(|&p| Circle::new(p, 5, c.filled())))
                     .s()?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 20))
-            .draw()
-            .s()?;
         Ok(())
     }
 }
@@ -446,12 +558,14 @@ impl Chart for Heat<'_> {
             |x| chart.backend_coord(&(x, -0.5)),
             self.x_ticks,
             false,
+            chars_per_slot(self.x_ticks.len()),
         )?;
         category_ticks(
             root,
             |y| chart.backend_coord(&(-0.5, y)),
             self.y_ticks,
             true,
+            usize::MAX,
         )?;
         let cells: Vec<(i32, i32, f64)> = self
             .z
@@ -490,7 +604,7 @@ impl Chart for Heat<'_> {
                             let light = (v - zmin) / (zmax - zmin) < 0.6;
                             let col = if light { WHITE } else { BLACK };
                             Text::new(
-                                format!("{v:.3}"),
+                                sig4(v),
                                 (ix as f64, iy as f64),
                                 ("sans-serif", size)
                                     .into_font()
@@ -536,6 +650,7 @@ impl Chart for Heat<'_> {
             .disable_mesh()
             .disable_x_axis()
             .y_desc(self.z_label)
+            .y_label_formatter(&tick)
             .label_style(("sans-serif", 18))
             .axis_desc_style(("sans-serif", 20))
             .draw()
@@ -582,4 +697,29 @@ pub fn heatmap(
             best,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_wrap_at_spaces_and_hyphens() {
+        assert_eq!(
+            wrap("static, evolver 0.05", 12),
+            ["static,", "evolver 0.05"]
+        );
+        assert_eq!(wrap("struggle-adaptive", 12), ["struggle-", "adaptive"]);
+        assert_eq!(wrap("a-b c", 20), ["a-b c"]);
+        assert_eq!(wrap("-0.5", 1), ["-0.5"]);
+    }
+
+    #[test]
+    fn ticks_drop_trailing_zeros() {
+        assert_eq!(tick(&12000.0), "12000");
+        assert_eq!(tick(&0.25), "0.25");
+        assert_eq!(tick(&0.30000000000000004), "0.3");
+        assert_eq!(tick(&-0.0), "0");
+        assert_eq!(sig4(12866.333), "12866");
+    }
 }

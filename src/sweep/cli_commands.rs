@@ -147,8 +147,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
     let (plan, _) = files::read_plan(dir)?;
     let table = files::read_runs(dir, &plan)?;
-    let series = files::read_series(dir, &plan)?;
-    let plots = report::draw_all(dir, &plan, &table, &series)?;
+    let summary = crate::sweep::Summary::new(&plan, &table);
+    let series = files::read_series(dir, &plan, &summary.best_headline_cells())?;
+    let plots = report::draw_all(dir, &plan, &table, &summary, &series)?;
     for p in plots {
         println!("{}", dir.join(format!("{}.png", p.stem)).display());
     }

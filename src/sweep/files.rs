@@ -499,10 +499,13 @@ pub fn read_plan(dir: &Path) -> anyhow::Result<(Plan, Shard)> {
     Ok((st.plan, shard))
 }
 
-/// Per policy, per hour, per series column: running statistics, from `timeseries.csv`.
+/// Per policy, per hour, per series column: running statistics over the runs of one cell
+/// per policy (its best cell, see [`Summary::best_cells`]), from `timeseries.csv`.
 pub struct SeriesSummary {
     /// Series column names (after `hour`).
     pub columns: Vec<String>,
+    /// The cell whose runs each policy's statistics cover (`None`: all its runs failed).
+    pub at: Vec<Option<usize>>,
     /// Key (policy, hour key) to (hour, stats per column).
     pub cells: BTreeMap<(usize, u64), (f64, Vec<Running>)>,
 }
@@ -522,8 +525,9 @@ fn hour_key(h: f64) -> u64 {
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
 
-/// Streams `timeseries.csv` into per-policy statistics.
-pub fn read_series(dir: &Path, plan: &Plan) -> anyhow::Result<SeriesSummary> {
+/// Streams `timeseries.csv` into per-policy statistics over the runs of cell `at[policy]`
+/// (a policy with `None` gets no rows).
+pub fn read_series(dir: &Path, plan: &Plan, at: &[Option<usize>]) -> anyhow::Result<SeriesSummary> {
     let p = dir.join(TIMESERIES);
     let f = File::open(&p).with_context(|| format!("cannot read {}", p.display()))?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -533,6 +537,7 @@ pub fn read_series(dir: &Path, plan: &Plan) -> anyhow::Result<SeriesSummary> {
     if !rdr.read_record(&mut rec)? {
         return Ok(SeriesSummary {
             columns: vec![],
+            at: at.to_vec(),
             cells: BTreeMap::new(),
         });
     }
@@ -546,16 +551,23 @@ pub fn read_series(dir: &Path, plan: &Plan) -> anyhow::Result<SeriesSummary> {
         if run >= plan.n_runs() {
             continue;
         }
-        let pol = plan.run(run).policy;
+        let spec = plan.run(run);
+        if at.get(spec.policy).copied().flatten() != Some(spec.cell) {
+            continue;
+        }
         let hour = parse_num(rec.get(1).unwrap_or(""));
         let e = cells
-            .entry((pol, hour_key(hour)))
+            .entry((spec.policy, hour_key(hour)))
             .or_insert_with(|| (hour, vec![Running::default(); columns.len()]));
         for (st, v) in e.1.iter_mut().zip(rec.iter().skip(2)) {
             st.push(parse_num(v));
         }
     }
-    Ok(SeriesSummary { columns, cells })
+    Ok(SeriesSummary {
+        columns,
+        at: at.to_vec(),
+        cells,
+    })
 }
 
 /// Writes `summary.csv`, `paired.csv`, `timeseries_summary.csv`, the plots and
@@ -565,9 +577,9 @@ pub fn finalize(dir: &Path, plan: &Plan, about: &str) -> anyhow::Result<()> {
     let table = read_runs(dir, plan)?;
     let summary = Summary::new(plan, &table);
     write_summary_csvs(dir, plan, &summary)?;
-    let series = read_series(dir, plan)?;
+    let series = read_series(dir, plan, &summary.best_headline_cells())?;
     write_series_summary(dir, plan, &series)?;
-    let plots = report::draw_all(dir, plan, &table, &series)?;
+    let plots = report::draw_all(dir, plan, &table, &summary, &series)?;
     let md = report::markdown::report(plan, &table, &summary, &plots, about);
     write_atomic(&dir.join(REPORT), md.as_bytes())
 }
@@ -637,13 +649,15 @@ pub fn write_summary_csvs(dir: &Path, plan: &Plan, s: &Summary) -> anyhow::Resul
 
 fn write_series_summary(dir: &Path, plan: &Plan, s: &SeriesSummary) -> anyhow::Result<()> {
     let mut out = csv_line(&[
-        "policy", "hour", "column", "n", "mean", "ci95_lo", "ci95_hi",
+        "policy", "cell", "hour", "column", "n", "mean", "ci95_lo", "ci95_hi",
     ]);
     for ((p, _), (hour, st)) in &s.cells {
+        let cell = s.at[*p].map_or(String::new(), |c| c.to_string());
         for (c, r) in s.columns.iter().zip(st) {
             let ci = r.ci(LEVEL);
             let mut f = vec![
                 plan.policies[*p].label.clone(),
+                cell.clone(),
                 num(*hour),
                 c.clone(),
                 ci.n.to_string(),

@@ -9,11 +9,14 @@
 //! ```
 //!
 //! The world being simulated is behind one trait, [`Simulator`]; the `triad sweep` command
-//! takes it from [`default_simulator`].
+//! takes it from [`default_simulator`], the world model ([`WorldSimulator`]).
 //!
 //! ```
 //! use triad::sweep::{Plan, run_plan, default_simulator, NoProgress};
-//! let base: toml::Table = toml::from_str("arrival = 0.5\nservice = 1.0\nservers = 1\nhorizon = 20.0").unwrap();
+//! // A scenario table names only what it changes from the defaults (scenarios/baseline.toml).
+//! let base: toml::Table = toml::from_str(
+//!     "horizon_hours = 12.0\nbudget = 2.0\n[workload]\narrival_per_hour = 5.0",
+//! ).unwrap();
 //! let plan = Plan::new("doc", base, vec![], None, vec![], 3, 7).unwrap();
 //! let sim = default_simulator();
 //! let results = run_plan(&plan, sim.as_ref(), 1, &NoProgress).unwrap();
@@ -32,7 +35,7 @@ pub mod summary;
 
 pub mod cli_commands;
 
-pub use default_sim::default_simulator;
+pub use default_sim::{WorldSimulator, default_simulator};
 pub use plan::{Axis, Design, Dim, MAX_RUNS, Method, Plan, PolicySpec, RunSpec, Shard};
 pub use progress::{NoProgress, Progress};
 pub use runner::{Results, RunOutcome, run_indices, run_plan};

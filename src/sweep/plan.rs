@@ -631,7 +631,9 @@ fn make_design(method: Method, dims: Vec<Dim>, n: usize, seed: u64) -> Design {
 }
 
 /// Expands `range = { start, stop, step }`, inclusive of `stop` within a tolerance of
-/// 1e-9 steps. All integers give integers. Errors name the offending key.
+/// 1e-9 steps; float values are rounded to 15 significant digits (and to 0 within 1e-9
+/// steps of it), so they print as written. All integers give integers. Errors name the
+/// offending key.
 fn expand_range(r: &RangeFile) -> Result<Vec<toml::Value>, (&'static str, String)> {
     let num = |v: &toml::Value, key: &'static str| -> Result<f64, (&'static str, String)> {
         match v {
@@ -680,12 +682,21 @@ fn expand_range(r: &RangeFile) -> Result<Vec<toml::Value>, (&'static str, String
             let x = start + i as f64 * step;
             let x = if (x - stop).abs() <= 1e-9 * step.abs() {
                 stop
+            } else if x.abs() <= 1e-9 * step.abs() {
+                0.0
             } else {
-                x
+                round_sig(x, 15)
             };
             toml::Value::Float(x)
         })
         .collect())
+}
+
+/// `x` rounded to `digits` significant decimal digits, so that `0.1 + 2 * 0.05` is `0.2`
+/// rather than `0.20000000000000004`: range values are meant as the decimals written.
+fn round_sig(x: f64, digits: usize) -> f64 {
+    let s = format!("{x:.*e}", digits.saturating_sub(1));
+    s.parse().unwrap_or(x)
 }
 
 /// Sets the value at a dotted `path` in `table`, creating missing tables on the way; array
@@ -805,6 +816,15 @@ mod tests {
             ]
         );
         assert_eq!(p.axes[1].values.len(), 3);
+        let q = plan(
+            "[base]\na = 1.0\n[[axis]]\npath = \"a\"\nrange = { start = -0.1, stop = 0.4, step = 0.05 }\n",
+        )
+        .unwrap();
+        let v: Vec<String> = q.axes[0].values.iter().map(|v| v.to_string()).collect();
+        assert_eq!(
+            v.join(" "),
+            "-0.1 -0.05 0.0 0.05 0.1 0.15 0.2 0.25 0.3 0.35 0.4"
+        );
         assert_eq!(p.n_runs(), 18);
         let r = p.run(13);
         assert_eq!((r.cell, r.policy, r.replication), (6, 0, 1));

@@ -262,6 +262,40 @@ impl Summary {
             .get((cell * self.policies + policy) * n_m + metric)
     }
 
+    /// Per policy, the cell with the highest mean of `metric` (the lowest cell index among
+    /// ties); `None` for a policy whose every run failed. The report names these cells, the
+    /// heatmaps outline them and the time-series plots show them.
+    pub fn best_cells(&self, metric: usize) -> Vec<Option<usize>> {
+        let cells = self.rows.len() / (self.policies * self.metrics.len()).max(1);
+        (0..self.policies)
+            .map(|p| {
+                let mut best: Option<(usize, f64)> = None;
+                for c in 0..cells {
+                    if let Some(r) = self.get(c, p, metric) {
+                        if r.ci.mean.is_finite() && best.is_none_or(|(_, b)| r.ci.mean > b) {
+                            best = Some((c, r.ci.mean));
+                        }
+                    }
+                }
+                best.map(|(c, _)| c)
+            })
+            .collect()
+    }
+
+    /// [`Summary::best_cells`] of the headline metric (`yield`, else the first metric).
+    pub fn best_headline_cells(&self) -> Vec<Option<usize>> {
+        let m = self
+            .metrics
+            .iter()
+            .position(|m| m == "yield")
+            .or(if self.metrics.is_empty() {
+                None
+            } else {
+                Some(0)
+            });
+        m.map_or_else(|| vec![None; self.policies], |m| self.best_cells(m))
+    }
+
     /// The paired row of (cell, policy, metric), if the policy is not the reference.
     pub fn get_paired(&self, cell: usize, policy: usize, metric: usize) -> Option<&PairedRow> {
         if policy == self.reference || self.policies < 2 {

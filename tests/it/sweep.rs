@@ -10,34 +10,40 @@ use triad::sweep::{NoProgress, Plan, default_simulator, run_plan};
 
 const BIN: &str = env!("CARGO_BIN_EXE_triad");
 
-/// A small sweep of the toy queue: 3 x 2 cells x 2 policies x 3 replications = 36 runs, one
-/// axis value (servers = 0) making every run of its cells fail.
+/// A small sweep of the world model: 3 x 2 cells x 2 policies x 3 replications = 36 runs.
+/// A verifier share of 0.95 leaves the users a negative rest, so every run of those cells
+/// fails validation (recorded, not fatal).
 const SMALL: &str = r#"
 title = "small"
 seed = 11
 replications = 3
 
 [base]
-arrival = 3.0
-service = 1.0
-servers = 3
-horizon = 12.0
-patience = 1.5
+name = "small"
+horizon_hours = 24.0
+sample_every_hours = 6.0
+budget = 1.0
+[base.workload]
+arrival_per_hour = 10.0
 
 [[axis]]
-path = "arrival"
-range = { start = 2.0, stop = 4.0, step = 1.0 }
+path = "policy.shares.evolver"
+values = [0.1, 0.2, 0.3]
 
 [[axis]]
-path = "servers"
-values = [0, 3]
+path = "policy.shares.verifier"
+values = [0.95, 0.05]
 
 [[policy]]
 label = "plain"
+kind = "static"
+shares = { evolver = 0.1, verifier = 0.1 }
 
 [[policy]]
-label = "fast"
-speedup = 1.5
+label = "two-samples"
+kind = "static"
+shares = { evolver = 0.1, verifier = 0.1 }
+samples = 2
 "#;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -214,21 +220,25 @@ fn a_changed_sweep_is_refused_in_an_old_folder() {
     );
 }
 
-/// A sweep whose runs take long enough (in a debug build) to be killed in the middle.
+/// A sweep whose runs take long enough (in a debug build) to be killed in the middle:
+/// 3 x 3 cells x 4 replications of eight days of traffic (about 10 ms a run in debug).
 const SLOW: &str = r#"
 seed = 5
 replications = 4
 [base]
-arrival = 20.0
-service = 6.0
-servers = 4
-horizon = 400.0
+horizon_hours = 192.0
+budget = 6.0
+[base.workload]
+arrival_per_hour = 60.0
+[base.policy]
+kind = "static"
+shares = { evolver = 0.1, verifier = 0.05 }
 [[axis]]
-path = "arrival"
-values = [16.0, 20.0, 24.0]
+path = "policy.shares.evolver"
+values = [0.05, 0.1, 0.2]
 [[axis]]
-path = "servers"
-values = [3, 4, 5]
+path = "workload.arrival_per_hour"
+values = [40.0, 60.0, 80.0]
 "#;
 
 #[test]
@@ -287,68 +297,68 @@ fn killed_sweeps_resume_to_the_same_bytes() {
 /// (file text, expected line, expected message fragment)
 const BAD: &[(&str, usize, &str)] = &[
     (
-        "[base]\narrival = 1.0\nservice = 1.0\nfoo = 3\n[[axis]]\npath = \"arrival\"\nvalues = []\n",
-        7,
+        "[base]\nbudget = 1.0\nfoo = 3\n[[axis]]\npath = \"budget\"\nvalues = []\n",
+        6,
         "is empty",
     ),
     (
-        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 1.0, stop = 2.0, step = 0.0 }\n",
+        "[base]\nbudget = 1.0\n[[axis]]\npath = \"budget\"\nrange = { start = 1.0, stop = 2.0, step = 0.0 }\n",
         5,
         "must not be zero",
     ),
     (
-        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 3.0, stop = 2.0, step = 0.5 }\n",
+        "[base]\nbudget = 1.0\n[[axis]]\npath = \"budget\"\nrange = { start = 3.0, stop = 2.0, step = 0.5 }\n",
         5,
         "wrong sign",
     ),
     (
-        "seed = 1\n\nrepliactions = 3\n[base]\narrival = 1.0\n",
+        "seed = 1\n\nrepliactions = 3\n[base]\nbudget = 1.0\n",
         3,
         "unknown field",
     ),
     (
-        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival.rate\"\nvalues = [1, 2]\n",
+        "[base]\nbudget = 1.0\n[[axis]]\npath = \"budget.dollars\"\nvalues = [1, 2]\n",
         4,
         "not a table",
     ),
     (
-        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 0, stop = 2000000, step = 1 }\n",
+        "[base]\nbudget = 1.0\n[[axis]]\npath = \"budget\"\nrange = { start = 0, stop = 2000000, step = 1 }\n",
         5,
         "cap",
     ),
     (
-        "seed = 1\n[[axis]]\npath = \"arrival\"\nvalues = [1]\n",
+        "seed = 1\n[[axis]]\npath = \"budget\"\nvalues = [1]\n",
         1,
         "base",
     ),
     ("base = \"nowhere.toml\"\n", 1, "nowhere.toml"),
     (
-        "[base]\narrival = 1.0\n[[policy]]\nlabel = \"a\"\n[[policy]]\nlabel = \"a\"\n",
+        "[base]\nbudget = 1.0\n[[policy]]\nlabel = \"a\"\n[[policy]]\nlabel = \"a\"\n",
         6,
         "duplicate label",
     ),
     (
-        "reference = \"zzz\"\n[base]\narrival = 1.0\n[[policy]]\nlabel = \"a\"\n",
+        "reference = \"zzz\"\n[base]\nbudget = 1.0\n[[policy]]\nlabel = \"a\"\n",
         1,
         "no policy is labelled",
     ),
-    ("replications = 0\n[base]\narrival = 1.0\n", 1, "at least 1"),
+    ("replications = 0\n[base]\nbudget = 1.0\n", 1, "at least 1"),
     (
-        "[base]\narrival = 1.0\n[design]\nmethod = \"sobol\"\nn = 8\n[[design.dim]]\npath = \"arrival\"\nmin = 2.0\nmax = 1.0\n",
+        "[base]\nbudget = 1.0\n[design]\nmethod = \"sobol\"\nn = 8\n[[design.dim]]\npath = \"budget\"\nmin = 2.0\nmax = 1.0\n",
         9,
         "greater than min",
     ),
     (
-        "[base]\narrival = 1.0\n[design]\nmethod = \"halton\"\nn = 8\n",
+        "[base]\nbudget = 1.0\n[design]\nmethod = \"halton\"\nn = 8\n",
         4,
         "unknown variant",
     ),
     (
-        "[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nvalues = [1]\n[[axis]]\npath = \"arrival\"\nvalues = [2]\n",
+        "[base]\nbudget = 1.0\n[[axis]]\npath = \"budget\"\nvalues = [1]\n[[axis]]\npath = \"budget\"\nvalues = [2]\n",
         7,
         "swept twice",
     ),
-    ("[base\narrival = 1.0\n", 1, ""),
+    ("[base\nbudget = 1.0\n", 1, ""),
 ];
 
 #[test]
@@ -447,38 +457,90 @@ fn in_process_runs_agree_across_thread_counts() {
     assert_eq!(a.table(), b.table());
     let s = a.summary(&plan);
     assert_eq!(s.failed.len(), 18);
-    // Paired differences of "fast" vs "plain" in a working cell: serving faster never
-    // serves fewer customers here, and the CI is narrower than the unpaired one.
+    // Paired differences of "two-samples" vs "plain" in a working cell: the mean of the
+    // per-replication differences (same seed, same tasks).
     let y = s.metrics.iter().position(|m| m == "yield").unwrap();
     let d = s.get_paired(1, 1, y).unwrap();
     assert_eq!(d.ci.n, 3);
-    assert!(d.ci.mean >= 0.0);
+    let t = a.table();
+    let run = |policy: usize, r: usize| (2 + policy) * 3 + r; // cell 1, 2 policies, 3 reps
+    let diff: f64 = (0..3)
+        .map(|r| t.rows[run(1, r)].metrics[y] - t.rows[run(0, r)].metrics[y])
+        .sum::<f64>()
+        / 3.0;
+    assert!((d.ci.mean - diff).abs() < 1e-9, "{} vs {diff}", d.ci.mean);
 }
 
-/// Per-run overhead of the sweep machinery against bare simulator calls (run by
-/// `benches/sweep_scaling.sh` in release mode; prints its figures).
+/// Per-run overhead of the sweep machinery against bare `model::run` calls of the same
+/// scenario (run by `benches/sweep_scaling.sh` in release mode; prints its figures).
 #[test]
 #[ignore]
 fn sweep_overhead_per_run() {
-    let base: toml::Table =
-        toml::from_str("arrival = 1.0\nservice = 2.0\nservers = 1\nhorizon = 2.0").unwrap();
-    let plan = Plan::new("overhead", base, vec![], None, vec![], 20_000, 1).unwrap();
-    let sim = default_simulator();
+    let base: toml::Table = toml::from_str(
+        "horizon_hours = 4.0\nsample_every_hours = 1.0\nbudget = 0.5\n[workload]\narrival_per_hour = 20.0",
+    )
+    .unwrap();
+    let plan = Plan::new("overhead", base.clone(), vec![], None, vec![], 20_000, 1).unwrap();
+    let cfg = triad::scenario::from_table("overhead", &base).unwrap();
     let start = Instant::now();
     for i in 0..plan.n_runs() {
-        let spec = plan.run(i);
-        let sc = plan.scenario(&spec).unwrap();
-        std::hint::black_box(sim.run(&sc, spec.seed).unwrap());
+        let r = triad::model::run(&cfg, plan.run(i).seed).unwrap();
+        std::hint::black_box((r.columns(), r.series.columns()));
     }
     let bare = start.elapsed().as_secs_f64() / plan.n_runs() as f64;
+    let sim = default_simulator();
     let start = Instant::now();
     let r = run_plan(&plan, sim.as_ref(), 1, &NoProgress).unwrap();
     let swept = start.elapsed().as_secs_f64() / plan.n_runs() as f64;
     assert_eq!(r.runs.len(), plan.n_runs());
     println!(
-        "bare run {:.2} us, run_plan (1 thread) {:.2} us per run: overhead {:.2} us per run",
+        "bare model::run {:.2} us, run_plan (1 thread) {:.2} us per run: overhead {:.2} us per run (scenario table -> validated config, panic guard, collection)",
         bare * 1e6,
         swept * 1e6,
         (swept - bare) * 1e6
+    );
+}
+
+#[test]
+fn validate_checks_sweep_files_and_every_cell() {
+    let o = triad(&[
+        "validate",
+        "scenarios/sweeps/allocation.toml",
+        "scenarios/sweeps/regimes.toml",
+        "scenarios/baseline.toml",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("allocation.toml: ok, a sweep of"), "{out}");
+    assert!(out.contains("baseline.toml: ok"), "{out}");
+    let t = tempfile::tempdir().unwrap();
+    // Cells whose shares leave the users a negative rest are named, with the key.
+    let o = triad(&[
+        "validate",
+        write(t.path(), "s.toml", SMALL).to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("policy.shares.verifier = 0.95") && err.contains("policy.shares.user"),
+        "{err}"
+    );
+    assert!(err.contains("6 of 12"), "{err}");
+    // A malformed sweep file is located like in `triad sweep`.
+    let f = write(
+        t.path(),
+        "bad.toml",
+        "replications = 0\n[base]\nbudget = 1.0\n",
+    );
+    let o = triad(&["validate", f.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("bad.toml:1:") && err.contains("at least 1"),
+        "{err}"
     );
 }
