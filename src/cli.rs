@@ -43,7 +43,7 @@ pub enum Command {
     /// Check scenario files without running them; reports every problem with file, line
     /// and column, and exits with code 2 if any file has one.
     Validate {
-        /// Scenario files.
+        /// Scenario, sweep or harness-search files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },

@@ -1,6 +1,20 @@
 //! Writing results: atomic files and the output folder's manifest.
 
 use std::io::Write;
+
+/// Prints a line on stdout like `println!`, but a closed pipe (`triad ... | head`) ends the
+/// output quietly instead of panicking.
+#[macro_export]
+macro_rules! say {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 

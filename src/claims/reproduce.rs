@@ -168,7 +168,7 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     let mut report = render_report(&results, args, &started, wall);
     if let Some((m, file)) = &map {
         let b = &m.best[m.overall];
-        println!(
+        crate::say!(
             "\nallocation map: best split evolver {} {:.1}% / verifier {:.1}% / users {} {:.1}%: yield {:.0} [{:.0}, {:.0}]; corpus-advice {:.0} ({:+.1}%)",
             b.evolver,
             100.0 * b.evolver_share,
@@ -197,8 +197,8 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
         );
     }
     write_atomic(&args.out.join("verdicts.csv"), csv.as_bytes())?;
-    println!();
-    println!("wrote {}/report.md ({:.1} s)", args.out.display(), wall);
+    crate::say!();
+    crate::say!("wrote {}/report.md ({:.1} s)", args.out.display(), wall);
     for m in &mismatches {
         eprintln!("verdict changed: {m}");
     }
@@ -223,13 +223,15 @@ fn read_expected(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
 }
 
 fn print_table(results: &[ClaimResult]) {
-    println!();
-    println!(
+    crate::say!();
+    crate::say!(
         "{:<5} {:<16} {:<16} claim",
-        "claim", "verdict", "counter shape"
+        "claim",
+        "verdict",
+        "counter shape"
     );
     for r in results {
-        println!(
+        crate::say!(
             "{:<5} {:<16} {:<16} {}",
             r.id,
             r.verdict(),
@@ -241,9 +243,9 @@ fn print_table(results: &[ClaimResult]) {
             r.title
         );
         for m in r.scenario.measured.iter().take(8) {
-            println!("      {}", m.show(3));
+            crate::say!("      {}", m.show(3));
         }
-        println!("      published: {}", r.published);
+        crate::say!("      published: {}", r.published);
     }
 }
 
@@ -356,18 +358,18 @@ pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Res
     let c = &claims[0];
     let effort = if quick { Effort::Quick } else { Effort::Full };
     let o = c.check(file, effort, seed)?;
-    println!("claim {}: {}", c.id(), c.title());
-    println!(
+    crate::say!("claim {}: {}", c.id(), c.title());
+    crate::say!(
         "on {}: the shape {}",
         file.display(),
         if o.holds() { "holds" } else { "does not hold" }
     );
     for cr in &o.criteria {
-        println!("  [{}] {}", if cr.passed { "x" } else { " " }, cr.text);
+        crate::say!("  [{}] {}", if cr.passed { "x" } else { " " }, cr.text);
     }
     for m in &o.measured {
-        println!("      {}", m.show(4));
+        crate::say!("      {}", m.show(4));
     }
-    println!("published: {}", c.published());
+    crate::say!("published: {}", c.published());
     Ok(o.holds())
 }

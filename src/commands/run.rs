@@ -72,9 +72,25 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
                     .any(|k| t.contains_key(*k))
                     || matches!(t.get("policy"), Some(toml::Value::Array(_)))
             });
+        let is_search = scenario::Source::read(f)
+            .and_then(|src| src.table())
+            .is_ok_and(|t| {
+                ["evaluations", "landscape", "strategy", "evaluation"]
+                    .iter()
+                    .any(|k| t.contains_key(*k))
+            });
+        if is_search {
+            let checked = scenario::Source::read(f)
+                .and_then(|src| src.deserialize::<crate::model::search::SearchConfig>());
+            match checked {
+                Ok(_) => crate::say!("{}: ok (harness search)", f.display()),
+                Err(e) => errors.push(e.to_string()),
+            }
+            continue;
+        }
         if !is_sweep {
             match scenario::load(f) {
-                Ok(_) => println!("{}: ok", f.display()),
+                Ok(_) => crate::say!("{}: ok", f.display()),
                 Err(e) => errors.push(e.to_string()),
             }
             continue;
@@ -113,7 +129,7 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
             String::new()
         };
         if bad.is_empty() {
-            println!(
+            crate::say!(
                 "{}: ok, a sweep of {} runs; every cell's scenario{of} is valid",
                 f.display(),
                 plan.n_runs()
@@ -201,63 +217,64 @@ fn print_summary(cfg: &WorldConfig, seed: u64, r: &RunResult, wall: f64, out: &P
     let m = &r.metrics;
     let cols = r.columns();
     let get = |k: &str| cols.iter().find(|(n, _)| n == k).map_or(0.0, |(_, v)| *v);
-    println!(
+    crate::say!(
         "triad run: {} (seed {seed}, {} simulated hours)",
-        cfg.name, cfg.horizon_hours
+        cfg.name,
+        cfg.horizon_hours
     );
-    println!();
-    println!(
+    crate::say!();
+    crate::say!(
         "  {:<28} {:>14}",
         "yield (value solved)",
         format!("{:.1}", m.yield_)
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "tasks solved / attempted",
         format!("{} / {}", m.tasks_solved, m.tasks_attempted)
     );
-    println!("  {:<28} {:>14}", "tasks unserved", m.tasks_unserved);
-    println!(
+    crate::say!("  {:<28} {:>14}", "tasks unserved", m.tasks_unserved);
+    crate::say!(
         "  {:<28} {:>14}",
         "spend (of budget)",
         format!("${:.2} / ${:.2}", get("spend_total"), cfg.budget)
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "  evolver / user / verifier",
         format!("{:.0} / {:.0} / {:.0}", m.spend[0], m.spend[1], m.spend[2])
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "yield per dollar",
         format!("{:.2}", get("yield_per_dollar"))
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "edits proposed / distinct",
         format!("{} / {}", m.edits_proposed, m.edits_distinct)
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "edits accepted (harmful)",
         format!("{} ({})", m.edits_accepted, m.edits_harmful)
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "harness quality final/mean",
         format!("{:.3} / {:.3}", m.quality_final, m.quality_mean)
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "harness benefit (p.p.)",
         format!("{:.1}", 100.0 * get("harness_benefit"))
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "verifier accuracy",
         format!("{:.3}", get("verifier_accuracy"))
     );
-    println!(
+    crate::say!(
         "  {:<28} {:>14}",
         "events (per second)",
         format!(
@@ -266,8 +283,8 @@ fn print_summary(cfg: &WorldConfig, seed: u64, r: &RunResult, wall: f64, out: &P
             m.events as f64 / wall.max(1e-9) / 1e6
         )
     );
-    println!();
-    println!(
+    crate::say!();
+    crate::say!(
         "wrote {}/run.csv, timeseries.csv, manifest.json",
         out.display()
     );

@@ -151,7 +151,7 @@ pub fn plot(dir: &Path) -> anyhow::Result<()> {
     let series = files::read_series(dir, &plan, &summary.best_headline_cells())?;
     let plots = report::draw_all(dir, &plan, &table, &summary, &series)?;
     for p in plots {
-        println!("{}", dir.join(format!("{}.png", p.stem)).display());
+        crate::say!("{}", dir.join(format!("{}.png", p.stem)).display());
     }
     Ok(())
 }
