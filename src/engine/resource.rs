@@ -90,6 +90,11 @@ impl<T> Resource<T> {
     pub fn release(&mut self, now: SimTime) -> Option<T> {
         self.advance(now);
         debug_assert!(self.busy > 0, "release without a matching acquire");
+        if self.busy > self.capacity {
+            // The capacity was lowered while this slot was busy: the slot closes.
+            self.busy -= 1;
+            return None;
+        }
         match self.line.pop_front() {
             Some(next) => {
                 self.grants += 1;
@@ -100,6 +105,26 @@ impl<T> Resource<T> {
                 None
             }
         }
+    }
+
+    /// Changes the number of slots at `now` (0 closes the resource: requests wait until it
+    /// reopens). Busy slots above the new capacity finish their work and then close.
+    /// Returns the waiting tokens that the new slots start at once, in line order.
+    pub fn set_capacity(&mut self, now: SimTime, capacity: u32) -> Vec<T> {
+        self.advance(now);
+        self.capacity = capacity;
+        let mut started = Vec::new();
+        while self.busy < self.capacity {
+            match self.line.pop_front() {
+                Some(t) => {
+                    self.busy += 1;
+                    self.grants += 1;
+                    started.push(t);
+                }
+                None => break,
+            }
+        }
+        started
     }
 
     /// Slots in total.
@@ -123,7 +148,7 @@ impl<T> Resource<T> {
         let t = self.last;
         let (u, q) = if t > 0.0 {
             (
-                self.busy_area / (t * self.capacity as f64),
+                self.busy_area / (t * self.capacity.max(1) as f64),
                 self.line_area / t,
             )
         } else {
@@ -144,6 +169,20 @@ mod tests {
 
     fn t(h: f64) -> SimTime {
         SimTime::new(h).unwrap()
+    }
+
+    #[test]
+    fn capacity_can_close_and_reopen() {
+        let mut r = Resource::new(2);
+        assert_eq!(r.acquire(t(0.0), 1), Acquire::Granted(1));
+        assert!(r.set_capacity(t(1.0), 0).is_empty());
+        assert_eq!(r.acquire(t(1.0), 2), Acquire::Queued);
+        assert_eq!(r.acquire(t(1.0), 3), Acquire::Queued);
+        // The busy slot finishes and closes instead of passing to the line.
+        assert_eq!(r.release(t(2.0)), None);
+        assert_eq!(r.busy(), 0);
+        assert_eq!(r.set_capacity(t(3.0), 1), vec![2]);
+        assert_eq!(r.release(t(4.0)), Some(3));
     }
 
     #[test]

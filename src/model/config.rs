@@ -3,6 +3,7 @@
 use super::acceptance::AcceptanceConfig;
 use super::evolver::EvolverConfig;
 use super::harness::HarnessConfig;
+use super::shock::Shock;
 use super::task::{Regime, Workload};
 use super::tier::{Tier, Traits, default_ladder};
 use super::user::Attempts;
@@ -36,6 +37,9 @@ pub struct WorldConfig {
     /// Scheduled changes of the task mix.
     #[serde(rename = "regime")]
     pub regimes: Vec<Regime>,
+    /// Scheduled shocks (prices, outages, budget cuts, bursts).
+    #[serde(rename = "shock", skip_serializing_if = "Vec::is_empty")]
+    pub shocks: Vec<Shock>,
     /// How attempts succeed.
     pub attempts: Attempts,
     /// The harness.
@@ -61,6 +65,7 @@ impl Default for WorldConfig {
             traits: Traits::default(),
             workload: Workload::default(),
             regimes: Vec::new(),
+            shocks: Vec::new(),
             attempts: Attempts::default(),
             harness: HarnessConfig::default(),
             evolver: EvolverConfig::default(),

@@ -105,6 +105,17 @@ impl Ledger {
         }
     }
 
+    /// Multiplies what each account has left by `factor` (a budget cut): the budget shrinks
+    /// by what is taken away.
+    pub fn cut(&mut self, factor: f64) {
+        let f = factor.clamp(0.0, 1.0);
+        for i in 0..3 {
+            let left = (self.limit[i] - self.spent[i]).max(0.0);
+            self.limit[i] = self.spent[i] + left * f;
+        }
+        self.total = self.total.min(self.limit.iter().sum());
+    }
+
     /// Charges `amount` dollars to `role` on `tier` if its account covers it; returns
     /// whether the call may run.
     #[inline]

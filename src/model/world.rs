@@ -7,6 +7,7 @@ use super::evolver::{Evolver, Landscape, Proposal, propose};
 use super::harness::Harness;
 use super::ledger::{Ledger, Role};
 use super::metrics::{Metrics, SERIES_COLUMNS, Series};
+use super::shock::{Conditions, ShockKind};
 use super::task::{Mix, Task, draw_task};
 use super::tier::Traits;
 use super::user::{Selection, ability};
@@ -47,6 +48,13 @@ pub enum Event {
     ToolDone(u32),
     /// Policy epoch and evolution round.
     Epoch,
+    /// Shock `index` starts (`start`) or ends.
+    Shock {
+        /// Index into the scenario's shocks.
+        index: u32,
+        /// Whether it starts.
+        start: bool,
+    },
     /// An accepted edit is deployed: a new harness version.
     Deploy {
         /// Category whose section changes.
@@ -147,6 +155,8 @@ pub struct World {
     mix: Mix,
     headroom: Vec<f64>,
     slots: Vec<Resource<u32>>,
+    conditions: Conditions,
+    active_shocks: Vec<bool>,
     calls: Slab<Call>,
     jobs: Slab<Job>,
     candidates: Slab<Candidate>,
@@ -216,6 +226,22 @@ pub fn run_with(
     sim.schedule(SimTime::ZERO, Event::Sample)?;
     for (i, r) in cfg.regimes.iter().enumerate() {
         sim.schedule(SimTime::new(r.at_hour)?, Event::Regime(i as u32))?;
+    }
+    for (i, sh) in cfg.shocks.iter().enumerate() {
+        let index = i as u32;
+        sim.schedule(
+            SimTime::new(sh.at_hour)?,
+            Event::Shock { index, start: true },
+        )?;
+        if let Some(until) = sh.until_hour.filter(|&u| u < cfg.horizon_hours) {
+            sim.schedule(
+                SimTime::new(until)?,
+                Event::Shock {
+                    index,
+                    start: false,
+                },
+            )?;
+        }
     }
     sim.run_until(horizon)?;
     let events = sim.events_processed();
@@ -307,6 +333,8 @@ impl World {
             mix: task_mix,
             headroom,
             slots,
+            conditions: Conditions::from_active(&[], &[], |_| None, cfg.tiers.len()),
+            active_shocks: vec![false; cfg.shocks.len()],
             calls: Slab::new(),
             jobs: Slab::new(),
             candidates: Slab::new(),
@@ -365,10 +393,51 @@ impl World {
         }
     }
 
+    /// Dollars of a call on `tier` under the current conditions.
+    #[inline]
+    fn cost(&self, tier: usize, input: f64, output: f64) -> f64 {
+        self.cfg.tiers[tier].cost(input, output) * self.conditions.price[tier]
+    }
+
+    /// Hours a call on `tier` writing `output` tokens takes under the current conditions.
+    #[inline]
+    fn hours(&self, tier: usize, output: f64) -> f64 {
+        self.cfg.tiers[tier].call_hours(output) * self.conditions.latency[tier]
+    }
+
+    /// A shock starts or ends: recompute the conditions and apply what changed.
+    fn on_shock(&mut self, s: &mut Scheduler<Event>, index: usize, start: bool) {
+        let shock = &self.cfg.shocks[index];
+        if shock.kind == ShockKind::BudgetCut {
+            if start {
+                self.ledger.cut(shock.factor);
+            }
+            return;
+        }
+        self.active_shocks[index] = start;
+        let tiers = &self.cfg.tiers;
+        self.conditions = Conditions::from_active(
+            &self.cfg.shocks,
+            &self.active_shocks,
+            |n| crate::policy::tier_index(tiers, n),
+            tiers.len(),
+        );
+        for t in 0..self.slots.len() {
+            let cap = (self.cfg.tiers[t].concurrency as f64 * self.conditions.capacity[t])
+                .round()
+                .max(0.0) as u32;
+            if cap != self.slots[t].capacity() {
+                for id in self.slots[t].set_capacity(s.now(), cap) {
+                    schedule(s, self.calls.get(id).hours, Event::CallDone(id));
+                }
+            }
+        }
+    }
+
     /// Charges a call and reports whether it may run.
     #[inline]
     fn charge(&mut self, role: Role, tier: usize, input: f64, output: f64) -> bool {
-        let cost = self.cfg.tiers[tier].cost(input, output);
+        let cost = self.cost(tier, input, output);
         self.ledger.charge(role, tier, cost)
     }
 
@@ -384,7 +453,9 @@ impl World {
         let w = &self.cfg.workload;
         let mut task = draw_task(w, &self.mix, self.next_task, &mut self.arrivals);
         self.next_task += 1;
-        let next = self.arrivals.exp(w.arrival_per_hour.max(1e-12));
+        let next = self
+            .arrivals
+            .exp((w.arrival_per_hour * self.conditions.arrivals).max(1e-12));
         schedule(s, next, Event::Arrival);
         let user = self.plan.user_tier;
         let user_skill = self.cfg.tiers[user].skill;
@@ -434,7 +505,7 @@ impl World {
             plan,
             judged: false,
         });
-        let hours = self.cfg.tiers[user].call_hours(k * output);
+        let hours = self.hours(user, k * output);
         self.start_call(
             s,
             Call {
@@ -455,7 +526,7 @@ impl World {
                 self.plan.votes.max(1) as f64 * (self.plan.reasoning_tokens + SCORE_TOKENS);
             if self.charge(Role::Verifier, v, input, output) {
                 self.jobs.items[job as usize].judged = true;
-                let hours = self.cfg.tiers[v].call_hours(output / self.plan.votes.max(1) as f64);
+                let hours = self.hours(v, output / self.plan.votes.max(1) as f64);
                 self.start_call(
                     s,
                     Call {
@@ -557,7 +628,7 @@ impl World {
         for _ in 0..self.plan.candidates_per_round {
             let who = self.next_evolver % self.evolvers.len();
             let tier = self.evolvers[who].tier;
-            let cost = self.cfg.tiers[tier].cost(input, edit_tokens);
+            let cost = self.cost(tier, input, edit_tokens);
             if cost > round_budget || !self.ledger.charge(Role::Evolver, tier, cost) {
                 break;
             }
@@ -574,7 +645,7 @@ impl World {
                     break;
                 }
             }
-            let hours = self.cfg.tiers[tier].call_hours(edit_tokens);
+            let hours = self.hours(tier, edit_tokens);
             let kind = CallKind::Propose {
                 evolver: who as u32,
                 category: category as u32,
@@ -648,7 +719,7 @@ impl World {
                 author,
                 read,
                 SCORE_TOKENS,
-                self.cfg.tiers[author].call_hours(SCORE_TOKENS),
+                self.hours(author, SCORE_TOKENS),
             ),
             Anchor::Verifier => {
                 let v = self.plan.verifier_tier;
@@ -659,7 +730,7 @@ impl World {
                     v,
                     read,
                     out,
-                    self.cfg.tiers[v].call_hours(self.plan.reasoning_tokens + SCORE_TOKENS),
+                    self.hours(v, self.plan.reasoning_tokens + SCORE_TOKENS),
                 )
             }
             Anchor::Replay => {
@@ -672,7 +743,7 @@ impl World {
                     u,
                     input,
                     m * cat.output_tokens,
-                    self.cfg.tiers[u].call_hours(cat.output_tokens),
+                    self.hours(u, cat.output_tokens),
                 )
             }
             Anchor::Tool => {
@@ -884,6 +955,7 @@ impl Model for World {
             }
             Event::ToolDone(id) => self.on_judged(s, id),
             Event::Epoch => self.on_epoch(s),
+            Event::Shock { index, start } => self.on_shock(s, index as usize, start),
             Event::Deploy { category, delta } => {
                 self.on_deploy(s.now().hours(), category as usize, delta)
             }

@@ -165,6 +165,60 @@ pub fn validate(cfg: &WorldConfig) -> Vec<Issue> {
             non_negative(o, &format!("regime.{i}.weights.{name}"), v);
         }
     }
+    for (i, sh) in cfg.shocks.iter().enumerate() {
+        let p = |k: &str| format!("shock.{i}.{k}");
+        if finite(o, &p("at_hour"), sh.at_hour) && !(0.0..=cfg.horizon_hours).contains(&sh.at_hour)
+        {
+            o.push(Issue::new(
+                p("at_hour"),
+                format!("must be within the run, 0..={}", cfg.horizon_hours),
+            ));
+        }
+        if let Some(u) = sh.until_hour
+            && finite(o, &p("until_hour"), u)
+            && u <= sh.at_hour
+        {
+            o.push(Issue::new(
+                p("until_hour"),
+                format!("must be after at_hour ({})", sh.at_hour),
+            ));
+        }
+        if finite(o, &p("factor"), sh.factor) {
+            use crate::model::ShockKind;
+            match sh.kind {
+                ShockKind::BudgetCut if !(0.0..=1.0).contains(&sh.factor) => o.push(Issue::new(
+                    p("factor"),
+                    format!(
+                        "a budget cut keeps a fraction in [0, 1] (got {})",
+                        sh.factor
+                    ),
+                )),
+                ShockKind::Arrivals | ShockKind::Price | ShockKind::Latency if sh.factor <= 0.0 => {
+                    o.push(Issue::new(
+                        p("factor"),
+                        format!("must be > 0 (got {})", sh.factor),
+                    ))
+                }
+                ShockKind::Capacity if sh.factor < 0.0 => o.push(Issue::new(
+                    p("factor"),
+                    format!("must be >= 0; 0 is an outage (got {})", sh.factor),
+                )),
+                _ => {}
+            }
+        }
+        match (&sh.tier, sh.kind.needs_tier()) {
+            (None, true) => o.push(Issue::new(
+                format!("shock.{i}"),
+                "this kind of shock needs a `tier`",
+            )),
+            (Some(t), true) => crate::policy::check_tier(&cfg.tiers, t, &p("tier"), o),
+            (Some(_), false) => o.push(Issue::new(
+                p("tier"),
+                "only price, capacity and latency shocks take a tier",
+            )),
+            (None, false) => {}
+        }
+    }
     let a = &cfg.attempts;
     positive(o, "attempts.slope", a.slope);
     non_negative(o, "attempts.approach_sd", a.approach_sd);

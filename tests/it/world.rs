@@ -2,7 +2,7 @@
 //! through whole runs.
 
 use proptest::prelude::*;
-use triad::model::{self, Anchor, PerRole, WorldConfig};
+use triad::model::{self, Anchor, PerRole, Shock, ShockKind, WorldConfig};
 use triad::policy::{PolicyConfig, Shares, StaticParams};
 
 /// A short, light scenario for debug-mode tests.
@@ -172,5 +172,94 @@ proptest! {
         prop_assert!(spent <= budget * (1.0 + 1e-12));
         let by_tier: f64 = r.metrics.spend_by_tier.iter().sum();
         prop_assert!(by_tier <= spent + 1e-9);
+    }
+}
+
+fn shock(kind: ShockKind, at: f64, until: Option<f64>, tier: Option<&str>, factor: f64) -> Shock {
+    Shock {
+        kind,
+        at_hour: at,
+        until_hour: until,
+        tier: tier.map(str::to_string),
+        factor,
+    }
+}
+
+#[test]
+fn an_outage_of_the_user_tier_stops_work_until_it_ends() {
+    let mut cfg = small(48.0, 60.0);
+    cfg.sample_every_hours = 6.0;
+    let mut out = cfg.clone();
+    out.shocks = vec![shock(
+        ShockKind::Capacity,
+        12.0,
+        Some(36.0),
+        Some("32B"),
+        0.0,
+    )];
+    assert!(triad::scenario::validate(&out).is_empty());
+    let (a, b) = (model::run(&cfg, 4).unwrap(), model::run(&out, 4).unwrap());
+    let rows = |r: &model::RunResult, h: f64| {
+        r.series
+            .rows
+            .iter()
+            .find(|x| x[0] >= h)
+            .map(|x| x[2])
+            .unwrap()
+    };
+    // During the outage nothing finishes; afterwards the waiting calls run.
+    assert!(
+        rows(&b, 36.0) - rows(&b, 13.0) < 5.0,
+        "work went on during the outage"
+    );
+    assert!(rows(&a, 36.0) - rows(&a, 13.0) > 500.0);
+    assert!(b.metrics.tasks_attempted > rows(&b, 36.0) as u64);
+}
+
+#[test]
+fn price_shocks_raise_spend_and_budget_cuts_bound_it() {
+    let mut cfg = small(48.0, 60.0);
+    cfg.budget = 1000.0;
+    let mut pricey = cfg.clone();
+    pricey.shocks = vec![shock(ShockKind::Price, 0.0, None, Some("32B"), 3.0)];
+    let (a, b) = (
+        model::run(&cfg, 5).unwrap(),
+        model::run(&pricey, 5).unwrap(),
+    );
+    let ratio = b.metrics.spend[1] / a.metrics.spend[1];
+    assert!((ratio - 3.0).abs() < 0.05, "user spend ratio {ratio}");
+    let mut cut = small(48.0, 60.0);
+    cut.budget = 1.0;
+    cut.shocks = vec![shock(ShockKind::BudgetCut, 1.0, None, None, 0.0)];
+    let c = model::run(&cut, 5).unwrap();
+    let by_hour_1 = c
+        .series
+        .rows
+        .iter()
+        .filter(|x| x[0] <= 1.0)
+        .map(|x| x[4] + x[5] + x[6])
+        .fold(0.0, f64::max);
+    let spent: f64 = c.metrics.spend.iter().sum();
+    assert!(c.metrics.tasks_unserved > 0);
+    assert!(
+        spent < 0.2,
+        "after a cut to nothing, spending must stop: {spent} (by hour 1: {by_hour_1})"
+    );
+}
+
+#[test]
+fn bad_shocks_are_located() {
+    let src = triad::scenario::Source::from_text(
+        "s.toml",
+        "[[shock]]\nkind = \"price\"\nat_hour = 5.0\nfactor = -1.0\n[[shock]]\nkind = \"capacity\"\nat_hour = 9.0\nuntil_hour = 3.0\ntier = \"9B\"\nfactor = 0.0\n",
+    );
+    let e = triad::scenario::parse(&src).unwrap_err().to_string();
+    for want in [
+        "s.toml:4:10: shock.0.factor: must be > 0",
+        "shock.0: this kind of shock needs a `tier`",
+        "s.toml:8:14: shock.1.until_hour",
+        "s.toml:9:8: shock.1.tier: no tier named \"9B\"",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in\n{e}");
     }
 }
