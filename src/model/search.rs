@@ -274,6 +274,9 @@ pub struct SearchResult {
     pub evaluations: u32,
     /// Distinct candidates evaluated.
     pub distinct: u32,
+    /// Distinct candidates the search holds at the end (its population, its chains' current
+    /// candidates, or its single best): the diversity it keeps alive.
+    pub alive: u32,
 }
 
 struct Scored {
@@ -419,6 +422,7 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
         used: 0,
         seen: Default::default(),
     };
+    let mut alive: std::collections::BTreeSet<Genome> = Default::default();
     let best = match &cfg.strategy {
         Strategy::BestOfN => {
             let mut best: Option<Scored> = None;
@@ -451,6 +455,7 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
                         cur = c;
                     }
                 }
+                alive.insert(cur.g.clone());
                 if best.as_ref().is_none_or(|b| cur.score > b.score) {
                     best = Some(cur);
                 }
@@ -558,6 +563,7 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
                 }
             }
             let mut all: Vec<Scored> = isl.into_iter().flatten().collect();
+            alive.extend(all.iter().map(|c| c.g.clone()));
             let i = best_index(&all);
             if all.is_empty() {
                 None
@@ -566,11 +572,17 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
             }
         }
     };
+    if let Some(b) = &best
+        && alive.is_empty()
+    {
+        alive.insert(b.g.clone());
+    }
     let fitness = best.map_or(0.0, |b| land.success(&b.g).1);
     SearchResult {
         fitness,
         evaluations: se.used,
         distinct: se.seen.len() as u32,
+        alive: alive.len() as u32,
     }
 }
 
@@ -593,6 +605,27 @@ mod tests {
             let r = search(&cfg, 3);
             assert_eq!(r.evaluations, 800, "{strategy:?}");
             assert!(r.fitness > 0.0 && r.fitness < 1.0);
+        }
+    }
+
+    #[test]
+    fn islands_keep_more_distinct_candidates_alive_than_sequential() {
+        for seed in 0..5 {
+            let isl = search(&SearchConfig::default(), seed);
+            let seq = search(
+                &SearchConfig {
+                    strategy: Strategy::Sequential { chains: 10 },
+                    ..SearchConfig::default()
+                },
+                seed,
+            );
+            assert!(
+                isl.alive > seq.alive,
+                "seed {seed}: islands {} vs sequential {}",
+                isl.alive,
+                seq.alive
+            );
+            assert!(seq.alive <= 10);
         }
     }
 

@@ -1,0 +1,52 @@
+//! Criterion bench of whole world runs: the baseline scenario (30 simulated days) under
+//! each built-in policy, and a busy variant of about a million events.
+//! `cargo bench --bench world`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+use triad::model::{self, WorldConfig};
+use triad::policy::PolicyConfig;
+
+fn baseline() -> WorldConfig {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml");
+    triad::scenario::load(path.as_ref()).expect("the shipped baseline is valid")
+}
+
+fn with_kind(kind: &str) -> WorldConfig {
+    let mut c = baseline();
+    let t: toml::Table = toml::from_str(&format!("kind = {kind:?}")).expect("a kind table");
+    c.policy = t.try_into::<PolicyConfig>().expect("a built-in policy");
+    c
+}
+
+fn world(c: &mut Criterion) {
+    let mut g = c.benchmark_group("world");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    for kind in [
+        "static",
+        "struggle-adaptive",
+        "difficulty-adaptive",
+        "corpus-advice",
+    ] {
+        let cfg = with_kind(kind);
+        let events = model::run(&cfg, 1).expect("runs").metrics.events;
+        g.throughput(Throughput::Elements(events));
+        g.bench_function(format!("baseline_30d/{kind}"), |b| {
+            b.iter(|| model::run(black_box(&cfg), 1))
+        });
+    }
+    // A busy month: ~1M events.
+    let mut busy = baseline();
+    busy.workload.arrival_per_hour = 700.0;
+    busy.budget = 1500.0;
+    let events = model::run(&busy, 1).expect("runs").metrics.events;
+    g.throughput(Throughput::Elements(events));
+    g.bench_function("busy_30d", |b| b.iter(|| model::run(black_box(&busy), 1)));
+    g.finish();
+}
+
+criterion_group!(benches, world);
+criterion_main!(benches);
