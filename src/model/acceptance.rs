@@ -86,9 +86,19 @@ pub struct Context<'a> {
     pub cfg: &'a AcceptanceConfig,
 }
 
-/// Whether `anchor` passes proposal `p`.
-pub fn judge(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> bool {
-    let thr = cx.cfg.threshold;
+/// The score `anchor` gives proposal `p` and whether it passes (score above the
+/// threshold). Scores of one anchor are comparable across proposals; best-of-n keeps the
+/// highest.
+pub fn judge(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> (bool, f64) {
+    let score = score(anchor, p, cx, s);
+    let passed = match anchor {
+        Anchor::Tool => cx.has_tool && score > cx.cfg.threshold,
+        _ => score > cx.cfg.threshold,
+    };
+    (passed, score)
+}
+
+fn score(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> f64 {
     let d = cx.difficulty.0;
     match anchor {
         Anchor::SelfJudge => {
@@ -97,11 +107,11 @@ pub fn judge(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> 
                 reasoning: 0.0,
                 votes: 1,
             };
-            own.score(cx.traits, p.believed_delta, d, s) > thr
+            own.score(cx.traits, p.believed_delta, d, s)
         }
         Anchor::Verifier => {
             let seen = p.true_delta + cx.verifier_exploit_bias * p.exploit;
-            cx.verifier.score(cx.traits, seen, d, s) > thr
+            cx.verifier.score(cx.traits, seen, d, s)
         }
         Anchor::Replay => {
             let m = cx.cfg.replay_tasks.max(1);
@@ -116,8 +126,8 @@ pub fn judge(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> 
                 diff += s.bernoulli(cx.attempts.p_success(new_a, dt)) as i64;
                 diff -= s.bernoulli(cx.attempts.p_success(old_a, dt)) as i64;
             }
-            diff as f64 / m as f64 > thr
+            diff as f64 / m as f64
         }
-        Anchor::Tool => cx.has_tool && p.true_delta > thr,
+        Anchor::Tool => p.true_delta,
     }
 }

@@ -207,6 +207,21 @@ impl Evolver {
     }
 }
 
+/// How an evolution round uses its candidates (all strategies write the same number of
+/// candidates, so they are compared at equal cost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Every candidate is judged on its own and every one that passes ships.
+    #[default]
+    Independent,
+    /// Every candidate is judged; only the highest-scoring one that passes ships.
+    BestOfN,
+    /// One trajectory: each candidate is written after the last was judged; a rejected
+    /// one is revised (the next targets the same category), an accepted one moves on.
+    Sequential,
+}
+
 /// One candidate edit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Proposal {

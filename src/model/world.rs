@@ -3,7 +3,7 @@
 
 use super::acceptance::{self, Anchor};
 use super::config::WorldConfig;
-use super::evolver::{Evolver, Landscape, Proposal, propose};
+use super::evolver::{Evolver, Landscape, Proposal, Strategy, propose};
 use super::harness::Harness;
 use super::ledger::{Ledger, Role};
 use super::metrics::{Metrics, SERIES_COLUMNS, Series};
@@ -70,10 +70,20 @@ pub enum Event {
 
 #[derive(Debug, Clone, Copy)]
 enum CallKind {
-    Attempt { task: u32 },
-    PickAnswer { task: u32 },
-    Propose { evolver: u32, category: u32 },
-    Judge { proposal: u32 },
+    Attempt {
+        task: u32,
+    },
+    PickAnswer {
+        task: u32,
+    },
+    Propose {
+        evolver: u32,
+        category: u32,
+        round: u32,
+    },
+    Judge {
+        proposal: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +104,22 @@ struct Job {
 struct Candidate {
     p: Proposal,
     next_anchor: u32,
+    round: u32,
+    score: f64,
+}
+
+/// One evolution round: what it may still propose, what is being judged, and (for
+/// best-of-n) the best candidate that passed so far.
+#[derive(Debug, Clone)]
+struct Round {
+    to_propose: u32,
+    outstanding: u32,
+    budget: f64,
+    /// Failures per category in the epoch that opened the round: where edits aim.
+    targets: Vec<f64>,
+    best: Option<(f64, u32)>,
+    /// Category of the last judged candidate and whether it shipped (sequential).
+    last: Option<(usize, bool)>,
 }
 
 /// Where a mode stands in its category.
@@ -155,6 +181,7 @@ pub struct World {
     mix: Mix,
     headroom: Vec<f64>,
     slots: Vec<Resource<u32>>,
+    round_states: Vec<Round>,
     conditions: Conditions,
     active_shocks: Vec<bool>,
     calls: Slab<Call>,
@@ -333,6 +360,7 @@ impl World {
             mix: task_mix,
             headroom,
             slots,
+            round_states: Vec::new(),
             conditions: Conditions::from_active(&[], &[], |_| None, cfg.tiers.len()),
             active_shocks: vec![false; cfg.shocks.len()],
             calls: Slab::new(),
@@ -604,13 +632,17 @@ impl World {
         if now + epoch < self.cfg.horizon_hours {
             schedule(s, epoch, Event::Epoch);
         }
-        self.evolution_round(s, now);
+        let before = self.round_states.len();
+        self.evolution_round(now);
+        if self.round_states.len() > before {
+            self.launch(s, before as u32);
+        }
         self.window_failures.iter_mut().for_each(|x| *x = 0.0);
     }
 
-    /// One evolution round: the evolvers read this epoch's failures and write candidates,
-    /// paced so that the evolver account lasts to the end of the run.
-    fn evolution_round(&mut self, s: &mut Scheduler<Event>, now: f64) {
+    /// Opens an evolution round: the evolvers will read this epoch's failures and write
+    /// candidates, paced so that the evolver account lasts to the end of the run.
+    fn evolution_round(&mut self, now: f64) {
         let total_failures: f64 = self.window_failures.iter().sum();
         if total_failures <= 0.0 || self.evolvers.is_empty() {
             return;
@@ -618,37 +650,66 @@ impl World {
         let rounds_left = ((self.cfg.horizon_hours - now) / self.cfg.epoch_hours)
             .ceil()
             .max(1.0);
-        let mut round_budget = self.ledger.balance(Role::Evolver) / rounds_left;
-        let (failures_read, trace_tokens, edit_tokens) = (
-            self.cfg.evolver.failures_read,
-            self.cfg.evolver.trace_tokens,
-            self.cfg.evolver.edit_tokens,
+        self.round_states.push(Round {
+            to_propose: self.plan.candidates_per_round,
+            outstanding: 0,
+            budget: self.ledger.balance(Role::Evolver) / rounds_left,
+            targets: self.window_failures.clone(),
+            best: None,
+            last: None,
+        });
+    }
+
+    /// Starts the round's next candidates: all of them at once, or (sequential) the next
+    /// one once the last has been judged.
+    fn launch(&mut self, s: &mut Scheduler<Event>, round: u32) {
+        let ev = &self.cfg.evolver;
+        let (input, edit_tokens) = (
+            self.harness.tokens + ev.failures_read * ev.trace_tokens,
+            ev.edit_tokens,
         );
-        let input = self.harness.tokens + failures_read * trace_tokens;
-        for _ in 0..self.plan.candidates_per_round {
+        let sequential = self.plan.strategy == Strategy::Sequential;
+        loop {
+            let r = &self.round_states[round as usize];
+            if r.to_propose == 0 || (sequential && r.outstanding > 0) {
+                break;
+            }
             let who = self.next_evolver % self.evolvers.len();
             let tier = self.evolvers[who].tier;
             let cost = self.cost(tier, input, edit_tokens);
-            if cost > round_budget || !self.ledger.charge(Role::Evolver, tier, cost) {
+            if cost > r.budget || !self.ledger.charge(Role::Evolver, tier, cost) {
+                self.round_states[round as usize].to_propose = 0;
                 break;
             }
-            round_budget -= cost;
             self.next_evolver += 1;
-            // Target a category in proportion to this epoch's failures there.
-            let u = self.rounds.uniform() * total_failures;
-            let mut acc = 0.0;
-            let mut category = self.window_failures.len() - 1;
-            for (c, f) in self.window_failures.iter().enumerate() {
-                acc += f;
-                if u < acc {
-                    category = c;
-                    break;
+            // Aim at a category in proportion to the round's failures there; a sequential
+            // trajectory revises a rejected edit of the same category.
+            let u = self.rounds.uniform();
+            let r = &mut self.round_states[round as usize];
+            r.budget -= cost;
+            r.to_propose -= 1;
+            r.outstanding += 1;
+            let category = match r.last {
+                Some((c, false)) if sequential => c,
+                _ => {
+                    let total: f64 = r.targets.iter().sum();
+                    let mut acc = 0.0;
+                    let mut pick = r.targets.len() - 1;
+                    for (c, f) in r.targets.iter().enumerate() {
+                        acc += f;
+                        if u * total < acc {
+                            pick = c;
+                            break;
+                        }
+                    }
+                    pick
                 }
-            }
+            };
             let hours = self.hours(tier, edit_tokens);
             let kind = CallKind::Propose {
                 evolver: who as u32,
                 category: category as u32,
+                round,
             };
             self.start_call(
                 s,
@@ -661,7 +722,58 @@ impl World {
         }
     }
 
-    fn on_proposed(&mut self, s: &mut Scheduler<Event>, who: usize, c: usize) {
+    /// A candidate of `round` is done (judged, or wasted); `last` says what came of it.
+    fn candidate_done(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        round: u32,
+        last: Option<(usize, bool)>,
+    ) {
+        let r = &mut self.round_states[round as usize];
+        r.outstanding = r.outstanding.saturating_sub(1);
+        if last.is_some() {
+            r.last = last;
+        }
+        match self.plan.strategy {
+            Strategy::Sequential => self.launch(s, round),
+            Strategy::BestOfN => {
+                let r = &mut self.round_states[round as usize];
+                if r.outstanding == 0
+                    && r.to_propose == 0
+                    && let Some((_, id)) = r.best.take()
+                {
+                    self.accept(s, id);
+                }
+            }
+            Strategy::Independent => {}
+        }
+    }
+
+    /// A candidate passed every anchor.
+    fn passed(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        let cand = self.candidates.get(id);
+        if self.plan.strategy != Strategy::BestOfN {
+            self.accept(s, id);
+            self.candidate_done(s, cand.round, Some((cand.p.category, true)));
+            return;
+        }
+        // Best-of-n: keep the higher score, the other is set aside like a rejected one.
+        let r = &mut self.round_states[cand.round as usize];
+        match r.best {
+            Some((best, other)) if best >= cand.score => {
+                let _ = other;
+                self.reject_quietly(id);
+            }
+            Some((_, other)) => {
+                r.best = Some((cand.score, id));
+                self.reject_quietly(other);
+            }
+            None => r.best = Some((cand.score, id)),
+        }
+        self.candidate_done(s, cand.round, None);
+    }
+
+    fn on_proposed(&mut self, s: &mut Scheduler<Event>, who: usize, c: usize, round: u32) {
         let e = &self.evolvers[who];
         let cat = &self.cfg.workload.categories[c];
         let p = propose(
@@ -687,17 +799,24 @@ impl World {
             if state == ModeState::Unseen {
                 self.modes[key] = ModeState::Seen;
             }
+            self.candidate_done(s, round, None);
             return;
         }
         self.metrics.edits_valid += 1;
         self.metrics.edit_gain_sum += p.true_delta;
         if matches!(state, ModeState::Accepted | ModeState::InFlight) {
             // The idea is already in the harness or being judged: wasted spend.
+            self.candidate_done(s, round, None);
             return;
         }
         self.modes[key] = ModeState::InFlight;
         self.metrics.edits_judged += 1;
-        let id = self.candidates.insert(Candidate { p, next_anchor: 0 });
+        let id = self.candidates.insert(Candidate {
+            p,
+            next_anchor: 0,
+            round,
+            score: 0.0,
+        });
         self.next_anchor(s, id);
     }
 
@@ -705,7 +824,7 @@ impl World {
     fn next_anchor(&mut self, s: &mut Scheduler<Event>, id: u32) {
         let cand = self.candidates.get(id);
         let Some(&anchor) = self.plan.acceptance.get(cand.next_anchor as usize) else {
-            self.accept(s, id);
+            self.passed(s, id);
             return;
         };
         let c = cand.p.category;
@@ -749,7 +868,7 @@ impl World {
             Anchor::Tool => {
                 let cost = self.cfg.acceptance.tool_cost;
                 if !cat.tool || !self.ledger.charge(Role::Verifier, usize::MAX, cost) {
-                    self.reject(id);
+                    self.reject(s, id);
                     return;
                 }
                 schedule(s, self.cfg.acceptance.tool_hours, Event::ToolDone(id));
@@ -757,7 +876,7 @@ impl World {
             }
         };
         if !self.charge(role, tier, input, output) {
-            self.reject(id);
+            self.reject(s, id);
             return;
         }
         self.start_call(
@@ -794,17 +913,27 @@ impl World {
             verifier_exploit_bias: self.cfg.evolver.verifier_exploit_bias,
             cfg: &self.cfg.acceptance,
         };
-        if acceptance::judge(anchor, &cand.p, &cx, &mut self.judge) {
-            self.candidates.items[id as usize].next_anchor += 1;
+        let (pass, score) = acceptance::judge(anchor, &cand.p, &cx, &mut self.judge);
+        if pass {
+            let c = &mut self.candidates.items[id as usize];
+            c.next_anchor += 1;
+            c.score = score;
             self.next_anchor(s, id);
         } else {
-            self.reject(id);
+            self.reject(s, id);
         }
     }
 
-    fn reject(&mut self, id: u32) {
+    fn reject(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        let cand = self.reject_quietly(id);
+        self.candidate_done(s, cand.round, Some((cand.p.category, false)));
+    }
+
+    /// Drops a candidate without shipping it; its idea may be proposed and judged again.
+    fn reject_quietly(&mut self, id: u32) -> Candidate {
         let cand = self.candidates.remove(id);
         self.modes[cand.p.category * self.landscape.modes() + cand.p.mode] = ModeState::Rejected;
+        cand
     }
 
     fn accept(&mut self, s: &mut Scheduler<Event>, id: u32) {
@@ -947,9 +1076,11 @@ impl Model for World {
                 match call.kind {
                     CallKind::Attempt { task } => self.on_attempt_done(s, task),
                     CallKind::PickAnswer { task } => self.resolve(task),
-                    CallKind::Propose { evolver, category } => {
-                        self.on_proposed(s, evolver as usize, category as usize)
-                    }
+                    CallKind::Propose {
+                        evolver,
+                        category,
+                        round,
+                    } => self.on_proposed(s, evolver as usize, category as usize, round),
                     CallKind::Judge { proposal } => self.on_judged(s, proposal),
                 }
             }

@@ -99,6 +99,7 @@ impl CorpusParams {
     fn base(&self, tiers: &[Tier]) -> StaticParams {
         let name = tiers.first().map(|t| t.name.clone()).unwrap_or_default();
         StaticParams {
+            strategy: Default::default(),
             shares: self.shares,
             tiers: PerRole {
                 evolver: name.clone(),

@@ -183,6 +183,7 @@ impl DifficultyParams {
     /// The tier, share and acceptance keys as `static` parameters (with the predictor).
     pub fn base(&self) -> StaticParams {
         StaticParams {
+            strategy: Default::default(),
             shares: self.shares,
             tiers: self.tiers.clone(),
             evolver_pool: self.evolver_pool.clone(),

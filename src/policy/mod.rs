@@ -15,6 +15,7 @@ pub use difficulty::{DifficultyAdaptive, DifficultyParams};
 pub use static_policy::{StaticParams, StaticPolicy};
 pub use struggle::{StruggleAdaptive, StruggleParams};
 
+use crate::model::evolver::Strategy;
 use crate::model::{Anchor, Attempts, Harness, Ledger, PerRole, Selection, Tier, Traits};
 use crate::scenario::Issue;
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,8 @@ pub struct Plan {
     pub acceptance: Vec<Anchor>,
     /// Most candidate edits per evolution round.
     pub candidates_per_round: u32,
+    /// How a round uses its candidates.
+    pub strategy: Strategy,
     /// Verifier reasoning tokens per vote.
     pub reasoning_tokens: f64,
     /// Verifier votes per judged item.
@@ -130,6 +133,7 @@ impl Default for Plan {
             evolver_tiers: vec![2],
             acceptance: vec![Anchor::Verifier],
             candidates_per_round: 32,
+            strategy: Strategy::Independent,
             reasoning_tokens: 1000.0,
             votes: 1,
             predictor: None,
@@ -515,7 +519,10 @@ const SHARED: [(&str, &str); 8] = [
 ];
 
 const STATIC_PARAMS: &[(&str, &str)] = &[
-    ("shares", "budget shares per role; must sum to 1"),
+    (
+        "shares",
+        "budget shares per role, summing to 1; the user share may be left out (the rest)",
+    ),
     SHARED[0],
     SHARED[1],
     SHARED[7],
@@ -528,6 +535,10 @@ const STATIC_PARAMS: &[(&str, &str)] = &[
     (
         "predictor",
         "difficulty estimate bought per task, { noise_sd, tokens } (paid, unused)",
+    ),
+    (
+        "strategy",
+        "how a round uses its candidates: independent (all that pass ship), best-of-n (only the best), sequential (one after another)",
     ),
 ];
 
@@ -587,7 +598,10 @@ const DIFFICULTY_PARAMS: &[(&str, &str)] = &[
         "window",
         "recent tasks over which attempts are handed out greedily",
     ),
-    ("shares", "budget shares per role; must sum to 1"),
+    (
+        "shares",
+        "budget shares per role, summing to 1; the user share may be left out (the rest)",
+    ),
     SHARED[0],
     SHARED[1],
     SHARED[2],

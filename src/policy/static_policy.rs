@@ -1,6 +1,7 @@
 //! The `static` policy: fixed shares, tiers, samples and acceptance.
 
 use super::{Plan, Policy, Predictor, Shares, TaskPlan, TaskView, View, check_tier, tier_index};
+use crate::model::evolver::Strategy;
 use crate::model::{Anchor, PerRole, Selection, Tier};
 use crate::scenario::Issue;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,8 @@ pub struct StaticParams {
     pub acceptance: Vec<Anchor>,
     /// Most candidate edits per evolution round.
     pub candidates_per_round: u32,
+    /// How a round uses its candidates: "independent", "best-of-n" or "sequential".
+    pub strategy: Strategy,
     /// Difficulty estimate to buy per task (unused by this policy's decisions, but paid).
     pub predictor: Option<Predictor>,
 }
@@ -50,6 +53,7 @@ impl Default for StaticParams {
             votes: 1,
             acceptance: vec![Anchor::Verifier],
             candidates_per_round: 32,
+            strategy: Strategy::Independent,
             predictor: None,
         }
     }
@@ -127,6 +131,7 @@ impl StaticParams {
             evolver_tiers,
             acceptance: self.acceptance.clone(),
             candidates_per_round: self.candidates_per_round,
+            strategy: self.strategy,
             reasoning_tokens: self.reasoning_tokens,
             votes: self.votes,
             predictor: self.predictor,

@@ -241,6 +241,7 @@ impl StruggleParams {
     /// The tier, sample and acceptance keys as `static` parameters.
     pub fn base(&self) -> StaticParams {
         StaticParams {
+            strategy: Default::default(),
             shares: self.shares,
             tiers: self.tiers.clone(),
             evolver_pool: self.evolver_pool.clone(),

@@ -263,3 +263,37 @@ fn bad_shocks_are_located() {
         assert!(e.contains(want), "missing {want:?} in\n{e}");
     }
 }
+
+#[test]
+fn evolution_strategies_spend_the_same_candidates_and_best_of_n_ships_one_per_round() {
+    use triad::model::evolver::Strategy;
+    let mut cfg = small(72.0, 60.0);
+    cfg.budget = 200.0;
+    let runs: Vec<model::RunResult> = [
+        Strategy::Independent,
+        Strategy::BestOfN,
+        Strategy::Sequential,
+    ]
+    .into_iter()
+    .map(|st| {
+        let c = with_policy(cfg.clone(), |p| {
+            p.strategy = st;
+            p.candidates_per_round = 12;
+        });
+        model::run(&c, 9).unwrap()
+    })
+    .collect();
+    let proposed: Vec<u64> = runs.iter().map(|r| r.metrics.edits_proposed).collect();
+    assert!(proposed[0] > 0);
+    assert!(
+        proposed.iter().all(|&p| p == proposed[0]),
+        "candidates written: {proposed:?}"
+    );
+    let rounds = (cfg.horizon_hours / cfg.epoch_hours) as u64;
+    assert!(
+        runs[1].metrics.edits_accepted <= rounds,
+        "best-of-n shipped {}",
+        runs[1].metrics.edits_accepted
+    );
+    assert!(runs[0].metrics.edits_accepted > runs[1].metrics.edits_accepted);
+}
