@@ -35,6 +35,20 @@ pub struct Best {
     pub yield_ci: MeanCi,
 }
 
+impl Best {
+    /// `evolver 8B at 10.0%, verifier 1.0%, users 32B at 89.0%`.
+    pub fn split(&self) -> String {
+        format!(
+            "evolver {} at {:.1}%, verifier {:.1}%, users {} at {:.1}%",
+            self.evolver,
+            100.0 * self.evolver_share,
+            100.0 * self.verifier_share,
+            self.user,
+            100.0 * (1.0 - self.evolver_share - self.verifier_share)
+        )
+    }
+}
+
 /// What the map found.
 #[derive(Debug, Clone)]
 pub struct Map {
@@ -159,15 +173,11 @@ pub fn markdown(m: &Map, file: &Path) -> String {
         s,
         "Yield over evolver share x verifier share (users get the rest) for each evolver and user \
          tier, on `{}`, {} replications per cell with common random numbers. The best split is \
-         **evolver {} at {:.1}%, verifier {:.1}%, users {} at {:.1}%**: yield {:.0} [{:.0}, {:.0}]. \
-         The best cell is chosen by its mean, so its interval is optimistic (the winner's curse).\n",
+         **{}**: yield {:.0} [{:.0}, {:.0}]. The best cell is chosen by its mean, so its interval \
+         is optimistic (the winner's curse).\n",
         file.display(),
         m.reps,
-        b.evolver,
-        100.0 * b.evolver_share,
-        100.0 * b.verifier_share,
-        b.user,
-        100.0 * (1.0 - b.evolver_share - b.verifier_share),
+        b.split(),
         b.yield_ci.mean,
         b.yield_ci.lo,
         b.yield_ci.hi

@@ -169,12 +169,8 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     if let Some((m, file)) = &map {
         let b = &m.best[m.overall];
         crate::say!(
-            "\nallocation map: best split evolver {} {:.1}% / verifier {:.1}% / users {} {:.1}%: yield {:.0} [{:.0}, {:.0}]; corpus-advice {:.0} ({:+.1}%)",
-            b.evolver,
-            100.0 * b.evolver_share,
-            100.0 * b.verifier_share,
-            b.user,
-            100.0 * (1.0 - b.evolver_share - b.verifier_share),
+            "\nallocation map: best split {}: yield {:.0} [{:.0}, {:.0}]; corpus-advice {:.0} ({:+.1}%)",
+            b.split(),
             b.yield_ci.mean,
             b.yield_ci.lo,
             b.yield_ci.hi,
