@@ -1,6 +1,35 @@
 //! triad: a discrete-event simulator for splitting a fixed model budget between the agents
 //! that evolve a harness (evolvers), the agents that use it (users) and the agents that
-//! judge both (verifiers).
+//! judge both (verifiers), and for choosing the model tier of each role.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! scenario file ──> scenario (parse, validate) ──> model::WorldConfig + policy
+//!        ──> model::run (the world on the engine) ──> metrics record + time series
+//!        ──> sweep (plans, replications, statistics) ──> report (CSV, plots, markdown)
+//!                                      └──> claims (shape checks, counter-scenarios)
+//! ```
+//!
+//! The [`engine`] knows nothing of the domain; [`model`] holds every mechanism of the world
+//! (`docs/model.md` is its reference); [`policy`] decides allocations; [`scenario`] turns text
+//! into validated values; [`sweep`], [`report`] and [`claims`] run and summarise many runs.
+//!
+//! One run in a few lines:
+//!
+//! ```
+//! use triad::model::{self, WorldConfig};
+//!
+//! // The baseline world for two simulated days.
+//! let cfg = WorldConfig { horizon_hours: 48.0, ..WorldConfig::default() };
+//! assert!(triad::scenario::validate(&cfg).is_empty());
+//! let run = model::run(&cfg, 7).unwrap();
+//! let m = &run.metrics;
+//! assert!(m.tasks_solved <= m.tasks_attempted && m.tasks_attempted <= m.tasks_arrived);
+//! assert!(m.spend.iter().sum::<f64>() <= cfg.budget);
+//! // Same scenario, same seed: the same record.
+//! assert_eq!(model::run(&cfg, 7).unwrap().columns(), run.columns());
+//! ```
 #![warn(missing_docs)]
 
 pub mod claims;

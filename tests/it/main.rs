@@ -3,6 +3,8 @@
 #[path = "../../benches/support/mmc_model.rs"]
 mod mmc_model;
 
+mod claims;
+mod cli;
 mod engine;
 mod policies;
 mod queueing_theory;

@@ -1,0 +1,111 @@
+//! The command line as a user meets it: help, exit codes, located errors, outputs.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn triad() -> Command {
+    let mut c = Command::cargo_bin("triad").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn root(p: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(p)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn help_and_version() {
+    let out = triad().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in [
+        "run",
+        "validate",
+        "sweep",
+        "merge",
+        "reproduce",
+        "check-claim",
+        "policies",
+        "plot",
+    ] {
+        assert!(text.contains(cmd), "--help lacks {cmd}");
+    }
+    let v = triad().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_malformed_scenario_exits_2_with_a_located_message() {
+    let f = root("tests/malformed/06_shares_sum.toml");
+    let out = triad().args(["run", &f]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("06_shares_sum.toml:4:10: policy.shares"),
+        "{err}"
+    );
+    let out = triad()
+        .args(["validate", &f, &root("scenarios/baseline.toml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("baseline.toml: ok"));
+}
+
+#[test]
+fn a_missing_file_and_an_unknown_claim_are_usage_errors() {
+    let out = triad().args(["run", "no/such/file.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the file"));
+    let out = triad()
+        .args(["reproduce", "--claim", "12", "--out", "/tmp/triad-cli-none"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the claims are 1a, 1b, 2"));
+}
+
+#[test]
+fn run_writes_its_outputs_and_the_same_seed_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("short.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"short\"\nhorizon_hours = 24.0\n[workload]\narrival_per_hour = 30.0\n",
+    )
+    .unwrap();
+    let s = scenario.display().to_string();
+    for out in ["a", "b"] {
+        let o = dir.path().join(out).display().to_string();
+        triad()
+            .args(["run", &s, "--seed", "3", "--out", &o, "--quiet"])
+            .assert()
+            .success();
+    }
+    for f in ["run.csv", "timeseries.csv"] {
+        let a = std::fs::read(dir.path().join("a").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("b").join(f)).unwrap();
+        assert_eq!(a, b, "{f} differs");
+    }
+    let manifest = std::fs::read_to_string(dir.path().join("a/manifest.json")).unwrap();
+    assert!(manifest.contains("\"seed\": 3") && manifest.contains("triad_version"));
+}
+
+#[test]
+fn check_claim_runs_a_claim_on_a_users_file() {
+    let out = triad()
+        .args([
+            "check-claim",
+            "9",
+            &root("scenarios/claims/claim9_counter.toml"),
+            "--quick",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("the shape does not hold"), "{text}");
+}
