@@ -692,11 +692,19 @@ impl Chart for Heat<'_> {
         } else {
             (0.0, 1.0)
         };
+        // Room for the longest category label on the y axis (at least the usual 110 px).
+        let y_chars = self
+            .y_ticks
+            .iter()
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(0);
+        let y_area = ((y_chars as f64 * TICK_CHAR_PX) as u32 + 40).clamp(110, 360);
         let mut chart = ChartBuilder::on(&main)
             .caption(self.title, ("sans-serif", 30))
             .margin(24)
             .x_label_area_size(70)
-            .y_label_area_size(110)
+            .y_label_area_size(y_area)
             .build_cartesian_2d(-0.5..(nx as f64 - 0.5), -0.5..(ny as f64 - 0.5))
             .s()?;
         chart

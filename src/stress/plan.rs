@@ -13,7 +13,7 @@ use std::path::Path;
 /// Severities of the default plan.
 pub const DEFAULT_SEVERITIES: [f64; 3] = [0.0, 0.5, 1.0];
 /// Replications of the default plan.
-pub const DEFAULT_REPLICATIONS: u32 = 10;
+pub const DEFAULT_REPLICATIONS: u32 = 16;
 /// Seed of the default plan.
 pub const DEFAULT_SEED: u64 = 1;
 

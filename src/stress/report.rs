@@ -126,11 +126,13 @@ fn cases_csv(a: &Analysis) -> Vec<u8> {
 
 fn draw(dir: &Path, a: &Analysis) -> anyhow::Result<()> {
     let x_ticks: Vec<String> = a.perturbations.iter().map(|p| p.name().into()).collect();
+    // The first policy at the top: heatmap rows count from the bottom.
     let z: Vec<Vec<f64>> = a
         .perturbation_regret
         .iter()
-        .map(|per| per.iter().map(|c| c.mean).collect())
+        .map(|per| per.iter().rev().map(|c| c.mean).collect())
         .collect();
+    let y_ticks: Vec<String> = a.policies.iter().rev().cloned().collect();
     plot::heatmap(
         &dir.join(HEATMAP),
         "Regret: yield lost to the best policy of each case (lower is better)",
@@ -138,7 +140,7 @@ fn draw(dir: &Path, a: &Analysis) -> anyhow::Result<()> {
         "policy",
         "mean regret (yield)",
         &x_ticks,
-        &a.policies,
+        &y_ticks,
         &z,
         None,
     )?;
@@ -251,6 +253,10 @@ pub fn markdown(plan: &Plan, a: &Analysis, failed: &[(usize, String)]) -> String
         }
         let _ = writeln!(s);
     }
+    let _ = writeln!(
+        s,
+        "**Where each policy breaks** (the perturbation that costs it most):\n"
+    );
     for p in 0..a.policies.len() {
         if let Some((pt, f)) = a.breaks_under(p) {
             let _ = writeln!(
@@ -293,7 +299,11 @@ pub fn markdown(plan: &Plan, a: &Analysis, failed: &[(usize, String)]) -> String
             e(Criterion::Cvar),
             fmt_est(r.mean_regret.value, r.mean_regret.lo, r.mean_regret.hi),
             e(Criterion::MaxRegret),
-            a.cases[r.max_regret_case].label(),
+            if r.max_regret.value == 0.0 {
+                "every case (best everywhere)".to_string()
+            } else {
+                a.cases[r.max_regret_case].label()
+            },
         );
     }
     let _ = writeln!(s, "\n### Rankings\n");

@@ -7,5 +7,6 @@ mod engine;
 mod policies;
 mod queueing_theory;
 mod scenario_errors;
+mod stress;
 mod sweep;
 mod world;
