@@ -183,6 +183,8 @@ pub struct Analysis {
     /// Per criterion: leader minus runner-up (for regret: runner-up minus leader), with a
     /// bootstrap interval; `None` with one policy.
     pub margins: Vec<Option<Estimate>>,
+    /// `[a][b]`: mean yield of `a` minus `b`, paired over replications (case-averaged).
+    pub mean_yield_diff: Vec<Vec<MeanCi>>,
     /// Replications.
     pub replications: u32,
     /// Failed runs.
@@ -482,6 +484,20 @@ pub fn analyse(plan: &Plan, table: &RunTable) -> Option<Analysis> {
                 .collect()
         })
         .collect();
+    let case_avg: Vec<Vec<f64>> = (0..np)
+        .map(|p| {
+            (0..nr)
+                .map(|r| mean((0..cases.len()).map(|k| y[p][k][r])))
+                .collect()
+        })
+        .collect();
+    let mean_yield_diff = (0..np)
+        .map(|a| {
+            (0..np)
+                .map(|b| paired_ci(&case_avg[a], &case_avg[b], LEVEL))
+                .collect()
+        })
+        .collect();
     let failed = table.rows.iter().filter(|r| !r.ok).count();
     Some(Analysis {
         policies: plan.policies.iter().map(|p| p.label.clone()).collect(),
@@ -496,6 +512,7 @@ pub fn analyse(plan: &Plan, table: &RunTable) -> Option<Analysis> {
         yield_by_severity,
         rankings,
         margins,
+        mean_yield_diff,
         replications: plan.replications,
         failed,
     })
@@ -546,7 +563,16 @@ impl Analysis {
                     if self.rank(Criterion::MeanYield, a) < self.rank(Criterion::MeanYield, b)
                         && self.rank(c, a) > self.rank(c, b)
                     {
-                        flips.push(format!("{} over {}", name(b), name(a)));
+                        let d = self.mean_yield_diff[a][b];
+                        let sure = if d.lo > 0.0 { "clearly" } else { "not clearly" };
+                        flips.push(format!(
+                            "{} over {} (which leads on mean yield by {}, 95% CI {} to {}: {sure})",
+                            name(b),
+                            name(a),
+                            crate::report::plot::sig4(d.mean),
+                            crate::report::plot::sig4(d.lo),
+                            crate::report::plot::sig4(d.hi),
+                        ));
                     }
                 }
             }

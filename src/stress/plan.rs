@@ -349,7 +349,11 @@ mod tests {
             "replications = 2\ntier = \"8B\"\nperturbations = [\"outage\", \"verifier-noise\"]\nseverities = [0, 1]\n[base]\nhorizon_hours = 24.0\n[set]\nbudget = 5.0\n[[policy]]\nkind = \"static\"\n",
         )
         .unwrap();
-        assert_eq!(p.n_runs(), 2 * 2 * 1 * 2);
+        assert_eq!(
+            p.n_runs(),
+            8,
+            "2 perturbations x 2 severities x 1 policy x 2"
+        );
         assert_eq!(p.params(), [AXIS_PERTURBATION, AXIS_SEVERITY]);
         assert_eq!(p.base["stress"]["tier"].as_str(), Some("8B"));
         assert_eq!(p.base["budget"].as_float(), Some(5.0));
