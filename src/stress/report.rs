@@ -125,21 +125,30 @@ fn cases_csv(a: &Analysis) -> Vec<u8> {
 }
 
 fn draw(dir: &Path, a: &Analysis) -> anyhow::Result<()> {
-    let x_ticks: Vec<String> = a.perturbations.iter().map(|p| p.name().into()).collect();
-    // The first policy at the top: heatmap rows count from the bottom.
-    let z: Vec<Vec<f64>> = a
-        .perturbation_regret
+    // Policies across, perturbations down (the first at the top: rows count from the
+    // bottom), so that every label has room.
+    let y_ticks: Vec<String> = a
+        .perturbations
         .iter()
-        .map(|per| per.iter().rev().map(|c| c.mean).collect())
+        .rev()
+        .map(|p| p.name().to_string())
         .collect();
-    let y_ticks: Vec<String> = a.policies.iter().rev().cloned().collect();
+    let z: Vec<Vec<f64>> = (0..a.policies.len())
+        .map(|p| {
+            a.perturbation_regret
+                .iter()
+                .rev()
+                .map(|per| per[p].mean)
+                .collect()
+        })
+        .collect();
     plot::heatmap(
         &dir.join(HEATMAP),
         "Regret: yield lost to the best policy of each case (lower is better)",
-        "perturbation (mean over its severities > 0)",
         "policy",
+        "perturbation (mean over severities > 0)",
         "mean regret (yield)",
-        &x_ticks,
+        &a.policies,
         &y_ticks,
         &z,
         None,
