@@ -66,6 +66,28 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Stress-test policies: run them on a scenario put through perturbations (budget cut,
+    /// price shock, outage, rate limit, latency spike, verifier noise, reward hacking,
+    /// regime churn, difficulty drift, arrival bursts, context growth) at several
+    /// severities; rank them by mean yield, worst case, CVaR 10% and regret. Writes
+    /// report.md, plots and CSVs. Rerunning into the same folder resumes.
+    Stress {
+        /// A stress plan file (e.g. scenarios/stress/default.toml), or a scenario file,
+        /// which gets the default plan (docs/stress.md).
+        file: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Output folder (default: output/stress/<file stem>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run only shard K of N (runs i with i % N == K - 1); join with `triad merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Join the shard folders of one sweep into one folder, byte-identical to a
     /// one-machine run.
     Merge {

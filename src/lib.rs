@@ -40,4 +40,5 @@ pub mod output;
 pub mod policy;
 pub mod report;
 pub mod scenario;
+pub mod stress;
 pub mod sweep;

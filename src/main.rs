@@ -46,6 +46,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             shard,
             quiet,
         }),
+        Command::Stress {
+            file,
+            threads,
+            out,
+            shard,
+            quiet,
+        } => triad::stress::stress(&triad::stress::StressArgs {
+            file,
+            threads,
+            out,
+            shard,
+            quiet,
+        }),
         Command::Merge { dirs, out } => cli_commands::merge(&dirs, out.as_deref()),
         Command::Plot { dir } => cli_commands::plot(&dir),
         Command::Reproduce {

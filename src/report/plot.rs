@@ -506,6 +506,163 @@ pub fn series(stem: &Path, title: &str, y_label: &str, lines: &[Line]) -> anyhow
     lines_ci(stem, title, "simulated time (hours)", y_label, lines)
 }
 
+/// One panel of [`lines_ci_panels`]: a title and its lines.
+pub type Panel = (String, Vec<Line>);
+
+struct Panels<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    panels: &'a [Panel],
+}
+
+impl Chart for Panels<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let all = || self.panels.iter().flat_map(|(_, ls)| ls.iter());
+        let (x0, x1) = range(all().flat_map(|(_, p)| p.iter().map(|(x, _)| *x)), false);
+        let (y0, y1) = range(
+            all().flat_map(|(_, p)| p.iter().flat_map(|(_, c)| [c.mean, c.lo, c.hi])),
+            true,
+        );
+        let (head, body) = root.split_vertically(56);
+        head.draw(&Text::new(
+            self.title.to_string(),
+            (SIZE.0 as i32 / 2, 14),
+            ("sans-serif", 28)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .s()?;
+        // One slot more than panels, for the legend.
+        let n = self.panels.len() + 1;
+        let cols = (n as f64).sqrt().ceil() as usize;
+        let rows = n.div_ceil(cols);
+        let areas = body.split_evenly((rows, cols));
+        for (k, (name, lines)) in self.panels.iter().enumerate() {
+            let Some(area) = areas.get(k) else { break };
+            let (row, col) = (k / cols, k % cols);
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, ("sans-serif", 18))
+                .margin(6)
+                .x_label_area_size(if row + 1 == rows || k + cols >= self.panels.len() {
+                    34
+                } else {
+                    22
+                })
+                .y_label_area_size(if col == 0 { 64 } else { 48 })
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .s()?;
+            chart
+                .configure_mesh()
+                .x_labels(3)
+                .y_labels(4)
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
+                .label_style(("sans-serif", 14))
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()
+                .s()?;
+            for (i, (_, pts)) in lines.iter().enumerate() {
+                let c = color(i);
+                let band: Vec<(f64, f64, f64)> = pts
+                    .iter()
+                    .filter(|(_, m)| m.lo.is_finite() && m.hi.is_finite())
+                    .map(|(x, m)| (*x, m.lo, m.hi))
+                    .collect();
+                if band.len() >= 2 {
+                    let poly: Vec<(f64, f64)> = band
+                        .iter()
+                        .map(|(x, _, h)| (*x, *h))
+                        .chain(band.iter().rev().map(|(x, l, _)| (*x, *l)))
+                        .collect();
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
+                        .s()?;
+                }
+                let mean: Vec<(f64, f64)> = pts
+                    .iter()
+                    .filter(|(_, m)| m.mean.is_finite())
+                    .map(|(x, m)| (*x, m.mean))
+                    .collect();
+                chart
+                    .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
+                    .s()?;
+                chart
+                    .draw_series(mean.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                    .s()?;
+            }
+        }
+        // The legend and the axis names in the last slot.
+        if let Some(area) = areas.get(self.panels.len()) {
+            let labels: Vec<&String> = self
+                .panels
+                .first()
+                .map(|(_, ls)| ls.iter().map(|(l, _)| l).collect())
+                .unwrap_or_default();
+            for (i, l) in labels.iter().enumerate() {
+                let y = 30 + 26 * i as i32;
+                area.draw(&PathElement::new(
+                    vec![(20, y), (48, y)],
+                    color(i).stroke_width(4),
+                ))
+                .s()?;
+                area.draw(&Text::new(
+                    l.to_string(),
+                    (56, y),
+                    ("sans-serif", 17)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .s()?;
+            }
+            let y = 40 + 26 * labels.len() as i32;
+            for (k, t) in [
+                format!("x: {}", self.x_label),
+                format!("y: {}", self.y_label),
+                "bands: 95% CI".to_string(),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                area.draw(&Text::new(
+                    t,
+                    (20, y + 22 * k as i32),
+                    ("sans-serif", 15)
+                        .into_font()
+                        .color(&RGBColor(80, 80, 80))
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .s()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Small multiples: one panel of [`lines_ci`]-style lines per entry of `panels`, on shared
+/// axes, with the legend (taken from the first panel) in a slot of its own (e.g. yield
+/// against severity per policy, one panel per perturbation).
+pub fn lines_ci_panels(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    panels: &[Panel],
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &Panels {
+            title,
+            x_label,
+            y_label,
+            panels,
+        },
+    )
+}
+
 struct Heat<'a> {
     title: &'a str,
     x_label: &'a str,
@@ -535,11 +692,19 @@ impl Chart for Heat<'_> {
         } else {
             (0.0, 1.0)
         };
+        // Room for the longest category label on the y axis (at least the usual 110 px).
+        let y_chars = self
+            .y_ticks
+            .iter()
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(0);
+        let y_area = ((y_chars as f64 * TICK_CHAR_PX) as u32 + 40).clamp(110, 360);
         let mut chart = ChartBuilder::on(&main)
             .caption(self.title, ("sans-serif", 30))
             .margin(24)
             .x_label_area_size(70)
-            .y_label_area_size(110)
+            .y_label_area_size(y_area)
             .build_cartesian_2d(-0.5..(nx as f64 - 0.5), -0.5..(ny as f64 - 0.5))
             .s()?;
         chart

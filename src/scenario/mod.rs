@@ -3,6 +3,7 @@
 //! A scenario file names only what it changes; every other parameter takes its default
 //! (`docs/model.md` lists them). Unknown keys are refused, so a typo never passes silently.
 
+pub mod perturb;
 mod source;
 mod validate;
 

@@ -124,7 +124,11 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("output").join(&plan0.name));
     let plan = files::merge(dirs, &out)?;
-    files::finalize(&out, &plan, &report::markdown::describe(&plan))?;
+    if crate::stress::is_stress_plan(&plan) {
+        crate::stress::report::finalize(&out, &plan)?;
+    } else {
+        files::finalize(&out, &plan, &report::markdown::describe(&plan))?;
+    }
     let mut info = serde_json::Map::new();
     info.insert("command".into(), "merge".into());
     info.insert(
@@ -146,6 +150,11 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
 /// `triad plot`: redraws the plots of a sweep folder from its CSVs.
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
     let (plan, _) = files::read_plan(dir)?;
+    if crate::stress::is_stress_plan(&plan) {
+        crate::stress::report::finalize(dir, &plan)?;
+        crate::say!("{}", dir.join(files::REPORT).display());
+        return Ok(());
+    }
     let table = files::read_runs(dir, &plan)?;
     let summary = crate::sweep::Summary::new(&plan, &table);
     let series = files::read_series(dir, &plan, &summary.best_headline_cells())?;

@@ -25,12 +25,36 @@ pub struct WorldSimulator;
 impl WorldSimulator {
     /// Validates a resolved scenario table, with errors as `key: message` (one per
     /// problem, joined by `; `) rather than positions in a file the user never wrote.
+    ///
+    /// A `[stress]` table (`perturbation`, `severity`, optional `tier`; see
+    /// [`scenario::perturb`]) is taken out first; the rest is validated, then put through the
+    /// perturbation once, and the result validated again.
     pub fn config(&self, scenario: &toml::Table) -> Result<model::WorldConfig, String> {
         let name = scenario
             .get("name")
             .and_then(toml::Value::as_str)
             .unwrap_or("scenario");
-        scenario::from_table(name, scenario).map_err(|e| unlocate(name, &e))
+        let (rest, stress) = scenario::perturb::split_table(scenario)?;
+        let cfg = scenario::from_table(name, &rest).map_err(|e| unlocate(name, &e))?;
+        let Some(st) = stress else {
+            return Ok(cfg);
+        };
+        let cfg = scenario::perturb::apply(&cfg, st.perturbation, st.severity, st.tier.as_deref())?;
+        let issues = scenario::validate(&cfg);
+        if issues.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(issues
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}: {} (after stress {})",
+                        i.path, i.message, st.perturbation
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "))
+        }
     }
 }
 

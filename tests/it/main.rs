@@ -9,5 +9,6 @@ mod engine;
 mod policies;
 mod queueing_theory;
 mod scenario_errors;
+mod stress;
 mod sweep;
 mod world;

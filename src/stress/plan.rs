@@ -1,0 +1,386 @@
+//! Stress plan files, and the default plan for a bare scenario, expanded into an ordinary
+//! sweep [`Plan`] whose two axes carry the perturbation (`stress.perturbation`,
+//! `stress.severity`).
+
+use super::{AXIS_PERTURBATION, AXIS_SEVERITY};
+use crate::scenario::perturb::{self, Perturbation};
+use crate::scenario::{InputError, Issue, Source};
+use crate::sweep::plan::{Axis, PolicySpec, set_path};
+use crate::sweep::{Plan, WorldSimulator};
+use serde::Deserialize;
+use std::path::Path;
+
+/// Severities of the default plan.
+pub const DEFAULT_SEVERITIES: [f64; 3] = [0.0, 0.5, 1.0];
+/// Replications of the default plan.
+pub const DEFAULT_REPLICATIONS: u32 = 16;
+/// Seed of the default plan.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A stress plan file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StressFile {
+    title: Option<String>,
+    base: Option<toml::Value>,
+    #[serde(default)]
+    set: toml::Table,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    #[serde(default = "default_reps")]
+    replications: u32,
+    tier: Option<String>,
+    perturbations: Option<Vec<Perturbation>>,
+    severities: Option<Vec<toml::Value>>,
+    #[serde(default)]
+    policy: Vec<toml::Table>,
+}
+
+fn default_seed() -> u64 {
+    DEFAULT_SEED
+}
+fn default_reps() -> u32 {
+    DEFAULT_REPLICATIONS
+}
+
+/// Whether a TOML file is a stress plan (it has `base`, `perturbations`, `severities` or
+/// `[[policy]]` tables) rather than a scenario.
+pub fn is_plan_file(table: &toml::Table) -> bool {
+    ["base", "perturbations", "severities", "set", "replications"]
+        .iter()
+        .any(|k| table.contains_key(*k))
+        || matches!(table.get("policy"), Some(toml::Value::Array(_)))
+}
+
+/// The four built-in policies at parameters that fit the baseline's budget.
+pub fn default_policies() -> Vec<PolicySpec> {
+    let t = |s: &str| -> toml::Table { toml::from_str(s).unwrap_or_default() };
+    vec![
+        PolicySpec {
+            label: "static".into(),
+            table: Some(t("kind = \"static\"")),
+        },
+        PolicySpec {
+            label: "struggle-adaptive".into(),
+            table: Some(t("kind = \"struggle-adaptive\"")),
+        },
+        PolicySpec {
+            label: "difficulty-adaptive".into(),
+            table: Some(t("kind = \"difficulty-adaptive\"\nmean_samples = 1.0")),
+        },
+        PolicySpec {
+            label: "corpus-advice".into(),
+            table: Some(t("kind = \"corpus-advice\"")),
+        },
+    ]
+}
+
+/// Reads `path`: a stress plan file, or a scenario (which gets the default plan).
+pub fn load(path: &Path) -> Result<Plan, InputError> {
+    let src = Source::read(path)?;
+    let table = src.table()?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stress".into());
+    if is_plan_file(&table) {
+        from_source(&src, path.parent().unwrap_or(Path::new(".")), &stem)
+    } else {
+        // Validate the scenario with located errors first.
+        crate::scenario::parse(&src)?;
+        if table.contains_key("stress") {
+            return Err(src.locate(&[Issue::new(
+                "stress",
+                "a scenario given to `triad stress` must not carry a [stress] table: the plan adds it",
+            )]));
+        }
+        default_plan(&stem, table).map_err(|m| src.locate(&[Issue::new("", m)]))
+    }
+}
+
+/// The default plan for a scenario: the four built-in policies, every perturbation at
+/// severities 0, 0.5 and 1, [`DEFAULT_REPLICATIONS`] replications.
+pub fn default_plan(name: &str, base: toml::Table) -> Result<Plan, String> {
+    build(
+        &format!("stress-{name}"),
+        &format!("Stress test of {name} (default plan)"),
+        base,
+        None,
+        Perturbation::ALL.to_vec(),
+        DEFAULT_SEVERITIES.to_vec(),
+        default_policies(),
+        DEFAULT_REPLICATIONS,
+        DEFAULT_SEED,
+    )
+}
+
+/// Builds the sweep plan: `[stress] tier` in the base (when some perturbation needs a
+/// tier), axes over perturbations and severities.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    name: &str,
+    title: &str,
+    mut base: toml::Table,
+    tier: Option<String>,
+    perturbations: Vec<Perturbation>,
+    severities: Vec<f64>,
+    policies: Vec<PolicySpec>,
+    replications: u32,
+    seed: u64,
+) -> Result<Plan, String> {
+    let cfg = WorldSimulator.config(&base)?;
+    if perturbations.iter().any(|p| p.needs_tier()) {
+        let t = match tier {
+            Some(t) => t,
+            None => perturb::default_tier(&cfg)
+                .ok_or("the base scenario has no tiers; name one with `tier`")?,
+        };
+        set_path(&mut base, "stress.tier", toml::Value::String(t))?;
+    }
+    let axes = vec![
+        Axis {
+            path: AXIS_PERTURBATION.into(),
+            values: perturbations
+                .iter()
+                .map(|p| toml::Value::String(p.name().into()))
+                .collect(),
+        },
+        Axis {
+            path: AXIS_SEVERITY.into(),
+            values: severities.iter().map(|&s| toml::Value::Float(s)).collect(),
+        },
+    ];
+    let mut plan = Plan::new(name, base, axes, None, policies, replications, seed)?;
+    plan.title = title.to_string();
+    Ok(plan)
+}
+
+/// Expands a stress plan file's text; `dir` resolves a relative `base` path.
+pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputError> {
+    let file: StressFile = src.deserialize()?;
+    let mut issues = Vec::new();
+    let mut base = match &file.base {
+        None => {
+            issues.push(Issue::new(
+                "base",
+                "missing: give `base = \"scenario.toml\"` (relative to this file) or a [base] table",
+            ));
+            toml::Table::new()
+        }
+        Some(toml::Value::Table(t)) => t.clone(),
+        Some(toml::Value::String(p)) => {
+            let bp = dir.join(p);
+            // A broken base file is reported in its own file, with its own positions.
+            crate::scenario::load(&bp)?;
+            Source::read(&bp)?.table()?
+        }
+        Some(other) => {
+            issues.push(Issue::new(
+                "base",
+                format!(
+                    "must be a file name (string) or a table, got a {}",
+                    other.type_str()
+                ),
+            ));
+            toml::Table::new()
+        }
+    };
+    if base.contains_key("stress") {
+        issues.push(Issue::new(
+            "base",
+            "the base scenario must not carry a [stress] table: the plan adds it",
+        ));
+    }
+    merge_into(&mut base, &file.set);
+    let perturbations = file
+        .perturbations
+        .unwrap_or_else(|| Perturbation::ALL.to_vec());
+    if perturbations.is_empty() {
+        issues.push(Issue::new(
+            "perturbations",
+            "is empty: name at least one, or leave it out for all",
+        ));
+    }
+    for (i, p) in perturbations.iter().enumerate() {
+        if perturbations[..i].contains(p) {
+            issues.push(Issue::new(
+                format!("perturbations.{i}"),
+                format!("{p} is listed twice"),
+            ));
+        }
+    }
+    let mut severities = Vec::new();
+    match &file.severities {
+        None => severities = DEFAULT_SEVERITIES.to_vec(),
+        Some(v) if v.is_empty() => issues.push(Issue::new(
+            "severities",
+            "is empty: give at least one, e.g. [0.0, 0.5, 1.0]",
+        )),
+        Some(v) => {
+            for (i, x) in v.iter().enumerate() {
+                let s = x.as_float().or(x.as_integer().map(|i| i as f64));
+                match s {
+                    Some(s) if (0.0..=1.0).contains(&s) => {
+                        if severities.contains(&s) {
+                            issues.push(Issue::new(
+                                format!("severities.{i}"),
+                                format!("{s} is listed twice"),
+                            ));
+                        }
+                        severities.push(s);
+                    }
+                    _ => issues.push(Issue::new(
+                        format!("severities.{i}"),
+                        format!("must be a number in [0, 1] (0 = none, 1 = severe), got {x}"),
+                    )),
+                }
+            }
+        }
+    }
+    if file.replications == 0 {
+        issues.push(Issue::new("replications", "must be at least 1"));
+    }
+    let mut policies = Vec::new();
+    for (i, t) in file.policy.iter().enumerate() {
+        let mut t = t.clone();
+        let label = match t.remove("label") {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => s,
+            Some(_) => {
+                issues.push(Issue::new(
+                    format!("policy.{i}.label"),
+                    "must be a non-empty string",
+                ));
+                continue;
+            }
+            None => match t.get("kind").and_then(toml::Value::as_str) {
+                Some(k) => k.to_string(),
+                None => {
+                    issues.push(Issue::new(
+                        format!("policy.{i}"),
+                        "needs a `kind` (see `triad policies`) and a `label` naming it in the outputs",
+                    ));
+                    continue;
+                }
+            },
+        };
+        if policies.iter().any(|p: &PolicySpec| p.label == label) {
+            issues.push(Issue::new(
+                format!("policy.{i}.label"),
+                format!("duplicate label {label:?}: labels must be unique"),
+            ));
+            continue;
+        }
+        // Check the policy on the base now, so a typo is reported at its table.
+        let mut sc = base.clone();
+        sc.insert("policy".into(), toml::Value::Table(t.clone()));
+        if let Err(e) = WorldSimulator.config(&sc) {
+            issues.push(Issue::new(format!("policy.{i}"), e));
+            continue;
+        }
+        policies.push(PolicySpec {
+            label,
+            table: Some(t),
+        });
+    }
+    if file.policy.is_empty() {
+        policies = default_policies();
+    }
+    if let Some(t) = &file.tier
+        && let Ok(cfg) = WorldSimulator.config(&base)
+        && !cfg.tiers.iter().any(|x| &x.name == t)
+    {
+        let known: Vec<&str> = cfg.tiers.iter().map(|x| x.name.as_str()).collect();
+        issues.push(Issue::new(
+            "tier",
+            format!("no tier named {t:?}; the tiers are {}", known.join(", ")),
+        ));
+    }
+    if !issues.is_empty() {
+        return Err(src.locate(&issues));
+    }
+    let title = file
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("Stress test {name}"));
+    build(
+        name,
+        &title,
+        base,
+        file.tier.clone(),
+        perturbations,
+        severities,
+        policies,
+        file.replications,
+        file.seed,
+    )
+    .map_err(|m| {
+        let at = if m.starts_with("the base") || !m.contains(':') {
+            "base"
+        } else {
+            "set"
+        };
+        src.locate(&[Issue::new(at, m)])
+    })
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, other values replace.
+fn merge_into(base: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_into(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(text: &str) -> Result<Plan, InputError> {
+        from_source(&Source::from_text("p.toml", text), Path::new("."), "p")
+    }
+
+    #[test]
+    fn a_plan_file_expands_into_two_axes() {
+        let p = plan(
+            "replications = 2\ntier = \"8B\"\nperturbations = [\"outage\", \"verifier-noise\"]\nseverities = [0, 1]\n[base]\nhorizon_hours = 24.0\n[set]\nbudget = 5.0\n[[policy]]\nkind = \"static\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.n_runs(),
+            8,
+            "2 perturbations x 2 severities x 1 policy x 2"
+        );
+        assert_eq!(p.params(), [AXIS_PERTURBATION, AXIS_SEVERITY]);
+        assert_eq!(p.base["stress"]["tier"].as_str(), Some("8B"));
+        assert_eq!(p.base["budget"].as_float(), Some(5.0));
+        assert_eq!(p.policies[0].label, "static");
+        assert_eq!(p.axes[1].values[0], toml::Value::Float(0.0));
+    }
+
+    #[test]
+    fn mistakes_are_located() {
+        let e = plan("perturbations = [\"meteor\"]\n[base]\n").unwrap_err();
+        assert_eq!(e.problems[0].line, 1, "{e}");
+        assert!(e.to_string().contains("meteor"), "{e}");
+        let e = plan("severities = [0.0, 2.0]\n[base]\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("p.toml:1:20: severities.1"),
+            "{e}"
+        );
+        let e = plan("tier = \"9B\"\n[base]\n").unwrap_err();
+        assert!(e.to_string().contains("no tier named \"9B\""), "{e}");
+        let e = plan("[base]\n[[policy]]\nlabel = \"x\"\nkind = \"static\"\nsamples = 0\n")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("p.toml:2:1: policy.0: policy.samples"),
+            "{e}"
+        );
+        let e = plan("replications = 0\n").unwrap_err();
+        assert_eq!(e.problems.len(), 2, "{e}");
+    }
+}
