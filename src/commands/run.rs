@@ -79,6 +79,16 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
                     .iter()
                     .any(|k| t.contains_key(*k))
             });
+        let is_stress = scenario::Source::read(f)
+            .and_then(|src| src.table())
+            .is_ok_and(|t| ["perturbations", "severities", "set", "tier"].iter().any(|k| t.contains_key(*k)));
+        if is_stress {
+            match crate::stress::plan::load(f) {
+                Ok(_) => crate::say!("{}: ok (stress plan)", f.display()),
+                Err(e) => errors.push(format!("{e:#}")),
+            }
+            continue;
+        }
         if is_search {
             let checked = scenario::Source::read(f)
                 .and_then(|src| src.deserialize::<crate::model::search::SearchConfig>());
