@@ -81,7 +81,11 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
             });
         let is_stress = scenario::Source::read(f)
             .and_then(|src| src.table())
-            .is_ok_and(|t| ["perturbations", "severities", "set", "tier"].iter().any(|k| t.contains_key(*k)));
+            .is_ok_and(|t| {
+                ["perturbations", "severities", "set", "tier"]
+                    .iter()
+                    .any(|k| t.contains_key(*k))
+            });
         if is_stress {
             match crate::stress::plan::load(f) {
                 Ok(_) => crate::say!("{}: ok (stress plan)", f.display()),

@@ -127,6 +127,22 @@ impl<T> Resource<T> {
         started
     }
 
+    /// Takes a waiting request out of the line at `now` (it gave up); false when it is not
+    /// waiting (it already holds a slot, or never asked).
+    pub fn cancel(&mut self, now: SimTime, token: &T) -> bool
+    where
+        T: PartialEq,
+    {
+        self.advance(now);
+        match self.line.iter().position(|t| t == token) {
+            Some(i) => {
+                self.line.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Slots in total.
     pub fn capacity(&self) -> u32 {
         self.capacity
@@ -169,6 +185,18 @@ mod tests {
 
     fn t(h: f64) -> SimTime {
         SimTime::new(h).unwrap()
+    }
+
+    #[test]
+    fn a_waiting_request_can_give_up() {
+        let mut r = Resource::new(1);
+        assert_eq!(r.acquire(t(0.0), 'a'), Acquire::Granted('a'));
+        assert_eq!(r.acquire(t(0.0), 'b'), Acquire::Queued);
+        assert_eq!(r.acquire(t(0.0), 'c'), Acquire::Queued);
+        assert!(r.cancel(t(1.0), &'b'));
+        assert!(!r.cancel(t(1.0), &'a'));
+        assert_eq!(r.release(t(2.0)), Some('c'));
+        assert_eq!(r.stats(t(2.0)).mean_queue, (2.0 + 1.0) / 2.0);
     }
 
     #[test]

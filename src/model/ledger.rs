@@ -131,6 +131,15 @@ impl Ledger {
         true
     }
 
+    /// Gives back a charge for a call that never ran (its user gave up waiting).
+    pub fn refund(&mut self, role: Role, tier: usize, amount: f64) {
+        let i = role.index();
+        self.spent[i] = (self.spent[i] - amount).max(0.0);
+        if let Some(t) = self.by_tier.get_mut(tier) {
+            *t = (*t - amount).max(0.0);
+        }
+    }
+
     /// Dollars `role` may still spend.
     #[inline]
     pub fn balance(&self, role: Role) -> f64 {

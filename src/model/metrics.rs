@@ -14,8 +14,11 @@ pub struct Metrics {
     pub tasks_attempted: u64,
     /// Tasks solved.
     pub tasks_solved: u64,
-    /// Tasks not attempted: the user account could not pay or the policy skipped them.
+    /// Tasks not attempted: the user account could not pay, the policy skipped them, or
+    /// they gave up waiting for a slot.
     pub tasks_unserved: u64,
+    /// Tasks that gave up waiting for a slot of their user tier.
+    pub tasks_abandoned: u64,
     /// Dollars spent per role.
     pub spend: [f64; 3],
     /// Dollars spent per tier.
@@ -71,6 +74,7 @@ impl Metrics {
             ("tasks_attempted".into(), self.tasks_attempted as f64),
             ("tasks_solved".into(), self.tasks_solved as f64),
             ("tasks_unserved".into(), self.tasks_unserved as f64),
+            ("tasks_abandoned".into(), self.tasks_abandoned as f64),
             (
                 "solve_rate".into(),
                 ratio(self.tasks_solved as f64, self.tasks_attempted as f64),

@@ -100,6 +100,9 @@ pub struct Workload {
     pub matched_to_user: bool,
     /// Offset of matched difficulty above the user's skill.
     pub matched_offset: f64,
+    /// Hours a task waits for a free slot of its user tier before it is given up (the call
+    /// never runs, its charge is refunded and the task counts as unserved and abandoned).
+    pub patience_hours: f64,
     /// Task categories.
     #[serde(rename = "category")]
     pub categories: Vec<Category>,
@@ -114,6 +117,7 @@ impl Default for Workload {
             arrival_per_hour: 300.0,
             matched_to_user: false,
             matched_offset: 0.0,
+            patience_hours: 2.0,
             difficulty_bins: vec![0.5, 1.5, 2.5],
             categories: vec![
                 Category {

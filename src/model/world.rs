@@ -46,6 +46,13 @@ pub enum Event {
     CallDone(u32),
     /// A programmatic check of a proposal finished.
     ToolDone(u32),
+    /// A task's call has waited as long as its user will wait.
+    GiveUp {
+        /// The call.
+        call: u32,
+        /// Its serial (the slot may hold a later call by then).
+        serial: u32,
+    },
     /// Policy epoch and evolution round.
     Epoch,
     /// Shock `index` starts (`start`) or ends.
@@ -93,11 +100,22 @@ struct Call {
     kind: CallKind,
 }
 
+/// A call in the table: the call, a serial that tells it apart from later calls in the same
+/// slot, and whether it holds a tier slot yet.
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    call: Call,
+    serial: u32,
+    started: bool,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Job {
     task: Task,
     plan: TaskPlan,
     judged: bool,
+    /// Dollars charged for its attempts (refunded if it gives up waiting).
+    cost: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -184,7 +202,8 @@ pub struct World {
     round_states: Vec<Round>,
     conditions: Conditions,
     active_shocks: Vec<bool>,
-    calls: Slab<Call>,
+    calls: Slab<Live>,
+    serial: u32,
     jobs: Slab<Job>,
     candidates: Slab<Candidate>,
     landscape: Landscape,
@@ -364,6 +383,7 @@ impl World {
             conditions: Conditions::from_active(&[], &[], |_| None, cfg.tiers.len()),
             active_shocks: vec![false; cfg.shocks.len()],
             calls: Slab::new(),
+            serial: 0,
             jobs: Slab::new(),
             candidates: Slab::new(),
             landscape,
@@ -456,7 +476,7 @@ impl World {
                 .max(0.0) as u32;
             if cap != self.slots[t].capacity() {
                 for id in self.slots[t].set_capacity(s.now(), cap) {
-                    schedule(s, self.calls.get(id).hours, Event::CallDone(id));
+                    self.begin(s, id);
                 }
             }
         }
@@ -471,9 +491,51 @@ impl World {
 
     /// Starts a call on its tier, or puts it in line for a slot.
     fn start_call(&mut self, s: &mut Scheduler<Event>, call: Call) {
-        let id = self.calls.insert(call);
-        if let Acquire::Granted(id) = self.slots[call.tier as usize].acquire(s.now(), id) {
-            schedule(s, call.hours, Event::CallDone(id));
+        self.serial = self.serial.wrapping_add(1);
+        let serial = self.serial;
+        let id = self.calls.insert(Live {
+            call,
+            serial,
+            started: false,
+        });
+        match self.slots[call.tier as usize].acquire(s.now(), id) {
+            Acquire::Granted(id) => self.begin(s, id),
+            Acquire::Queued => {
+                if matches!(call.kind, CallKind::Attempt { .. }) {
+                    schedule(
+                        s,
+                        self.cfg.workload.patience_hours,
+                        Event::GiveUp { call: id, serial },
+                    );
+                }
+            }
+        }
+    }
+
+    /// A call got its slot: it runs now.
+    fn begin(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        let live = &mut self.calls.items[id as usize];
+        live.started = true;
+        let hours = live.call.hours;
+        schedule(s, hours, Event::CallDone(id));
+    }
+
+    /// A task's call waited too long: the user gives up; the call never runs.
+    fn give_up(&mut self, s: &mut Scheduler<Event>, id: u32, serial: u32) {
+        let live = self.calls.get(id);
+        if live.serial != serial || live.started {
+            return;
+        }
+        if !self.slots[live.call.tier as usize].cancel(s.now(), &id) {
+            return;
+        }
+        self.calls.remove(id);
+        if let CallKind::Attempt { task } = live.call.kind {
+            let job = self.jobs.remove(task);
+            self.ledger
+                .refund(Role::User, live.call.tier as usize, job.cost);
+            self.metrics.tasks_unserved += 1;
+            self.metrics.tasks_abandoned += 1;
         }
     }
 
@@ -528,10 +590,12 @@ impl World {
             self.metrics.tasks_unserved += 1;
             return;
         }
+        let cost = self.cost(user, input, n * k * output);
         let job = self.jobs.insert(Job {
             task,
             plan,
             judged: false,
+            cost,
         });
         let hours = self.hours(user, k * output);
         self.start_call(
@@ -1069,9 +1133,9 @@ impl Model for World {
         match event {
             Event::Arrival => self.on_arrival(s),
             Event::CallDone(id) => {
-                let call = self.calls.remove(id);
+                let call = self.calls.remove(id).call;
                 if let Some(next) = self.slots[call.tier as usize].release(s.now()) {
-                    schedule(s, self.calls.get(next).hours, Event::CallDone(next));
+                    self.begin(s, next);
                 }
                 match call.kind {
                     CallKind::Attempt { task } => self.on_attempt_done(s, task),
@@ -1085,6 +1149,7 @@ impl Model for World {
                 }
             }
             Event::ToolDone(id) => self.on_judged(s, id),
+            Event::GiveUp { call, serial } => self.give_up(s, call, serial),
             Event::Epoch => self.on_epoch(s),
             Event::Shock { index, start } => self.on_shock(s, index as usize, start),
             Event::Deploy { category, delta } => {

@@ -91,6 +91,7 @@ pub fn validate(cfg: &WorldConfig) -> Vec<Issue> {
     let w = &cfg.workload;
     positive(o, "workload.arrival_per_hour", w.arrival_per_hour);
     finite(o, "workload.matched_offset", w.matched_offset);
+    positive(o, "workload.patience_hours", w.patience_hours);
     for (i, &e) in w.difficulty_bins.iter().enumerate() {
         let path = format!("workload.difficulty_bins.{i}");
         if finite(o, &path, e) && i > 0 && e <= w.difficulty_bins[i - 1] {

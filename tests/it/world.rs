@@ -214,6 +214,13 @@ fn an_outage_of_the_user_tier_stops_work_until_it_ends() {
     );
     assert!(rows(&a, 36.0) - rows(&a, 13.0) > 500.0);
     assert!(b.metrics.tasks_attempted > rows(&b, 36.0) as u64);
+    // Tasks that waited longer than their patience were given up and refunded.
+    assert!(
+        b.metrics.tasks_abandoned > 500,
+        "abandoned {}",
+        b.metrics.tasks_abandoned
+    );
+    assert_eq!(a.metrics.tasks_abandoned, 0);
 }
 
 #[test]
