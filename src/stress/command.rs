@@ -3,9 +3,8 @@
 //! writes the stress report.
 
 use super::{plan, report};
-use crate::sweep::files::{self, UsageError};
-use crate::sweep::progress::{Progress, Reporter};
-use crate::sweep::{Plan, RunRecord, Shard, Simulator, default_simulator, runner};
+use crate::sweep::cli_commands::{Execution, execute};
+use crate::sweep::{RunRecord, Simulator, default_simulator};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -82,84 +81,20 @@ impl Simulator for OnceAtZero<'_> {
     }
 }
 
-fn manifest(
-    plan: &Plan,
-    extra: serde_json::Map<String, serde_json::Value>,
-) -> anyhow::Result<Vec<u8>> {
-    let mut m = serde_json::Map::new();
-    m.insert("triad_version".into(), env!("CARGO_PKG_VERSION").into());
-    m.insert("plan_fingerprint".into(), plan.fingerprint().into());
-    m.insert("runs_total".into(), plan.n_runs().into());
-    m.insert("seed".into(), plan.seed.into());
-    m.insert(
-        "replication_seeds".into(),
-        files::seeds(plan).into_iter().collect::<Vec<u64>>().into(),
-    );
-    m.extend(extra);
-    m.insert("plan".into(), serde_json::to_value(plan)?);
-    let mut v = serde_json::to_vec_pretty(&serde_json::Value::Object(m))?;
-    v.push(b'\n');
-    Ok(v)
-}
-
 /// `triad stress`: runs (or resumes) a stress test, or one shard of it.
 pub fn stress(args: &StressArgs) -> anyhow::Result<()> {
-    let started = files::utc_now();
     let plan = plan::load(&args.file)?;
-    let text = std::fs::read_to_string(&args.file).unwrap_or_default();
-    let shard = match &args.shard {
-        Some(s) => Shard::parse(s).map_err(UsageError)?,
-        None => Shard::ALL,
-    };
-    let threads = match args.threads {
-        Some(0) => return Err(UsageError("--threads must be at least 1".into()).into()),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
-    let opened = files::open(&out, &plan, shard)?;
-    let (done, todo) = (opened.done, opened.todo);
-    let mut writer = opened.writer;
-    let in_shard = done + todo.len();
-    let mut info = serde_json::Map::new();
-    info.insert("command".into(), "stress".into());
-    info.insert("stress_file".into(), args.file.display().to_string().into());
-    info.insert("stress_text".into(), text.into());
-    info.insert("shard".into(), shard.to_string().into());
-    info.insert("runs_in_shard".into(), in_shard.into());
-    info.insert("runs_resumed".into(), done.into());
-    info.insert("threads".into(), threads.into());
-    info.insert("started".into(), started.into());
-    info.insert("status".into(), "running".into());
-    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info.clone())?)?;
-
     let world = default_simulator();
     let sim = OnceAtZero::new(world.as_ref());
-    let progress = Reporter::stderr(args.quiet);
-    progress.start(in_shard, done);
-    runner::run_indices(&plan, &sim, threads, &todo, |o| {
-        writer.push(o)?;
-        progress.advance(done + writer.written);
-        Ok(())
-    })?;
-    writer.finish()?;
-    progress.finish();
-    if shard.n == 1 {
-        report::finalize(&out, &plan)?;
-    }
-    info.insert("runs_this_session".into(), todo.len().into());
-    info.insert("finished".into(), files::utc_now().into());
-    info.insert("status".into(), "complete".into());
-    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info)?)?;
-    if !args.quiet {
-        if shard.n == 1 {
-            eprintln!("wrote {}", out.join(files::REPORT).display());
-        } else {
-            eprintln!(
-                "shard {shard} done in {}; join the shards with `triad merge`",
-                out.display()
-            );
-        }
-    }
-    Ok(())
+    execute(Execution {
+        plan: &plan,
+        command: "stress",
+        file: &args.file,
+        out: args.out.clone().unwrap_or_else(|| default_out(&args.file)),
+        shard: args.shard.as_deref(),
+        threads: args.threads,
+        quiet: args.quiet,
+        sim: &sim,
+        finalize: &|out, plan| report::finalize(out, plan),
+    })
 }

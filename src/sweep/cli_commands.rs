@@ -4,7 +4,7 @@
 use super::files::{self, UsageError};
 use super::plan::{Plan, Shard};
 use super::progress::{Progress, Reporter};
-use super::{default_simulator, runner};
+use super::{Simulator, default_simulator, runner};
 use crate::report;
 use std::path::{Path, PathBuf};
 
@@ -52,41 +52,68 @@ fn manifest(
     Ok(v)
 }
 
-/// `triad sweep`: runs (or resumes) a sweep, or one shard of it, into its output folder.
-pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
+/// One run of a sweep-like command (`triad sweep`, `triad stress`): a plan, where it goes,
+/// which shard, how many threads, the simulator, and what writes the summaries and report
+/// once every run of a one-machine run is in.
+pub struct Execution<'a> {
+    /// The expanded plan.
+    pub plan: &'a Plan,
+    /// The command's name, for the manifest (`sweep`, `stress`).
+    pub command: &'static str,
+    /// The file the plan came from.
+    pub file: &'a Path,
+    /// The output folder.
+    pub out: PathBuf,
+    /// `K/N`, or none for every run.
+    pub shard: Option<&'a str>,
+    /// Worker threads (`None` = one per core).
+    pub threads: Option<usize>,
+    /// No progress output.
+    pub quiet: bool,
+    /// Runs one scenario.
+    pub sim: &'a dyn Simulator,
+    /// Writes summaries, plots and the report from the finished folder.
+    pub finalize: &'a dyn Fn(&Path, &Plan) -> anyhow::Result<()>,
+}
+
+/// Runs (or resumes) a plan, or one shard of it, into its output folder: streamed
+/// `runs.csv`, a manifest before and after, and the report when the run is whole.
+pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
     let started = files::utc_now();
-    let plan = Plan::from_file(&args.file)?;
-    let text = std::fs::read_to_string(&args.file).unwrap_or_default();
-    let shard = match &args.shard {
+    let plan = e.plan;
+    let text = std::fs::read_to_string(e.file).unwrap_or_default();
+    let shard = match e.shard {
         Some(s) => Shard::parse(s).map_err(UsageError)?,
         None => Shard::ALL,
     };
-    let threads = match args.threads {
+    let threads = match e.threads {
         Some(0) => return Err(UsageError("--threads must be at least 1".into()).into()),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
-    let opened = files::open(&out, &plan, shard)?;
+    let out = e.out;
+    let opened = files::open(&out, plan, shard)?;
     let (done, todo) = (opened.done, opened.todo);
     let mut writer = opened.writer;
     let in_shard = done + todo.len();
     let mut info = serde_json::Map::new();
-    info.insert("command".into(), "sweep".into());
-    info.insert("sweep_file".into(), args.file.display().to_string().into());
-    info.insert("sweep_text".into(), text.into());
+    info.insert("command".into(), e.command.into());
+    info.insert(
+        format!("{}_file", e.command),
+        e.file.display().to_string().into(),
+    );
+    info.insert(format!("{}_text", e.command), text.into());
     info.insert("shard".into(), shard.to_string().into());
     info.insert("runs_in_shard".into(), in_shard.into());
     info.insert("runs_resumed".into(), done.into());
     info.insert("threads".into(), threads.into());
     info.insert("started".into(), started.into());
     info.insert("status".into(), "running".into());
-    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info.clone())?)?;
+    files::write_atomic(&out.join(files::MANIFEST), &manifest(plan, info.clone())?)?;
 
-    let sim = default_simulator();
-    let progress = Reporter::stderr(args.quiet);
+    let progress = Reporter::stderr(e.quiet);
     progress.start(in_shard, done);
-    runner::run_indices(&plan, sim.as_ref(), threads, &todo, |o| {
+    runner::run_indices(plan, e.sim, threads, &todo, |o| {
         writer.push(o)?;
         progress.advance(done + writer.written);
         Ok(())
@@ -94,13 +121,13 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     writer.finish()?;
     progress.finish();
     if shard.n == 1 {
-        files::finalize(&out, &plan, &report::markdown::describe(&plan))?;
+        (e.finalize)(&out, plan)?;
     }
     info.insert("runs_this_session".into(), todo.len().into());
     info.insert("finished".into(), files::utc_now().into());
     info.insert("status".into(), "complete".into());
-    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info)?)?;
-    if !args.quiet {
+    files::write_atomic(&out.join(files::MANIFEST), &manifest(plan, info)?)?;
+    if !e.quiet {
         if shard.n == 1 {
             eprintln!("wrote {}", out.join(files::REPORT).display());
         } else {
@@ -111,6 +138,23 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `triad sweep`: runs (or resumes) a sweep, or one shard of it, into its output folder.
+pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    let plan = Plan::from_file(&args.file)?;
+    let sim = default_simulator();
+    execute(Execution {
+        plan: &plan,
+        command: "sweep",
+        file: &args.file,
+        out: args.out.clone().unwrap_or_else(|| default_out(&args.file)),
+        shard: args.shard.as_deref(),
+        threads: args.threads,
+        quiet: args.quiet,
+        sim: sim.as_ref(),
+        finalize: &|out, plan| files::finalize(out, plan, &report::markdown::describe(plan)),
+    })
 }
 
 /// `triad merge`: joins shard folders into one folder equal to a one-machine run.
