@@ -50,6 +50,10 @@ pub struct WorldConfig {
     pub acceptance: AcceptanceConfig,
     /// The allocation policy.
     pub policy: PolicyConfig,
+    /// A stress perturbation to put the scenario through. Scenario loading applies it and
+    /// clears it (`scenario::perturb`); a config that reaches the model has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stress: Option<crate::scenario::perturb::Stress>,
 }
 
 impl Default for WorldConfig {
@@ -71,6 +75,7 @@ impl Default for WorldConfig {
             evolver: EvolverConfig::default(),
             acceptance: AcceptanceConfig::default(),
             policy: PolicyConfig::default(),
+            stress: None,
         }
     }
 }

@@ -18,14 +18,35 @@ pub fn load(path: &Path) -> Result<WorldConfig, InputError> {
     parse(&Source::read(path)?)
 }
 
-/// Parses and validates a scenario from its source.
+/// Parses and validates a scenario from its source; a `[stress]` table is applied
+/// (`perturb::apply`) and the result validated again.
 pub fn parse(src: &Source) -> Result<WorldConfig, InputError> {
-    let cfg: WorldConfig = src.deserialize()?;
+    let mut cfg: WorldConfig = src.deserialize()?;
+    let issues = validate(&cfg);
+    if !issues.is_empty() {
+        return Err(src.locate(&issues));
+    }
+    let Some(st) = cfg.stress.take() else {
+        return Ok(cfg);
+    };
+    let cfg = perturb::apply(&cfg, st.perturbation, st.severity, st.tier.as_deref())
+        .map_err(|e| src.error_at_offset(src.offset_of("stress"), e))?;
     let issues = validate(&cfg);
     if issues.is_empty() {
         Ok(cfg)
     } else {
-        Err(src.locate(&issues))
+        let msgs: Vec<String> = issues
+            .iter()
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect();
+        Err(src.error_at_offset(
+            src.offset_of("stress"),
+            format!(
+                "after stress {}: {}",
+                st.perturbation.name(),
+                msgs.join("; ")
+            ),
+        ))
     }
 }
 

@@ -7,10 +7,10 @@
 //! severe end of what each perturbation models). Time-bound perturbations add `[[shock]]`
 //! entries; the others scale parameters or add `[[regime]]` entries.
 //!
-//! A scenario table may carry a `[stress]` table (`perturbation`, `severity`, optional
-//! `tier`); [`split_table`] takes it out so that a sweep axis can carry a perturbation:
-//! the sweep's simulator applies it once, to the validated scenario, and the `[stress]`
-//! table itself never reaches the world.
+//! A scenario may carry a `[stress]` table (`perturbation`, `severity`, optional `tier`),
+//! so that a sweep axis can carry a perturbation and `triad run` can replay one case:
+//! scenario loading applies it once, to the validated scenario, and clears it, so the
+//! table itself never reaches the world and a resolved scenario never applies it twice.
 //!
 //! Adding a perturbation: a variant of [`Perturbation`] (its kebab-case name is its key in
 //! files), an entry in [`Perturbation::ALL`], a line in [`Perturbation::describe`] and an arm
@@ -193,23 +193,6 @@ pub fn default_tier(cfg: &WorldConfig) -> Option<String> {
             cfg.tiers.get(user).map(|t| t.name.clone())
         }
     }
-}
-
-/// Takes the `[stress]` table out of a scenario table: the rest, and the stress it asked
-/// for (if any). Errors are `stress.<key>: message`.
-pub fn split_table(table: &toml::Table) -> Result<(toml::Table, Option<Stress>), String> {
-    let mut rest = table.clone();
-    let Some(v) = rest.remove("stress") else {
-        return Ok((rest, None));
-    };
-    let stress: Stress = v.try_into().map_err(|e: toml::de::Error| {
-        format!(
-            "stress: {} (keys: perturbation = one of {}, severity in [0, 1], tier)",
-            e.message().trim(),
-            names().join(", ")
-        )
-    })?;
-    Ok((rest, Some(stress)))
 }
 
 /// The names of every perturbation.
@@ -460,19 +443,5 @@ mod tests {
         assert_eq!(first.weights["support"], 0.4);
         assert_eq!(first.weights["analysis"], 0.35);
         assert_eq!(first.weights["code"], 0.25);
-    }
-
-    #[test]
-    fn split_table_takes_the_stress_table_out() {
-        let t: toml::Table =
-            toml::from_str("budget = 3.0\n[stress]\nperturbation = \"outage\"\nseverity = 0.5\n")
-                .unwrap();
-        let (rest, s) = split_table(&t).unwrap();
-        assert!(!rest.contains_key("stress"));
-        assert_eq!(s.unwrap().perturbation, Perturbation::Outage);
-        let t: toml::Table =
-            toml::from_str("[stress]\nperturbation = \"meteor\"\nseverity = 0.5\n").unwrap();
-        let e = split_table(&t).unwrap_err();
-        assert!(e.contains("stress: ") && e.contains("budget-cut"), "{e}");
     }
 }

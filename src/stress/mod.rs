@@ -5,7 +5,7 @@
 //! scenario or stress plan --plan::load--> sweep Plan (axes stress.perturbation x
 //!      |                                  stress.severity; policies; replications)
 //!      |                                        | sweep runner (parallel, CRN, resume,
-//!      v                                        v  shards): the simulator applies the
+//!      v                                        v  shards): scenario loading applies the
 //! scenario::perturb::apply  <-- [stress] table of each run, once
 //!                                               |
 //!                      runs.csv --analysis::analyse--> mean yield, worst case, CVaR 10%,
@@ -14,8 +14,8 @@
 //!
 //! A stress plan is an ordinary sweep plan whose two axes carry the perturbation: `triad
 //! stress FILE --shard K/N` and `triad merge` work as for sweeps, and the folder's
-//! `plan.json` holds the unperturbed base (each run's `[stress]` table is applied once, by
-//! the simulator). `docs/stress.md` is the user's guide.
+//! `plan.json` holds the unperturbed base (each run's `[stress]` table is applied once, when
+//! its scenario is loaded). `docs/stress.md` is the user's guide.
 
 pub mod analysis;
 pub mod command;

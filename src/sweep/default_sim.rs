@@ -34,27 +34,7 @@ impl WorldSimulator {
             .get("name")
             .and_then(toml::Value::as_str)
             .unwrap_or("scenario");
-        let (rest, stress) = scenario::perturb::split_table(scenario)?;
-        let cfg = scenario::from_table(name, &rest).map_err(|e| unlocate(name, &e))?;
-        let Some(st) = stress else {
-            return Ok(cfg);
-        };
-        let cfg = scenario::perturb::apply(&cfg, st.perturbation, st.severity, st.tier.as_deref())?;
-        let issues = scenario::validate(&cfg);
-        if issues.is_empty() {
-            Ok(cfg)
-        } else {
-            Err(issues
-                .iter()
-                .map(|i| {
-                    format!(
-                        "{}: {} (after stress {})",
-                        i.path, i.message, st.perturbation
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "))
-        }
+        scenario::from_table(name, scenario).map_err(|e| unlocate(name, &e))
     }
 }
 

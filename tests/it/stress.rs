@@ -308,3 +308,30 @@ fn mistakes_are_located_and_exit_with_code_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("scenario.toml:1:10: budget"));
 }
+
+#[test]
+fn triad_run_replays_one_stress_case_and_refuses_bad_ones() {
+    use triad::scenario::{Source, parse};
+    let base = "name = \"s\"\nhorizon_hours = 24.0\n[workload]\narrival_per_hour = 30.0\n";
+    let plain = parse(&Source::from_text("a.toml", base)).unwrap();
+    let shocked = parse(&Source::from_text(
+        "b.toml",
+        format!("{base}[stress]\nperturbation = \"price-shock\"\nseverity = 1.0\n"),
+    ))
+    .unwrap();
+    assert!(plain.shocks.is_empty() && shocked.stress.is_none());
+    assert!(!shocked.shocks.is_empty(), "the perturbation was applied");
+    let zero = parse(&Source::from_text(
+        "c.toml",
+        format!("{base}[stress]\nperturbation = \"price-shock\"\nseverity = 0.0\n"),
+    ))
+    .unwrap();
+    assert_eq!(zero, plain);
+    let e = parse(&Source::from_text(
+        "d.toml",
+        format!("{base}[stress]\nperturbation = \"hail\"\nseverity = 1.0\n"),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("d.toml:6:16: unknown variant `hail`"), "{e}");
+}
