@@ -63,8 +63,8 @@ impl Stream {
 /// `(seed, stream id)`.
 ///
 /// Two runs with the same seed get the same sub-stream for the same id whatever else they
-/// draw, which is what common random numbers need: give the task stream its own id and two
-/// policies compared with one seed face the same tasks.
+/// draw, which is what common random numbers need: give each source of randomness its own
+/// id, and two variants compared with one seed draw the same numbers from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Streams {
     seed: u64,
