@@ -274,7 +274,7 @@ fn render_report(
     );
     let _ = writeln!(
         s,
-        "| claim | verdict | shape on scenario | shape on counter | claim |"
+        "| # | verdict | shape on scenario | shape on counter | claim |"
     );
     let _ = writeln!(s, "|---|---|---|---|---|");
     for r in results {
