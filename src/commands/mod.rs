@@ -4,7 +4,7 @@ mod policies;
 mod run;
 
 pub use policies::{policies, policies_text};
-pub use run::{RunArgs, run, validate};
+pub use run::{FileKind, RunArgs, run, validate};
 
 use crate::scenario::InputError;
 

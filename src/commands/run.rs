@@ -31,6 +31,28 @@ pub struct RunArgs {
 /// Runs one scenario, prints a summary and writes `run.csv`, `timeseries.csv` and
 /// `manifest.json`.
 pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
+    let f = args.file.display();
+    match FileKind::of(&args.file) {
+        FileKind::Scenario => {}
+        FileKind::Sweep => {
+            return Err(UsageError(format!(
+                "{f} is a sweep file: run it with `triad sweep {f}`"
+            ))
+            .into());
+        }
+        FileKind::Stress => {
+            return Err(UsageError(format!(
+                "{f} is a stress plan: run it with `triad stress {f}`"
+            ))
+            .into());
+        }
+        FileKind::Search => {
+            return Err(UsageError(format!(
+                "{f} is a harness-search file (claim 9): check it with `triad check-claim 9 {f}`"
+            ))
+            .into());
+        }
+    }
     let mut cfg = scenario::load(&args.file)?;
     if let Some(kind) = &args.policy {
         cfg.policy = policy_by_name(kind)?;
@@ -57,6 +79,44 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
     Ok(result)
 }
 
+/// What an input file is, told by its top-level keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A scenario (the default).
+    Scenario,
+    /// A sweep: `base`, `axis`, `design`, `replications`, `reference` or `[[policy]]` tables.
+    Sweep,
+    /// A harness search (claim 9): `evaluations`, `landscape`, `strategy` or `evaluation`.
+    Search,
+    /// A stress plan: `perturbations`, `severities`, `set` or a `tier` name.
+    Stress,
+}
+
+impl FileKind {
+    /// The kind of the file at `path` (a scenario when it cannot be read or parsed: loading
+    /// it as one then reports the problem).
+    pub fn of(path: &Path) -> FileKind {
+        let Ok(t) = scenario::Source::read(path).and_then(|src| src.table()) else {
+            return FileKind::Scenario;
+        };
+        let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
+        // A scenario's `[[tier]]` is an array; a stress plan's `tier` names one tier.
+        if has(&["perturbations", "severities", "set"])
+            || matches!(t.get("tier"), Some(toml::Value::String(_)))
+        {
+            FileKind::Stress
+        } else if has(&["evaluations", "landscape", "strategy", "evaluation"]) {
+            FileKind::Search
+        } else if has(&["base", "axis", "design", "replications", "reference"])
+            || matches!(t.get("policy"), Some(toml::Value::Array(_)))
+        {
+            FileKind::Sweep
+        } else {
+            FileKind::Scenario
+        }
+    }
+}
+
 /// Checks scenario and sweep files without running them; every problem of every file is
 /// reported. A file with a sweep's keys (`base`, `axis`, `design`, `replications`,
 /// `reference` or an array of `[[policy]]` tables) is a sweep file: its plan is expanded and
@@ -64,36 +124,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
 pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
     let mut errors = Vec::new();
     for f in files {
-        let is_sweep = scenario::Source::read(f)
-            .and_then(|src| src.table())
-            .is_ok_and(|t| {
-                ["base", "axis", "design", "replications", "reference"]
-                    .iter()
-                    .any(|k| t.contains_key(*k))
-                    || matches!(t.get("policy"), Some(toml::Value::Array(_)))
-            });
-        let is_search = scenario::Source::read(f)
-            .and_then(|src| src.table())
-            .is_ok_and(|t| {
-                ["evaluations", "landscape", "strategy", "evaluation"]
-                    .iter()
-                    .any(|k| t.contains_key(*k))
-            });
-        let is_stress = scenario::Source::read(f)
-            .and_then(|src| src.table())
-            .is_ok_and(|t| {
-                ["perturbations", "severities", "set", "tier"]
-                    .iter()
-                    .any(|k| t.contains_key(*k))
-            });
-        if is_stress {
+        let kind = FileKind::of(f);
+        if kind == FileKind::Stress {
             match crate::stress::plan::load(f) {
                 Ok(_) => crate::say!("{}: ok (stress plan)", f.display()),
                 Err(e) => errors.push(format!("{e:#}")),
             }
             continue;
         }
-        if is_search {
+        if kind == FileKind::Search {
             let checked = scenario::Source::read(f)
                 .and_then(|src| src.deserialize::<crate::model::search::SearchConfig>());
             match checked {
@@ -102,7 +141,7 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
             }
             continue;
         }
-        if !is_sweep {
+        if kind != FileKind::Sweep {
             match scenario::load(f) {
                 Ok(_) => crate::say!("{}: ok", f.display()),
                 Err(e) => errors.push(e.to_string()),

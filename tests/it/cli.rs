@@ -109,3 +109,25 @@ fn check_claim_runs_a_claim_on_a_users_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("the shape does not hold"), "{text}");
 }
+
+#[test]
+fn run_points_other_kinds_of_file_to_their_command() {
+    for (file, hint) in [
+        ("scenarios/sweeps/allocation.toml", "triad sweep"),
+        ("scenarios/stress/fragile.toml", "triad stress"),
+        ("scenarios/claims/claim9.toml", "triad check-claim 9"),
+    ] {
+        let out = triad().args(["run", &root(file)]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(hint),
+            "{file}"
+        );
+    }
+    // A scenario with its own [[tier]] ladder is still a scenario.
+    let out = triad()
+        .args(["validate", &root("scenarios/baseline.toml")])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("baseline.toml: ok\n"));
+}
