@@ -46,6 +46,24 @@ fn cell_md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// The plan's policies, each as `` `label` (its table) ``, joined by `; `.
+pub fn policies(plan: &Plan) -> String {
+    let labels: Vec<String> = plan
+        .policies
+        .iter()
+        .map(|p| {
+            let t = p
+                .table
+                .as_ref()
+                .map_or("the base scenario's policy".to_string(), |t| {
+                    toml::Value::Table(t.clone()).to_string().replace('\n', " ")
+                });
+            format!("`{}` ({})", p.label, t.trim())
+        })
+        .collect();
+    labels.join("; ")
+}
+
 /// The "what ran" section, from the plan.
 pub fn describe(plan: &Plan) -> String {
     let mut s = String::new();
@@ -78,20 +96,7 @@ pub fn describe(plan: &Plan) -> String {
             dims.join(", ")
         );
     }
-    let labels: Vec<String> = plan
-        .policies
-        .iter()
-        .map(|p| {
-            let t = p
-                .table
-                .as_ref()
-                .map_or("the base scenario's policy".to_string(), |t| {
-                    toml::Value::Table(t.clone()).to_string().replace('\n', " ")
-                });
-            format!("`{}` ({})", p.label, t.trim())
-        })
-        .collect();
-    let _ = writeln!(s, "- policies: {}", labels.join("; "));
+    let _ = writeln!(s, "- policies: {}", policies(plan));
     let _ = writeln!(
         s,
         "- reference policy for paired differences: `{}`",

@@ -346,6 +346,30 @@ impl Chart for Bars<'_> {
     }
 }
 
+/// The outline of a line's confidence band (upper ends left to right, then lower ends back),
+/// when at least two points have finite intervals.
+fn ci_polygon(pts: &[(f64, MeanCi)]) -> Option<Vec<(f64, f64)>> {
+    let band: Vec<(f64, f64, f64)> = pts
+        .iter()
+        .filter(|(_, m)| m.lo.is_finite() && m.hi.is_finite())
+        .map(|(x, m)| (*x, m.lo, m.hi))
+        .collect();
+    (band.len() >= 2).then(|| {
+        band.iter()
+            .map(|(x, _, h)| (*x, *h))
+            .chain(band.iter().rev().map(|(x, l, _)| (*x, *l)))
+            .collect()
+    })
+}
+
+/// The points of a line's finite means.
+fn mean_points(pts: &[(f64, MeanCi)]) -> Vec<(f64, f64)> {
+    pts.iter()
+        .filter(|(_, m)| m.mean.is_finite())
+        .map(|(x, m)| (*x, m.mean))
+        .collect()
+}
+
 /// Bars with 95% error bars: one bar per label (e.g. mean yield per policy).
 pub fn bar_ci(
     stem: &Path,
@@ -426,26 +450,12 @@ impl Chart for Lines<'_> {
             .s()?;
         for (i, (label, pts)) in self.lines.iter().enumerate() {
             let c = color(i);
-            let band: Vec<(f64, f64, f64)> = pts
-                .iter()
-                .filter(|(_, m)| m.lo.is_finite() && m.hi.is_finite())
-                .map(|(x, m)| (*x, m.lo, m.hi))
-                .collect();
-            if band.len() >= 2 {
-                let poly: Vec<(f64, f64)> = band
-                    .iter()
-                    .map(|(x, _, h)| (*x, *h))
-                    .chain(band.iter().rev().map(|(x, l, _)| (*x, *l)))
-                    .collect();
+            if let Some(poly) = ci_polygon(pts) {
                 chart
                     .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
                     .s()?;
             }
-            let mean: Vec<(f64, f64)> = pts
-                .iter()
-                .filter(|(_, m)| m.mean.is_finite())
-                .map(|(x, m)| (*x, m.mean))
-                .collect();
+            let mean = mean_points(pts);
             chart
                 .draw_series(LineSeries::new(mean.clone(), c.stroke_width(3)))
                 .s()?;
@@ -566,26 +576,12 @@ impl Chart for Panels<'_> {
                 .s()?;
             for (i, (_, pts)) in lines.iter().enumerate() {
                 let c = color(i);
-                let band: Vec<(f64, f64, f64)> = pts
-                    .iter()
-                    .filter(|(_, m)| m.lo.is_finite() && m.hi.is_finite())
-                    .map(|(x, m)| (*x, m.lo, m.hi))
-                    .collect();
-                if band.len() >= 2 {
-                    let poly: Vec<(f64, f64)> = band
-                        .iter()
-                        .map(|(x, _, h)| (*x, *h))
-                        .chain(band.iter().rev().map(|(x, l, _)| (*x, *l)))
-                        .collect();
+                if let Some(poly) = ci_polygon(pts) {
                     chart
                         .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
                         .s()?;
                 }
-                let mean: Vec<(f64, f64)> = pts
-                    .iter()
-                    .filter(|(_, m)| m.mean.is_finite())
-                    .map(|(x, m)| (*x, m.mean))
-                    .collect();
+                let mean = mean_points(pts);
                 chart
                     .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
                     .s()?;

@@ -9,20 +9,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Arguments of `triad stress`.
-#[derive(Debug, Clone, Default)]
-pub struct StressArgs {
-    /// A stress plan file, or a scenario (which gets the default plan).
-    pub file: PathBuf,
-    /// Worker threads (`None` = one per core).
-    pub threads: Option<usize>,
-    /// Output folder (`None` = `output/stress/<file stem>/`).
-    pub out: Option<PathBuf>,
-    /// `K/N`: run only shard K of N.
-    pub shard: Option<String>,
-    /// No progress output.
-    pub quiet: bool,
-}
+/// Arguments of `triad stress`: those of a sweep. The file is a stress plan or a scenario
+/// (which gets the default plan); the default output folder is `output/stress/<stem>/`.
+pub type StressArgs = crate::sweep::cli_commands::SweepArgs;
 
 /// The default output folder: `output/stress/<stem>/`.
 pub fn default_out(file: &Path) -> PathBuf {

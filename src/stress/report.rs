@@ -424,20 +424,7 @@ pub fn markdown(plan: &Plan, a: &Analysis, failed: &[(usize, String)]) -> String
         plan.seed,
         a.cases.len()
     );
-    let labels: Vec<String> = plan
-        .policies
-        .iter()
-        .map(|p| {
-            let t = p
-                .table
-                .as_ref()
-                .map_or("the base scenario's policy".to_string(), |t| {
-                    toml::Value::Table(t.clone()).to_string().replace('\n', " ")
-                });
-            format!("`{}` ({})", p.label, t.trim())
-        })
-        .collect();
-    let _ = writeln!(s, "- policies: {}", labels.join("; "));
+    let _ = writeln!(s, "- policies: {}", crate::report::markdown::policies(plan));
     let _ = writeln!(s, "- plan fingerprint `{}`\n", plan.fingerprint());
     let _ = writeln!(
         s,

@@ -8,14 +8,14 @@ use super::{Simulator, default_simulator, runner};
 use crate::report;
 use std::path::{Path, PathBuf};
 
-/// Arguments of `triad sweep`.
+/// Arguments of `triad sweep` (and of `triad stress`).
 #[derive(Debug, Clone, Default)]
 pub struct SweepArgs {
-    /// The sweep file.
+    /// The input file (a sweep file; for `triad stress`, a stress plan or a scenario).
     pub file: PathBuf,
     /// Worker threads (`None` = one per core).
     pub threads: Option<usize>,
-    /// Output folder (`None` = `output/<sweep file stem>/`).
+    /// Output folder (`None` = the command's default, `output/<file stem>/` for sweeps).
     pub out: Option<PathBuf>,
     /// `K/N`: run only shard K of N.
     pub shard: Option<String>,
