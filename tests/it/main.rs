@@ -6,6 +6,8 @@ mod mmc_model;
 mod claims;
 mod cli;
 mod engine;
+mod golden;
+mod layering;
 mod policies;
 mod queueing_theory;
 mod scenario_errors;
