@@ -5,15 +5,15 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
-use triad::model::{self, WorldConfig};
 use triad::policy::PolicyConfig;
+use triad::scenario::Scenario;
 
-fn baseline() -> WorldConfig {
+fn baseline() -> Scenario {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml");
     triad::scenario::load(path.as_ref()).expect("the shipped baseline is valid")
 }
 
-fn with_kind(kind: &str) -> WorldConfig {
+fn with_kind(kind: &str) -> Scenario {
     let mut c = baseline();
     let t: toml::Table = toml::from_str(&format!("kind = {kind:?}")).expect("a kind table");
     c.policy = t.try_into::<PolicyConfig>().expect("a built-in policy");
@@ -32,19 +32,19 @@ fn world(c: &mut Criterion) {
         "corpus-advice",
     ] {
         let cfg = with_kind(kind);
-        let events = model::run(&cfg, 1).expect("runs").metrics.events;
+        let events = cfg.run(1).expect("runs").metrics.events;
         g.throughput(Throughput::Elements(events));
         g.bench_function(format!("baseline_30d/{kind}"), |b| {
-            b.iter(|| model::run(black_box(&cfg), 1))
+            b.iter(|| black_box(&cfg).run(1))
         });
     }
     // A busy month: ~1M events.
     let mut busy = baseline();
-    busy.workload.arrival_per_hour = 700.0;
-    busy.budget = 1500.0;
-    let events = model::run(&busy, 1).expect("runs").metrics.events;
+    busy.world.workload.arrival_per_hour = 700.0;
+    busy.world.budget = 1500.0;
+    let events = busy.run(1).expect("runs").metrics.events;
     g.throughput(Throughput::Elements(events));
-    g.bench_function("busy_30d", |b| b.iter(|| model::run(black_box(&busy), 1)));
+    g.bench_function("busy_30d", |b| b.iter(|| black_box(&busy).run(1)));
     g.finish();
 }
 

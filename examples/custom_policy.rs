@@ -4,8 +4,7 @@
 //!
 //! `cargo run --release --example custom_policy`
 
-use triad::model::{self, PerRole, Selection};
-use triad::policy::{Plan, Policy, TaskPlan, TaskView, View};
+use triad::model::{self, PerRole, Plan, Policy, Selection, TaskPlan, TaskView, View};
 
 /// Evolvers get `share` of the budget until `until_hour`, nothing afterwards.
 struct FirstWeekOnly {
@@ -53,15 +52,15 @@ impl Policy for FirstWeekOnly {
 fn main() -> anyhow::Result<()> {
     let cfg = triad::scenario::load(std::path::Path::new("scenarios/baseline.toml"))?;
     let until_hour = 7.0 * 24.0;
-    let mine = model::run_with(
-        &cfg,
+    let mine = model::run(
+        &cfg.world,
         Box::new(FirstWeekOnly {
             share: 0.1,
             until_hour,
         }),
-        cfg.seed,
+        cfg.world.seed,
     )?;
-    let stat = model::run(&cfg, cfg.seed)?;
+    let stat = cfg.run(cfg.world.seed)?;
 
     // Evolver spend, column `spend_evolver` of the time series, at the first row after the
     // cut-off and at the end: the same number, since nothing more was spent.

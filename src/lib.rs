@@ -18,25 +18,29 @@
 //! One run in a few lines:
 //!
 //! ```
-//! use triad::model::{self, WorldConfig};
+//! use triad::model::WorldConfig;
+//! use triad::scenario::Scenario;
 //!
-//! // The baseline world for two simulated days.
-//! let cfg = WorldConfig { horizon_hours: 48.0, ..WorldConfig::default() };
-//! assert!(triad::scenario::validate(&cfg).is_empty());
-//! let run = model::run(&cfg, 7).unwrap();
+//! // The baseline world for two simulated days, under the default (static) policy.
+//! let sc = Scenario {
+//!     world: WorldConfig { horizon_hours: 48.0, ..WorldConfig::default() },
+//!     ..Scenario::default()
+//! };
+//! assert!(sc.validate().is_empty());
+//! let run = sc.run(7).unwrap();
 //! let m = &run.metrics;
 //! assert!(m.tasks_solved <= m.tasks_attempted && m.tasks_attempted <= m.tasks_arrived);
-//! assert!(m.spend.iter().sum::<f64>() <= cfg.budget);
+//! assert!(m.spend.iter().sum::<f64>() <= sc.world.budget);
 //! // Same scenario, same seed: the same record.
-//! assert_eq!(model::run(&cfg, 7).unwrap().columns(), run.columns());
+//! assert_eq!(sc.run(7).unwrap().columns(), run.columns());
 //! ```
 #![warn(missing_docs)]
 
+pub mod base;
 pub mod claims;
 pub mod commands;
 pub mod engine;
 pub mod model;
-pub mod output;
 pub mod policy;
 pub mod report;
 pub mod scenario;

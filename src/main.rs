@@ -5,9 +5,7 @@ mod cli;
 use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
-use triad::claims::reproduce;
 use triad::commands;
-use triad::sweep::cli_commands;
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -39,7 +37,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             shard,
             quiet,
-        } => cli_commands::sweep(&cli_commands::SweepArgs {
+        } => commands::sweep(&commands::SweepArgs {
             file,
             threads,
             out,
@@ -52,15 +50,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             shard,
             quiet,
-        } => triad::stress::stress(&triad::stress::StressArgs {
+        } => commands::stress(&commands::StressArgs {
             file,
             threads,
             out,
             shard,
             quiet,
         }),
-        Command::Merge { dirs, out } => cli_commands::merge(&dirs, out.as_deref()),
-        Command::Plot { dir } => cli_commands::plot(&dir),
+        Command::Merge { dirs, out } => commands::merge(&dirs, out.as_deref()),
+        Command::Plot { dir } => commands::plot(&dir),
         Command::Reproduce {
             quick,
             claim,
@@ -69,7 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             expect,
         } => {
-            let args = reproduce::ReproduceArgs {
+            let args = commands::ReproduceArgs {
                 claim,
                 quick,
                 out,
@@ -77,7 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
                 expect,
             };
-            if reproduce::reproduce(&args)? {
+            if commands::reproduce(&args)? {
                 Ok(())
             } else {
                 Err(anyhow::anyhow!(
@@ -90,7 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             quick,
             seed,
-        } => reproduce::check_claim(&claim, &file, quick, seed).map(|_| ()),
+        } => commands::check_claim(&claim, &file, quick, seed).map(|_| ()),
         Command::Policies => commands::policies(),
     }
 }

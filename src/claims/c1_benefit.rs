@@ -29,16 +29,20 @@ impl Claim for Benefit {
     /// difference of solve rates (same tasks, same draws).
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base = runs::load(file)?;
-        let mut order: Vec<usize> = (0..base.tiers.len()).collect();
-        order.sort_by(|&a, &b| base.tiers[a].skill.total_cmp(&base.tiers[b].skill));
+        let mut order: Vec<usize> = (0..base.world.tiers.len()).collect();
+        order.sort_by(|&a, &b| {
+            base.world.tiers[a]
+                .skill
+                .total_cmp(&base.world.tiers[b].skill)
+        });
         let mut variants = Vec::new();
         for &t in &order {
             for harness in [true, false] {
                 let mut c = base.clone();
-                let name = c.tiers[t].name.clone();
+                let name = c.world.tiers[t].name.clone();
                 runs::static_params(&mut c)?.tiers.user = name;
                 if !harness {
-                    c.harness.initial_quality = 0.0;
+                    c.world.harness.initial_quality = 0.0;
                 }
                 variants.push(c);
             }
@@ -56,7 +60,10 @@ impl Claim for Benefit {
                 )
             })
             .collect();
-        let names: Vec<String> = order.iter().map(|&t| base.tiers[t].name.clone()).collect();
+        let names: Vec<String> = order
+            .iter()
+            .map(|&t| base.world.tiers[t].name.clone())
+            .collect();
         let cis: Vec<_> = gains.iter().map(|g| ci(g)).collect();
         let peak = (0..cis.len())
             .max_by(|&a, &b| cis[a].mean.total_cmp(&cis[b].mean))

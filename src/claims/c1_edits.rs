@@ -38,9 +38,9 @@ impl Claim for EditQuality {
         let mut skills = Vec::new();
         for name in TIERS {
             let t = runs::tier(&base, name)?;
-            skills.push(base.tiers[t].skill);
+            skills.push(base.world.tiers[t].skill);
             let mut c = base.clone();
-            c.harness.frozen = true;
+            c.world.harness.frozen = true;
             runs::static_params(&mut c)?.tiers.evolver = name.to_string();
             variants.push(c);
         }

@@ -30,14 +30,18 @@ impl Claim for Diversity {
     /// alone would make it fall).
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base = runs::load(file)?;
-        let mut order: Vec<usize> = (0..base.tiers.len()).collect();
-        order.sort_by(|&a, &b| base.tiers[a].params_b.total_cmp(&base.tiers[b].params_b));
+        let mut order: Vec<usize> = (0..base.world.tiers.len()).collect();
+        order.sort_by(|&a, &b| {
+            base.world.tiers[a]
+                .params_b
+                .total_cmp(&base.world.tiers[b].params_b)
+        });
         let variants: Vec<_> = order
             .iter()
             .map(|&t| {
                 let mut c = base.clone();
-                c.harness.frozen = true;
-                let name = c.tiers[t].name.clone();
+                c.world.harness.frozen = true;
+                let name = c.world.tiers[t].name.clone();
                 runs::static_params(&mut c).map(|p| p.tiers.evolver = name)?;
                 Ok(c)
             })
@@ -62,10 +66,13 @@ impl Claim for Diversity {
             .collect();
         let logp: Vec<f64> = order
             .iter()
-            .map(|&t| base.tiers[t].params_b.log10())
+            .map(|&t| base.world.tiers[t].params_b.log10())
             .collect();
         let slope = ci(&slopes(&logp, &per_sample));
-        let names: Vec<String> = order.iter().map(|&t| base.tiers[t].name.clone()).collect();
+        let names: Vec<String> = order
+            .iter()
+            .map(|&t| base.world.tiers[t].name.clone())
+            .collect();
         let cis: Vec<_> = per_sample.iter().map(|x| ci(x)).collect();
         let mut measured: Vec<Measured> = names
             .iter()

@@ -83,14 +83,14 @@ impl Claim for Anchors {
             .iter()
             .map(|&(_, a)| {
                 let mut c = base.clone();
-                c.sample_every_hours = c.epoch_hours;
+                c.world.sample_every_hours = c.world.epoch_hours;
                 runs::static_params(&mut c).map(|p| p.acceptance = vec![a])?;
                 Ok(c)
             })
             .collect::<anyhow::Result<_>>()?;
         let reps = effort.reps(32, 96);
         let out = runs::replicate(&variants, reps, seed)?;
-        let (end, mid) = (base.horizon_hours, base.horizon_hours / 2.0);
+        let (end, mid) = (base.world.horizon_hours, base.world.horizon_hours / 2.0);
         let q = column("harness_quality");
         // The rise of the second half: mean quality over the last quarter of the rounds
         // minus the mean over the second quarter (windows average out single-edit jumps).
@@ -169,7 +169,7 @@ impl Claim for Anchors {
             .map(|(i, (name, _))| {
                 let pts = hours
                     .iter()
-                    .map(|&h| (h / base.epoch_hours, ci(&at(&out[i], q, h))))
+                    .map(|&h| (h / base.world.epoch_hours, ci(&at(&out[i], q, h))))
                     .collect();
                 (format!("accept by {name}"), pts)
             })

@@ -46,12 +46,16 @@ impl Claim for Reasoning {
             &base,
             &runs::static_params(&mut big)?.tiers.verifier.clone(),
         )?;
-        let up = (0..base.tiers.len())
-            .filter(|&t| base.tiers[t].skill > base.tiers[own].skill)
-            .min_by(|&a, &b| base.tiers[a].skill.total_cmp(&base.tiers[b].skill));
+        let up = (0..base.world.tiers.len())
+            .filter(|&t| base.world.tiers[t].skill > base.world.tiers[own].skill)
+            .min_by(|&a, &b| {
+                base.world.tiers[a]
+                    .skill
+                    .total_cmp(&base.world.tiers[b].skill)
+            });
         if let Some(up) = up {
             let p = runs::static_params(&mut big)?;
-            p.tiers.verifier = base.tiers[up].name.clone();
+            p.tiers.verifier = base.world.tiers[up].name.clone();
             p.reasoning_tokens = 0.0;
             variants.push(big);
         }

@@ -38,12 +38,12 @@ impl Claim for SmallVsLarge {
         };
         // The large tier: the one whose single-sample task cost is nearest the small
         // tier's `samples`-sample cost.
-        let cat = &base.workload.categories[0];
-        let input = cat.prompt_tokens + base.harness.base_tokens;
-        let task_cost = |t: usize| base.tiers[t].cost(input, cat.output_tokens);
+        let cat = &base.world.workload.categories[0];
+        let input = cat.prompt_tokens + base.world.harness.base_tokens;
+        let task_cost = |t: usize| base.world.tiers[t].cost(input, cat.output_tokens);
         let target = samples as f64 * task_cost(small_tier);
-        let large = (0..base.tiers.len())
-            .filter(|&t| base.tiers[t].skill > base.tiers[small_tier].skill)
+        let large = (0..base.world.tiers.len())
+            .filter(|&t| base.world.tiers[t].skill > base.world.tiers[small_tier].skill)
             .min_by(|&a, &b| {
                 (task_cost(a) / target)
                     .ln()
@@ -56,13 +56,16 @@ impl Claim for SmallVsLarge {
         let mut big = base.clone();
         {
             let p = runs::static_params(&mut big)?;
-            p.tiers.user = base.tiers[large].name.clone();
+            p.tiers.user = base.world.tiers[large].name.clone();
             p.samples = 1;
         }
         let reps = effort.reps(16, 48);
         let out = runs::replicate(&[small, big], reps, seed)?;
-        let bins = base.workload.difficulty_bins.len() + 1;
-        let (sname, lname) = (&base.tiers[small_tier].name, &base.tiers[large].name);
+        let bins = base.world.workload.difficulty_bins.len() + 1;
+        let (sname, lname) = (
+            &base.world.tiers[small_tier].name,
+            &base.world.tiers[large].name,
+        );
         let mut measured = Vec::new();
         let cost = |o: &[crate::model::RunResult]| -> Vec<f64> {
             let s = runs::metric(o, "spend_user");

@@ -41,10 +41,14 @@ impl Claim for Pool {
         }
         let mut same = base.clone();
         runs::static_params(&mut same)?.evolver_pool.clear();
-        let strongest = (0..base.tiers.len())
-            .max_by(|&a, &b| base.tiers[a].skill.total_cmp(&base.tiers[b].skill))
+        let strongest = (0..base.world.tiers.len())
+            .max_by(|&a, &b| {
+                base.world.tiers[a]
+                    .skill
+                    .total_cmp(&base.world.tiers[b].skill)
+            })
             .unwrap_or(0);
-        let strong_name = base.tiers[strongest].name.clone();
+        let strong_name = base.world.tiers[strongest].name.clone();
         let mut strong = same.clone();
         runs::static_params(&mut strong)?.tiers.evolver = strong_name.clone();
         let reps = effort.reps(24, 64);

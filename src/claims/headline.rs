@@ -4,10 +4,10 @@
 
 use super::Effort;
 use super::runs::{self, ci, diff};
-use crate::model::WorldConfig;
+use crate::base::stats::MeanCi;
 use crate::policy::{CorpusParams, PolicyConfig, Shares, StaticParams};
 use crate::report::plot;
-use crate::sweep::stats::MeanCi;
+use crate::scenario::Scenario;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -74,7 +74,7 @@ pub fn run(file: &Path, effort: Effort, seed: u64, out: &Path) -> anyhow::Result
         Effort::Quick => (&EVOLVER_TIERS[..2], &USER_TIERS[..2]),
         Effort::Full => (&EVOLVER_TIERS, &USER_TIERS),
     };
-    let mut variants: Vec<WorldConfig> = Vec::new();
+    let mut variants: Vec<Scenario> = Vec::new();
     let mut keys = Vec::new();
     for &et in ev_tiers {
         for &ut in user_tiers {

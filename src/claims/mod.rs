@@ -17,11 +17,10 @@ mod c8_pool;
 mod c9_islands;
 
 pub mod headline;
-pub mod reproduce;
 pub mod runs;
 
+use crate::base::stats::MeanCi;
 use crate::report::plot::{self, Line};
-use crate::sweep::stats::MeanCi;
 use std::path::{Path, PathBuf};
 
 /// How much work a check does.

@@ -1,10 +1,10 @@
 //! Running the variants of a check in parallel, with common random numbers, and the
 //! statistics the checks decide on.
 
+use crate::base::stats::{MeanCi, mean_ci, paired_ci};
 use crate::engine::mix;
-use crate::model::{self, RunResult, WorldConfig};
-use crate::scenario;
-use crate::sweep::stats::{MeanCi, mean_ci, paired_ci};
+use crate::model::RunResult;
+use crate::scenario::{self, Scenario};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -12,7 +12,7 @@ use std::path::Path;
 pub const LEVEL: f64 = 0.95;
 
 /// Reads and validates a claim's scenario file.
-pub fn load(path: &Path) -> anyhow::Result<WorldConfig> {
+pub fn load(path: &Path) -> anyhow::Result<Scenario> {
     Ok(scenario::load(path)?)
 }
 
@@ -24,7 +24,7 @@ pub fn seed_of(seed: u64, r: usize) -> u64 {
 /// Runs every variant `reps` times; `out[v][r]` is variant `v`, replication `r`. Runs go
 /// in parallel; the result does not depend on the thread count.
 pub fn replicate(
-    variants: &[WorldConfig],
+    variants: &[Scenario],
     reps: usize,
     seed: u64,
 ) -> anyhow::Result<Vec<Vec<RunResult>>> {
@@ -33,7 +33,7 @@ pub fn replicate(
         .collect();
     let results: Vec<RunResult> = jobs
         .par_iter()
-        .map(|&(v, r)| model::run(&variants[v], seed_of(seed, r)))
+        .map(|&(v, r)| variants[v].run(seed_of(seed, r)))
         .collect::<Result<_, _>>()?;
     let mut it = results.into_iter();
     Ok((0..variants.len())
@@ -94,7 +94,7 @@ pub fn minus(a: &[f64], b: &[f64]) -> Vec<f64> {
 }
 
 /// A copy of `cfg` changed by `f`.
-pub fn variant(cfg: &WorldConfig, f: impl FnOnce(&mut WorldConfig)) -> WorldConfig {
+pub fn variant(cfg: &Scenario, f: impl FnOnce(&mut Scenario)) -> Scenario {
     let mut c = cfg.clone();
     f(&mut c);
     c
@@ -102,7 +102,7 @@ pub fn variant(cfg: &WorldConfig, f: impl FnOnce(&mut WorldConfig)) -> WorldConf
 
 /// The static policy parameters of `cfg`, for variants that change them (claims run on
 /// the `static` policy unless they compare policies).
-pub fn static_params(cfg: &mut WorldConfig) -> anyhow::Result<&mut crate::policy::StaticParams> {
+pub fn static_params(cfg: &mut Scenario) -> anyhow::Result<&mut crate::policy::StaticParams> {
     match &mut cfg.policy {
         crate::policy::PolicyConfig::Static(p) => Ok(p),
         #[allow(unreachable_patterns)]
@@ -111,9 +111,9 @@ pub fn static_params(cfg: &mut WorldConfig) -> anyhow::Result<&mut crate::policy
 }
 
 /// Index of the tier named `name` in `cfg`, or an error that names the tiers.
-pub fn tier(cfg: &WorldConfig, name: &str) -> anyhow::Result<usize> {
-    crate::policy::tier_index(&cfg.tiers, name).ok_or_else(|| {
-        let known: Vec<&str> = cfg.tiers.iter().map(|t| t.name.as_str()).collect();
+pub fn tier(cfg: &Scenario, name: &str) -> anyhow::Result<usize> {
+    crate::model::tier_index(&cfg.world.tiers, name).ok_or_else(|| {
+        let known: Vec<&str> = cfg.world.tiers.iter().map(|t| t.name.as_str()).collect();
         anyhow::anyhow!(
             "the scenario has no tier named {name:?} (it has {})",
             known.join(", ")

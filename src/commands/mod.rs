@@ -1,18 +1,20 @@
 //! The commands behind the command line, callable from Rust as well.
 
 mod policies;
+pub mod reproduce;
 mod run;
+pub mod stress;
+pub mod sweep;
 
 pub use policies::{policies, policies_text};
+pub use reproduce::{ReproduceArgs, check_claim, reproduce};
 pub use run::{FileKind, RunArgs, run, validate};
+pub use stress::{StressArgs, stress};
+pub use sweep::{SweepArgs, merge, plot, sweep};
 
 use crate::scenario::InputError;
 
-/// An error in what the user gave (a file, a flag, a folder of another sweep): the binary
-/// exits with code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use crate::base::UsageError;
 
 /// The exit code for an error: 2 for input and usage mistakes, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {

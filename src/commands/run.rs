@@ -1,9 +1,9 @@
 //! `triad run` and `triad validate`.
 
 use super::UsageError;
-use crate::model::{self, RunResult, SERIES_COLUMNS, WorldConfig};
-use crate::output::{csv_bytes, prepare_dir, utc_now, write_atomic};
-use crate::scenario;
+use crate::base::output::{csv_bytes, prepare_dir, utc_now, write_atomic};
+use crate::model::{RunResult, SERIES_COLUMNS, WorldConfig};
+use crate::scenario::{self, Scenario};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -56,7 +56,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
     let mut cfg = scenario::load(&args.file)?;
     if let Some(kind) = &args.policy {
         cfg.policy = policy_by_name(kind)?;
-        let issues = scenario::validate(&cfg);
+        let issues = cfg.validate();
         if !issues.is_empty() {
             let msgs: Vec<String> = issues
                 .iter()
@@ -65,16 +65,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
             return Err(UsageError(format!("--policy {kind}: {}", msgs.join("; "))).into());
         }
     }
-    let seed = args.seed.unwrap_or(cfg.seed);
+    let seed = args.seed.unwrap_or(cfg.world.seed);
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
     prepare_dir(&out)?;
     let started = utc_now();
     let clock = Instant::now();
-    let result = model::run(&cfg, seed).context("the simulation stopped")?;
+    let result = cfg.run(seed).context("the simulation stopped")?;
     let wall = clock.elapsed().as_secs_f64();
     write_outputs(&out, &cfg, seed, &result, &started, wall)?;
     if !args.quiet {
-        print_summary(&cfg, seed, &result, wall, &out);
+        print_summary(&cfg.world, seed, &result, wall, &out);
     }
     Ok(result)
 }
@@ -229,7 +229,7 @@ fn default_out(file: &Path) -> PathBuf {
 
 fn write_outputs(
     out: &Path,
-    cfg: &WorldConfig,
+    cfg: &Scenario,
     seed: u64,
     r: &RunResult,
     started: &str,
@@ -240,8 +240,8 @@ fn write_outputs(
     header.extend(cols.iter().map(|(n, _)| n.clone()));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header)?;
-    let mut row = vec![cfg.name.clone(), seed.to_string()];
-    row.extend(cols.iter().map(|(_, v)| crate::output::fmt_num(*v)));
+    let mut row = vec![cfg.world.name.clone(), seed.to_string()];
+    row.extend(cols.iter().map(|(_, v)| crate::base::fmt::num(*v)));
     w.write_record(&row)?;
     write_atomic(&out.join("run.csv"), &w.into_inner()?)?;
     let header: Vec<String> = SERIES_COLUMNS.iter().map(|s| s.to_string()).collect();

@@ -7,10 +7,10 @@ use super::shock::Shock;
 use super::task::{Regime, Workload};
 use super::tier::{Tier, Traits, default_ladder};
 use super::user::Attempts;
-use crate::policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 
-/// A scenario: the world's tiers, tasks, mechanisms, budget and policy. Every field has a
+/// The world: its tiers, tasks, mechanisms and budget (the policy is not part of it: see
+/// [`super::Policy`]). Every field has a
 /// default, so a scenario file only names what it changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -48,12 +48,6 @@ pub struct WorldConfig {
     pub evolver: EvolverConfig,
     /// How edits are judged.
     pub acceptance: AcceptanceConfig,
-    /// The allocation policy.
-    pub policy: PolicyConfig,
-    /// A stress perturbation to put the scenario through. Scenario loading applies it and
-    /// clears it (`scenario::perturb`); a config that reaches the model has none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stress: Option<crate::scenario::perturb::Stress>,
 }
 
 impl Default for WorldConfig {
@@ -74,8 +68,6 @@ impl Default for WorldConfig {
             harness: HarnessConfig::default(),
             evolver: EvolverConfig::default(),
             acceptance: AcceptanceConfig::default(),
-            policy: PolicyConfig::default(),
-            stress: None,
         }
     }
 }

@@ -179,6 +179,11 @@ impl Traits {
     }
 }
 
+/// Index of the tier named `name`.
+pub fn tier_index(tiers: &[Tier], name: &str) -> Option<usize> {
+    tiers.iter().position(|t| t.name == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use super::evolver::{Evolver, Landscape, Proposal, Strategy, propose};
 use super::harness::Harness;
 use super::ledger::{Ledger, Role};
 use super::metrics::{Metrics, SERIES_COLUMNS, Series};
+use super::policy::{Plan, Policy, TaskPlan, TaskView, View};
 use super::shock::{Conditions, ShockKind};
 use super::task::{Mix, Task, draw_task};
 use super::tier::Traits;
@@ -15,7 +16,6 @@ use super::verifier::Judge;
 use crate::engine::{
     Acquire, EngineError, Model, Resource, Scheduler, SimTime, Simulation, Stream, Streams,
 };
-use crate::policy::{Plan, Policy, TaskPlan, TaskView, View};
 
 /// Sub-stream ids: each source of randomness has its own, so that changing how much one
 /// part draws never shifts another (common random numbers across policies).
@@ -248,20 +248,45 @@ impl RunResult {
     }
 }
 
-/// Runs `cfg` (which must be valid: see `scenario::validate`) with `seed`.
-pub fn run(cfg: &WorldConfig, seed: u64) -> Result<RunResult, EngineError> {
-    let policy = cfg.policy.build(&cfg.tiers);
-    run_with(cfg, policy, seed)
+/// Why a run could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The world has no tiers, so nobody can do anything.
+    #[error("the world has no tiers; add at least one [[tier]]")]
+    NoTiers,
+    /// The policy's plan names a tier the world does not have.
+    #[error("the policy's plan puts the {role} on tier {index}, but the world has {tiers} tiers")]
+    PlanTier {
+        /// The role (`user`, `verifier`, `evolver`).
+        role: &'static str,
+        /// The tier index the plan names.
+        index: usize,
+        /// How many tiers the world has.
+        tiers: usize,
+    },
+    /// The policy's plan has no evolver tier.
+    #[error("the policy's plan has no evolver tier; give it at least one")]
+    NoEvolver,
+    /// The engine refused a time or an event.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
 }
 
-/// Runs `cfg` with a policy of your own instead of the configured one.
-pub fn run_with(
-    cfg: &WorldConfig,
-    policy: Box<dyn Policy>,
-    seed: u64,
-) -> Result<RunResult, EngineError> {
+impl From<crate::engine::TimeError> for RunError {
+    fn from(e: crate::engine::TimeError) -> Self {
+        RunError::Engine(e.into())
+    }
+}
+
+/// Runs the world `cfg` (which must be valid: see `scenario::validate`) under `policy`
+/// with `seed`. A run is a pure function of the three.
+pub fn run(cfg: &WorldConfig, policy: Box<dyn Policy>, seed: u64) -> Result<RunResult, RunError> {
+    if cfg.tiers.is_empty() {
+        return Err(RunError::NoTiers);
+    }
     let horizon = SimTime::new(cfg.horizon_hours)?;
-    let world = World::new(cfg.clone(), policy, seed);
+    let world = World::new(cfg.clone(), policy, seed)?;
     let mut sim = Simulation::new(world);
     let first = sim
         .model_mut()
@@ -301,7 +326,7 @@ pub fn run_with(
 }
 
 impl World {
-    fn new(cfg: WorldConfig, mut policy: Box<dyn Policy>, seed: u64) -> World {
+    fn new(cfg: WorldConfig, mut policy: Box<dyn Policy>, seed: u64) -> Result<World, RunError> {
         let streams = Streams::new(seed);
         let ncat = cfg.workload.categories.len();
         let task_mix = Mix::initial(&cfg.workload);
@@ -335,6 +360,7 @@ impl World {
             };
             policy.start(&view)
         };
+        plan.check(cfg.tiers.len())?;
         let ledger = Ledger::new(cfg.budget, plan.shares, cfg.tiers.len());
         let landscape = Landscape::draw(&cfg.evolver, ncat, &mut streams.stream(stream::LANDSCAPE));
         let evolvers: Vec<Evolver> = plan
@@ -371,7 +397,7 @@ impl World {
             by_bin: vec![(0, 0); cfg.workload.difficulty_bins.len() + 1],
             ..Metrics::default()
         };
-        World {
+        Ok(World {
             policy: Some(policy),
             plan,
             ledger,
@@ -409,7 +435,7 @@ impl World {
             window: (0, 0),
             tier_names,
             cfg,
-        }
+        })
     }
 
     fn traits(&self) -> &Traits {
@@ -467,7 +493,7 @@ impl World {
         self.conditions = Conditions::from_active(
             &self.cfg.shocks,
             &self.active_shocks,
-            |n| crate::policy::tier_index(tiers, n),
+            |n| super::tier::tier_index(tiers, n),
             tiers.len(),
         );
         for t in 0..self.slots.len() {

@@ -11,9 +11,10 @@
 //!   evolver tier (else the most skilled tier that is not one, else the users' tier).
 
 use super::struggle::{StruggleRule, StruggleState, rebalance};
-use super::{Plan, Policy, Shares, StaticParams, TaskPlan, TaskView, View};
+use super::{Shares, StaticParams};
+use crate::base::Issue;
 use crate::model::{Anchor, PerRole, Selection, Tier, Traits};
-use crate::scenario::Issue;
+use crate::model::{Plan, Policy, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
 /// Most evolvers in the pool.

@@ -13,10 +13,11 @@
 //! price a new task's attempts must beat. Its compute per task therefore matches a uniform
 //! policy with `samples = mean_samples` (plus the estimate's own tokens).
 
-use super::{Plan, Policy, Predictor, Shares, StaticParams, TaskPlan, TaskView, View};
+use super::{Shares, StaticParams};
+use crate::base::Issue;
 use crate::model::tier::sigmoid;
 use crate::model::{Anchor, Attempts, PerRole, Selection, Tier, Traits};
-use crate::scenario::Issue;
+use crate::model::{Plan, Policy, Predictor, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
 /// Most attempts a task may get.

@@ -15,9 +15,8 @@ pub use difficulty::{DifficultyAdaptive, DifficultyParams};
 pub use static_policy::{StaticParams, StaticPolicy};
 pub use struggle::{StruggleAdaptive, StruggleParams};
 
-use crate::model::evolver::Strategy;
-use crate::model::{Anchor, Attempts, Harness, Ledger, PerRole, Selection, Tier, Traits};
-use crate::scenario::Issue;
+use crate::base::Issue;
+use crate::model::{PerRole, Policy, Tier, Traits};
 use serde::{Deserialize, Serialize};
 
 /// Budget shares of the three roles. The user share may be left out: it is then the rest,
@@ -80,132 +79,6 @@ impl Shares {
             ));
         }
     }
-}
-
-/// A noisy estimate of a task's difficulty, bought per task.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Predictor {
-    /// Sd of the estimate's error, on the skill scale.
-    pub noise_sd: f64,
-    /// Output tokens the user tier spends to make one estimate.
-    pub tokens: f64,
-}
-
-/// What a policy fixes at the start of a run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    /// Budget shares per role (normalised by the ledger).
-    pub shares: PerRole<f64>,
-    /// Tier index of the users.
-    pub user_tier: usize,
-    /// Tier index of the verifier.
-    pub verifier_tier: usize,
-    /// Tier index of each evolver (one, or a pool).
-    pub evolver_tiers: Vec<usize>,
-    /// Anchors an edit must pass, in order.
-    pub acceptance: Vec<Anchor>,
-    /// Most candidate edits per evolution round.
-    pub candidates_per_round: u32,
-    /// How a round uses its candidates.
-    pub strategy: Strategy,
-    /// Verifier reasoning tokens per vote.
-    pub reasoning_tokens: f64,
-    /// Verifier votes per judged item.
-    pub votes: u32,
-    /// Difficulty estimate bought for every task, if any.
-    pub predictor: Option<Predictor>,
-}
-
-impl Default for Plan {
-    /// The baseline plan on the shipped ladder's indices (8B evolver and verifier, 32B
-    /// users); build plans as `Plan { field: value, ..Plan::default() }` so new fields
-    /// keep their defaults.
-    fn default() -> Self {
-        Plan {
-            shares: PerRole {
-                evolver: 0.1,
-                user: 0.8,
-                verifier: 0.1,
-            },
-            user_tier: 3,
-            verifier_tier: 2,
-            evolver_tiers: vec![2],
-            acceptance: vec![Anchor::Verifier],
-            candidates_per_round: 32,
-            strategy: Strategy::Independent,
-            reasoning_tokens: 1000.0,
-            votes: 1,
-            predictor: None,
-        }
-    }
-}
-
-/// What a policy decides for one task.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TaskPlan {
-    /// Parallel chains (samples).
-    pub chains: u32,
-    /// Sequential attempts per chain (1 = no revision).
-    pub revisions: u32,
-    /// How the final answer is picked among the chains.
-    pub selection: Selection,
-    /// Skip the task (hopeless or not worth its cost).
-    pub skip: bool,
-}
-
-/// One task as a policy sees it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TaskView {
-    /// Category index.
-    pub category: usize,
-    /// Value if solved.
-    pub value: f64,
-    /// The bought difficulty estimate, if the plan buys one.
-    pub difficulty_estimate: Option<f64>,
-}
-
-/// The world as a policy sees it.
-pub struct View<'a> {
-    /// Hours since the start.
-    pub now: f64,
-    /// Hours the run lasts.
-    pub horizon: f64,
-    /// The budget ledger (spent and balance per role).
-    pub ledger: &'a Ledger,
-    /// The deployed harness.
-    pub harness: &'a Harness,
-    /// Headroom per category.
-    pub headroom: &'a [f64],
-    /// Current traffic share per category.
-    pub traffic: &'a [f64],
-    /// Smoothed failure rate per category (EWMA over tasks).
-    pub failure_rate: &'a [f64],
-    /// Smoothed realised quality gain per accepted edit, per category (EWMA); `None` until
-    /// an edit of that category has been accepted.
-    pub gain_per_edit: &'a [Option<f64>],
-    /// Edits accepted and proposed in the last epoch.
-    pub recent: (u32, u32),
-    /// The tiers.
-    pub tiers: &'a [Tier],
-    /// How traits follow from skill (for a tier's harness benefit factor).
-    pub traits: &'a Traits,
-    /// How attempts succeed (for a policy's own estimate of a task's success odds).
-    pub attempts: &'a Attempts,
-}
-
-/// An allocation policy. Implement it to add your own; `docs/policies.md` shows how.
-pub trait Policy: Send {
-    /// Name for outputs.
-    fn name(&self) -> &str;
-    /// The plan for the run.
-    fn start(&mut self, view: &View<'_>) -> Plan;
-    /// Called at every epoch; new shares re-split what is left of the budget.
-    fn epoch(&mut self, _view: &View<'_>) -> Option<PerRole<f64>> {
-        None
-    }
-    /// The compute for one task.
-    fn task(&mut self, task: &TaskView, view: &View<'_>) -> TaskPlan;
 }
 
 /// A policy as written in a scenario's `[policy]` table: `kind` names it, the other keys
@@ -461,6 +334,24 @@ impl PolicyConfig {
         }
     }
 
+    /// The name of the tier the users run on, if the tiers have it (for `corpus-advice`, the
+    /// one it picks from the ladder).
+    pub fn user_tier(&self, tiers: &[Tier], traits: &Traits) -> Option<String> {
+        let name = match self {
+            PolicyConfig::Static(p) => p.tiers.user.clone(),
+            PolicyConfig::StruggleAdaptive(p) => p.tiers.user.clone(),
+            PolicyConfig::DifficultyAdaptive(p) => p.tiers.user.clone(),
+            PolicyConfig::CorpusAdvice(p) => {
+                if tiers.is_empty() {
+                    return None;
+                }
+                let (user, _, _) = corpus::choose_tiers(p, tiers, traits);
+                tiers.get(user)?.name.clone()
+            }
+        };
+        Some(name)
+    }
+
     /// The `kind` this configuration is written with.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -676,10 +567,7 @@ pub fn builtins() -> [BuiltIn; 4] {
     ]
 }
 
-/// Index of the tier named `name`.
-pub fn tier_index(tiers: &[Tier], name: &str) -> Option<usize> {
-    tiers.iter().position(|t| t.name == name)
-}
+pub use crate::model::tier_index;
 
 /// Reports an unknown tier name at `path`.
 pub(crate) fn check_tier(tiers: &[Tier], name: &str, path: &str, out: &mut Vec<Issue>) {

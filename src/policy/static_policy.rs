@@ -1,9 +1,10 @@
 //! The `static` policy: fixed shares, tiers, samples and acceptance.
 
-use super::{Plan, Policy, Predictor, Shares, TaskPlan, TaskView, View, check_tier, tier_index};
+use super::{Shares, check_tier, tier_index};
+use crate::base::Issue;
 use crate::model::evolver::Strategy;
 use crate::model::{Anchor, PerRole, Selection, Tier};
-use crate::scenario::Issue;
+use crate::model::{Plan, Policy, Predictor, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the `static` policy.

@@ -16,9 +16,10 @@
 //! and verifier split the rest in the proportions of their base shares. DESIGN.md section 7
 //! (claim 7) explains why the rule weighs failures by what edits can still fix.
 
-use super::{Plan, Policy, Shares, StaticParams, TaskPlan, TaskView, View};
+use super::{Shares, StaticParams};
+use crate::base::Issue;
 use crate::model::{Anchor, PerRole, Selection, Tier};
-use crate::scenario::Issue;
+use crate::model::{Plan, Policy, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
 /// The evolver-funding rule, shared by `struggle-adaptive` and `corpus-advice`.

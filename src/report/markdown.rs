@@ -3,6 +3,7 @@
 //! produce the same bytes.
 
 use super::PlotInfo;
+use crate::base::fmt::estimate;
 use crate::sweep::files::{num, param_str};
 use crate::sweep::plan::Plan;
 use crate::sweep::summary::{Lookup, RunTable, Summary};
@@ -12,26 +13,6 @@ use std::fmt::Write;
 pub const MAX_CELL_ROWS: usize = 200;
 /// Most failed runs listed; all are in `runs.csv`.
 pub const MAX_FAILED_ROWS: usize = 50;
-
-fn ci_txt(mean: f64, lo: f64, hi: f64) -> String {
-    if !mean.is_finite() {
-        return "n/a".into();
-    }
-    if lo.is_finite() && hi.is_finite() {
-        format!("{} [{}, {}]", sig(mean), sig(lo), sig(hi))
-    } else {
-        sig(mean)
-    }
-}
-
-/// A number with 4 significant digits for reading (the CSVs keep full precision).
-fn sig(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return num(x);
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    format!("{x:.digits$}")
-}
 
 /// `n thing(s)`, with `policy` -> `policies`.
 fn plural(n: usize, thing: &str) -> String {
@@ -167,14 +148,14 @@ pub fn report(
                 } else {
                     let d = summary
                         .get_paired(0, p, m)
-                        .map_or("n/a".into(), |d| ci_txt(d.ci.mean, d.ci.lo, d.ci.hi));
+                        .map_or("n/a".into(), |d| estimate(d.ci.mean, d.ci.lo, d.ci.hi));
                     format!(" {d} |")
                 };
                 let _ = writeln!(
                     s,
                     "| {} | {} |{diff} {} |",
                     cell_md(&plan.policies[p].label),
-                    ci_txt(c.mean, c.lo, c.hi),
+                    estimate(c.mean, c.lo, c.hi),
                     c.n
                 );
             }
@@ -205,7 +186,7 @@ pub fn report(
                         for v in plan.cell_values(c) {
                             let _ = write!(row, " {} |", cell_md(&param_str(&v)));
                         }
-                        let _ = writeln!(s, "{row} {} |", ci_txt(ci.mean, ci.lo, ci.hi));
+                        let _ = writeln!(s, "{row} {} |", estimate(ci.mean, ci.lo, ci.hi));
                     }
                 }
             }
@@ -250,13 +231,13 @@ pub fn report(
                 }
                 Some((p, _)) => {
                     let r = summary.get(cell, p, m).map(|r| r.ci);
-                    let main = r.map_or("n/a".into(), |c| ci_txt(c.mean, c.lo, c.hi));
+                    let main = r.map_or("n/a".into(), |c| estimate(c.mean, c.lo, c.hi));
                     let diff = if p == plan.reference {
                         "(is the reference)".to_string()
                     } else {
                         summary
                             .get_paired(cell, p, m)
-                            .map_or("n/a".into(), |d| ci_txt(d.ci.mean, d.ci.lo, d.ci.hi))
+                            .map_or("n/a".into(), |d| estimate(d.ci.mean, d.ci.lo, d.ci.hi))
                     };
                     let _ = writeln!(
                         s,

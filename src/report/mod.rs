@@ -4,13 +4,13 @@
 pub mod markdown;
 pub mod plot;
 
-use crate::sweep::files::SeriesSummary;
+use crate::base::stats::{MeanCi, mean_ci};
+use crate::sweep::files::{self, SeriesSummary};
 use crate::sweep::plan::Plan;
-use crate::sweep::stats::{MeanCi, mean_ci};
 use crate::sweep::summary::{LEVEL, Lookup, RunTable, Summary};
 use std::path::Path;
 
-pub use crate::output::write_atomic;
+use crate::base::output::write_atomic;
 
 /// One plot written: file stem relative to the output folder and a caption.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,7 +256,7 @@ pub fn draw_all(
                         xt[ix],
                         ya.path,
                         yt[iy],
-                        plot::sig4(z[ix][iy])
+                        crate::base::fmt::sig(z[ix][iy])
                     )
                 });
                 let over = if exact {
@@ -316,4 +316,18 @@ pub fn draw_all(
     }
     let _ = std::fs::create_dir_all(&plots);
     Ok(out)
+}
+
+/// Writes `summary.csv`, `paired.csv`, `timeseries_summary.csv`, the plots and
+/// `report.md` from `runs.csv` and `timeseries.csv`. `about` is the report's "what ran"
+/// section (no wall-clock times, so that outputs compare byte for byte).
+pub fn finalize(dir: &Path, plan: &Plan, about: &str) -> anyhow::Result<()> {
+    let table = files::read_runs(dir, plan)?;
+    let summary = Summary::new(plan, &table);
+    files::write_summary_csvs(dir, plan, &summary)?;
+    let series = files::read_series(dir, plan, &summary.best_headline_cells())?;
+    files::write_series_summary(dir, plan, &series)?;
+    let plots = draw_all(dir, plan, &table, &summary, &series)?;
+    let md = markdown::report(plan, &table, &summary, &plots, about);
+    write_atomic(&dir.join(files::REPORT), md.as_bytes())
 }

@@ -3,7 +3,8 @@
 //!
 //! Each function draws one chart to `STEM.png` and `STEM.svg`, both written atomically.
 
-use crate::sweep::stats::MeanCi;
+use crate::base::fmt::sig;
+use crate::base::stats::MeanCi;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -138,18 +139,9 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     )
 }
 
-/// `x` with four significant digits (all integer digits of larger numbers).
-pub fn sig4(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    format!("{x:.digits$}")
-}
-
-/// An axis tick: [`sig4`] without trailing zeros (`12000`, `0.25`, `1.2`).
+/// An axis tick: [`sig`] without trailing zeros (`12000`, `0.25`, `1.2`).
 fn tick(x: &f64) -> String {
-    let s = sig4(*x);
+    let s = sig(*x);
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
@@ -332,7 +324,7 @@ impl Chart for Bars<'_> {
                     .map(|(i, c)| {
                         let top = if c.hi.is_finite() { c.hi } else { c.mean };
                         Text::new(
-                            sig4(c.mean),
+                            sig(c.mean),
                             (i as f64, top),
                             ("sans-serif", 18)
                                 .into_font()
@@ -765,7 +757,7 @@ impl Chart for Heat<'_> {
                             let light = (v - zmin) / (zmax - zmin) < 0.6;
                             let col = if light { WHITE } else { BLACK };
                             Text::new(
-                                sig4(v),
+                                sig(v),
                                 (ix as f64, iy as f64),
                                 ("sans-serif", size)
                                     .into_font()
@@ -881,6 +873,6 @@ mod tests {
         assert_eq!(tick(&0.25), "0.25");
         assert_eq!(tick(&0.30000000000000004), "0.3");
         assert_eq!(tick(&-0.0), "0");
-        assert_eq!(sig4(12866.333), "12866");
+        assert_eq!(sig(12866.333), "12866");
     }
 }

@@ -178,23 +178,6 @@ impl std::fmt::Display for Perturbation {
     }
 }
 
-/// The tier a tier perturbation hits when none is named: the user tier of the scenario's
-/// policy (for `corpus-advice`, the one it picks from the ladder).
-pub fn default_tier(cfg: &WorldConfig) -> Option<String> {
-    match &cfg.policy {
-        PolicyConfig::Static(p) => Some(p.tiers.user.clone()),
-        PolicyConfig::StruggleAdaptive(p) => Some(p.tiers.user.clone()),
-        PolicyConfig::DifficultyAdaptive(p) => Some(p.tiers.user.clone()),
-        PolicyConfig::CorpusAdvice(p) => {
-            if cfg.tiers.is_empty() {
-                return None;
-            }
-            let (user, _, _) = crate::policy::corpus::choose_tiers(p, &cfg.tiers, &cfg.traits);
-            cfg.tiers.get(user).map(|t| t.name.clone())
-        }
-    }
-}
-
 /// The names of every perturbation.
 pub fn names() -> Vec<&'static str> {
     Perturbation::ALL.iter().map(|p| p.name()).collect()
@@ -205,6 +188,7 @@ pub fn names() -> Vec<&'static str> {
 /// the problem (`stress.severity`, `stress.tier`).
 pub fn apply(
     cfg: &WorldConfig,
+    policy: &PolicyConfig,
     p: Perturbation,
     severity: f64,
     tier: Option<&str>,
@@ -217,7 +201,8 @@ pub fn apply(
     let tier = if p.needs_tier() {
         let t = match tier {
             Some(t) => t.to_string(),
-            None => default_tier(cfg)
+            None => policy
+                .user_tier(&cfg.tiers, &cfg.traits)
                 .ok_or("stress.tier: the scenario has no tiers; name one with `tier`")?,
         };
         if !cfg.tiers.iter().any(|x| x.name == t) {
@@ -375,7 +360,7 @@ fn merge_regimes(own: &[Regime], extra: Vec<Regime>) -> Vec<Regime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::validate;
+    use crate::scenario::validate_world as validate;
 
     fn base() -> WorldConfig {
         let mut c = WorldConfig {
@@ -394,14 +379,14 @@ mod tests {
     fn severity_zero_is_the_identity_and_every_level_is_valid() {
         let c = base();
         for p in Perturbation::ALL {
-            let same = apply(&c, p, 0.0, None).unwrap();
+            let same = apply(&c, &PolicyConfig::default(), p, 0.0, None).unwrap();
             assert_eq!(
                 toml::to_string(&same).unwrap(),
                 toml::to_string(&c).unwrap(),
                 "{p}"
             );
             for s in [0.25, 0.5, 1.0] {
-                let x = apply(&c, p, s, None).unwrap();
+                let x = apply(&c, &PolicyConfig::default(), p, s, None).unwrap();
                 assert_ne!(x, c, "{p} at {s} changed nothing");
                 let issues = validate(&x);
                 assert!(issues.is_empty(), "{p} at {s}: {issues:?}");
@@ -417,25 +402,65 @@ mod tests {
             assert_eq!(v, p);
         }
         let c = base();
-        assert_eq!(default_tier(&c).as_deref(), Some("32B"));
-        let x = apply(&c, Perturbation::Outage, 1.0, None).unwrap();
+        assert_eq!(
+            PolicyConfig::default()
+                .user_tier(&c.tiers, &c.traits)
+                .as_deref(),
+            Some("32B")
+        );
+        let x = apply(
+            &c,
+            &PolicyConfig::default(),
+            Perturbation::Outage,
+            1.0,
+            None,
+        )
+        .unwrap();
         let sh = &x.shocks[0];
         assert_eq!(
             (sh.tier.as_deref(), sh.at_hour, sh.until_hour),
             (Some("32B"), 48.0, None)
         );
-        let x = apply(&c, Perturbation::RateLimit, 1.0, Some("8B")).unwrap();
+        let x = apply(
+            &c,
+            &PolicyConfig::default(),
+            Perturbation::RateLimit,
+            1.0,
+            Some("8B"),
+        )
+        .unwrap();
         assert_eq!(x.shocks[0].factor, 1.0 / 64.0);
-        let e = apply(&c, Perturbation::PriceShock, 1.0, Some("9B")).unwrap_err();
+        let e = apply(
+            &c,
+            &PolicyConfig::default(),
+            Perturbation::PriceShock,
+            1.0,
+            Some("9B"),
+        )
+        .unwrap_err();
         assert!(e.starts_with("stress.tier: no tier named \"9B\""), "{e}");
-        let e = apply(&c, Perturbation::PriceShock, 1.5, None).unwrap_err();
+        let e = apply(
+            &c,
+            &PolicyConfig::default(),
+            Perturbation::PriceShock,
+            1.5,
+            None,
+        )
+        .unwrap_err();
         assert!(e.starts_with("stress.severity"), "{e}");
     }
 
     #[test]
     fn churn_rotates_the_mix_in_force_and_keeps_time_order() {
         let c = base();
-        let x = apply(&c, Perturbation::RegimeChurn, 1.0, None).unwrap();
+        let x = apply(
+            &c,
+            &PolicyConfig::default(),
+            Perturbation::RegimeChurn,
+            1.0,
+            None,
+        )
+        .unwrap();
         assert_eq!(x.regimes.len(), 7);
         assert!(x.regimes.windows(2).all(|w| w[0].at_hour <= w[1].at_hour));
         // Before hour 48 the mix is the scenario's: code 0.4, support 0.35, analysis 0.25.

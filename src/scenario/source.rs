@@ -3,6 +3,8 @@
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::path::Path;
+
+pub use crate::base::Issue;
 use toml::de::{DeTable, DeValue};
 
 /// One problem in an input file, at a line and column (both from 1).
@@ -35,26 +37,6 @@ impl fmt::Display for InputError {
             write!(f, "{}:{}:{}: {}", self.file, p.line, p.col, p.message)?;
         }
         Ok(())
-    }
-}
-
-/// A problem found by validation, located by a dotted path into the document
-/// (`tiers.2.skill`, `policy.shares.evolver`) rather than by position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    /// Dotted path of the offending key; array elements by index from 0.
-    pub path: String,
-    /// What is wrong and what was expected.
-    pub message: String,
-}
-
-impl Issue {
-    /// An issue at `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Issue {
-            path: path.into(),
-            message: message.into(),
-        }
     }
 }
 
@@ -143,7 +125,7 @@ impl Source {
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, InputError> {
         toml::from_str(&self.text).map_err(|e| {
             let off = e.span().map_or(0, |s| s.start);
-            self.error_at_offset(off, clean_message(e.message()))
+            self.error_at_offset(off, clean(e.message()))
         })
     }
 
@@ -201,7 +183,7 @@ impl Source {
 }
 
 /// toml's messages end with a newline and sometimes repeat themselves; keep one clean line.
-fn clean_message(m: &str) -> String {
+pub(super) fn clean(m: &str) -> String {
     let m = m.trim().replace('\n', "; ");
     if m == "missing field `kind`" {
         return format!(

@@ -1,6 +1,6 @@
 //! Semantic checks of a scenario: everything serde cannot see.
 
-use super::Issue;
+use crate::base::Issue;
 use crate::model::WorldConfig;
 
 /// Pushes an issue unless `x` is finite.
@@ -38,7 +38,7 @@ fn probability(out: &mut Vec<Issue>, path: &str, x: f64) {
 }
 
 /// Every problem of `cfg`, located by dotted path.
-pub fn validate(cfg: &WorldConfig) -> Vec<Issue> {
+pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
     let mut out = Vec::new();
     let o = &mut out;
     positive(o, "horizon_hours", cfg.horizon_hours);
@@ -277,6 +277,5 @@ pub fn validate(cfg: &WorldConfig) -> Vec<Issue> {
     }
     non_negative(o, "acceptance.tool_cost", ac.tool_cost);
     non_negative(o, "acceptance.tool_hours", ac.tool_hours);
-    cfg.policy.validate(&cfg.tiers, o);
     out
 }

@@ -21,10 +21,10 @@
 //! `BOOTSTRAP` times, from a stream seeded by the plan seed, and takes the 2.5% and 97.5%
 //! percentiles; with one replication there are no intervals.
 
+use crate::base::stats::{MeanCi, mean_ci, paired_ci};
 use crate::engine::{Streams, mix};
 use crate::scenario::perturb::Perturbation;
 use crate::sweep::Plan;
-use crate::sweep::stats::{MeanCi, mean_ci, paired_ci};
 use crate::sweep::summary::{LEVEL, Lookup, RunTable};
 
 /// Bootstrap resamples behind the intervals of worst case, CVaR and max regret.
@@ -569,9 +569,9 @@ impl Analysis {
                             "{} over {} (which leads on mean yield by {}, 95% CI {} to {}: {sure})",
                             name(b),
                             name(a),
-                            crate::report::plot::sig4(d.mean),
-                            crate::report::plot::sig4(d.lo),
-                            crate::report::plot::sig4(d.hi),
+                            crate::base::fmt::sig(d.mean),
+                            crate::base::fmt::sig(d.lo),
+                            crate::base::fmt::sig(d.hi),
                         ));
                     }
                 }

@@ -18,12 +18,12 @@
 //! its scenario is loaded). `docs/stress.md` is the user's guide.
 
 pub mod analysis;
-pub mod command;
+mod once;
 pub mod plan;
 pub mod report;
 
 pub use analysis::{Analysis, Criterion, analyse};
-pub use command::{StressArgs, stress};
+pub use once::OnceAtZero;
 
 /// The axis that carries the perturbation's name.
 pub const AXIS_PERTURBATION: &str = "stress.perturbation";

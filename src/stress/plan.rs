@@ -3,8 +3,9 @@
 //! `stress.severity`).
 
 use super::{AXIS_PERTURBATION, AXIS_SEVERITY};
-use crate::scenario::perturb::{self, Perturbation};
-use crate::scenario::{InputError, Issue, Source};
+use crate::base::Issue;
+use crate::scenario::perturb::Perturbation;
+use crate::scenario::{InputError, Source};
 use crate::sweep::plan::{Axis, PolicySpec, set_path};
 use crate::sweep::{Plan, WorldSimulator};
 use serde::Deserialize;
@@ -132,7 +133,9 @@ pub fn build(
     if perturbations.iter().any(|p| p.needs_tier()) {
         let t = match tier {
             Some(t) => t,
-            None => perturb::default_tier(&cfg)
+            None => cfg
+                .policy
+                .user_tier(&cfg.world.tiers, &cfg.world.traits)
                 .ok_or("the base scenario has no tiers; name one with `tier`")?,
         };
         set_path(&mut base, "stress.tier", toml::Value::String(t))?;
@@ -287,9 +290,9 @@ pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputEr
     }
     if let Some(t) = &file.tier
         && let Ok(cfg) = WorldSimulator.config(&base)
-        && !cfg.tiers.iter().any(|x| &x.name == t)
+        && !cfg.world.tiers.iter().any(|x| &x.name == t)
     {
-        let known: Vec<&str> = cfg.tiers.iter().map(|x| x.name.as_str()).collect();
+        let known: Vec<&str> = cfg.world.tiers.iter().map(|x| x.name.as_str()).collect();
         issues.push(Issue::new(
             "tier",
             format!("no tier named {t:?}; the tiers are {}", known.join(", ")),

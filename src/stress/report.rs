@@ -2,10 +2,11 @@
 //! `report.md`, all derived from `runs.csv` and written atomically.
 
 use super::analysis::{Analysis, BOOTSTRAP, Criterion, analyse};
+use crate::base::fmt::{estimate, sig};
+use crate::base::stats::MeanCi;
 use crate::report::plot;
 use crate::sweep::Plan;
 use crate::sweep::files::{self, csv_line, num, opt_num, write_atomic};
-use crate::sweep::stats::MeanCi;
 use crate::sweep::summary::Summary;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -176,18 +177,8 @@ fn draw(dir: &Path, a: &Analysis) -> anyhow::Result<()> {
     )
 }
 
-fn fmt_est(v: f64, lo: f64, hi: f64) -> String {
-    if v.is_nan() {
-        return "–".into();
-    }
-    if lo.is_nan() || hi.is_nan() {
-        return plot::sig4(v);
-    }
-    format!("{} [{}, {}]", plot::sig4(v), plot::sig4(lo), plot::sig4(hi))
-}
-
 fn fmt_ci(c: &MeanCi) -> String {
-    fmt_est(c.mean, c.lo, c.hi)
+    estimate(c.mean, c.lo, c.hi)
 }
 
 fn base_facts(plan: &Plan) -> String {
@@ -199,7 +190,7 @@ fn base_facts(plan: &Plan) -> String {
     match cfg {
         Ok(c) => format!(
             "`{}`: {} simulated hours, budget ${}, {} tasks per hour",
-            c.name, c.horizon_hours, c.budget, c.workload.arrival_per_hour
+            c.world.name, c.world.horizon_hours, c.world.budget, c.world.workload.arrival_per_hour
         ),
         Err(e) => format!("(the base scenario does not validate: {e})"),
     }
@@ -229,21 +220,21 @@ pub fn markdown(plan: &Plan, a: &Analysis, failed: &[(usize, String)]) -> String
             Some(m) if m.lo.is_finite() && m.lo > 0.0 => format!(
                 "ahead of {} by {} (95% CI {} to {})",
                 name(a.rankings[k][1]),
-                plot::sig4(m.value),
-                plot::sig4(m.lo),
-                plot::sig4(m.hi)
+                sig(m.value),
+                sig(m.lo),
+                sig(m.hi)
             ),
             Some(m) if m.lo.is_finite() => format!(
                 "**not clearly** ahead of {} (margin {}, 95% CI {} to {} includes 0)",
                 name(a.rankings[k][1]),
-                plot::sig4(m.value),
-                plot::sig4(m.lo),
-                plot::sig4(m.hi)
+                sig(m.value),
+                sig(m.lo),
+                sig(m.hi)
             ),
             Some(m) => format!(
                 "ahead of {} by {} (no interval with one replication)",
                 name(a.rankings[k][1]),
-                plot::sig4(m.value)
+                sig(m.value)
             ),
             None => "the only policy".into(),
         };
@@ -296,7 +287,7 @@ pub fn markdown(plan: &Plan, a: &Analysis, failed: &[(usize, String)]) -> String
     for (p, r) in a.rows.iter().enumerate() {
         let e = |c: Criterion| {
             let x = r.get(c);
-            format!("{} (#{})", fmt_est(x.value, x.lo, x.hi), a.rank(c, p))
+            format!("{} (#{})", estimate(x.value, x.lo, x.hi), a.rank(c, p))
         };
         let _ = writeln!(
             s,
@@ -306,7 +297,7 @@ pub fn markdown(plan: &Plan, a: &Analysis, failed: &[(usize, String)]) -> String
             e(Criterion::WorstCase),
             a.cases[r.worst_case].label(),
             e(Criterion::Cvar),
-            fmt_est(r.mean_regret.value, r.mean_regret.lo, r.mean_regret.hi),
+            estimate(r.mean_regret.value, r.mean_regret.lo, r.mean_regret.hi),
             e(Criterion::MaxRegret),
             if r.max_regret.value == 0.0 {
                 "every case (best everywhere)".to_string()

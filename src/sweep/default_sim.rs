@@ -11,7 +11,7 @@
 //! error names the offending key, and the sweep goes on.
 
 use super::{RunRecord, Simulator};
-use crate::{model, scenario};
+use crate::scenario::{self, Scenario};
 
 /// The simulator used by `triad sweep`: the world model.
 pub fn default_simulator() -> Box<dyn Simulator> {
@@ -29,7 +29,7 @@ impl WorldSimulator {
     /// A `[stress]` table (`perturbation`, `severity`, optional `tier`; see
     /// [`scenario::perturb`]) is taken out first; the rest is validated, then put through the
     /// perturbation once, and the result validated again.
-    pub fn config(&self, scenario: &toml::Table) -> Result<model::WorldConfig, String> {
+    pub fn config(&self, scenario: &toml::Table) -> Result<Scenario, String> {
         let name = scenario
             .get("name")
             .and_then(toml::Value::as_str)
@@ -41,7 +41,9 @@ impl WorldSimulator {
 impl Simulator for WorldSimulator {
     fn run(&self, scenario: &toml::Table, seed: u64) -> Result<RunRecord, String> {
         let cfg = self.config(scenario)?;
-        let r = model::run(&cfg, seed).map_err(|e| format!("the simulation stopped: {e}"))?;
+        let r = cfg
+            .run(seed)
+            .map_err(|e| format!("the simulation stopped: {e}"))?;
         Ok(RunRecord {
             metrics: r.columns(),
             series: r.series.columns(),

@@ -9,9 +9,8 @@
 
 use super::plan::{Plan, RunSpec, Shard};
 use super::runner::RunOutcome;
-use super::stats::{MeanCi, Running};
 use super::summary::{LEVEL, RunRow, RunTable, Summary};
-use crate::report;
+use crate::base::stats::{MeanCi, Running};
 use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,7 +35,7 @@ pub const MANIFEST: &str = "manifest.json";
 /// The markdown report.
 pub const REPORT: &str = "report.md";
 
-pub use crate::commands::UsageError;
+pub use crate::base::UsageError;
 
 /// What `plan.json` holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,32 +50,7 @@ pub struct PlanState {
     pub plan: Plan,
 }
 
-/// Formats a number so that parsing it back gives the same bits.
-pub fn num(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
-    } else {
-        format!("{x:?}")
-    }
-}
-
-/// [`num`], but empty for NaN (undefined statistics).
-pub fn opt_num(x: f64) -> String {
-    if x.is_nan() { String::new() } else { num(x) }
-}
-
-/// A parameter value as a CSV field.
-pub fn param_str(v: &toml::Value) -> String {
-    match v {
-        toml::Value::Float(f) => num(*f),
-        toml::Value::Integer(i) => i.to_string(),
-        toml::Value::String(s) => s.clone(),
-        toml::Value::Boolean(b) => b.to_string(),
-        other => other.to_string(),
-    }
-}
+pub use crate::base::fmt::{num, opt_num, param_str};
 
 fn parse_num(s: &str) -> f64 {
     if s.is_empty() {
@@ -133,10 +107,7 @@ pub fn runs_fields(plan: &Plan, row: &RunRow, n_metrics: usize) -> Vec<String> {
     f
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file beside it, then a rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    report::write_atomic(path, bytes)
-}
+pub use crate::base::output::write_atomic;
 
 fn ts_header(series: &[String]) -> Vec<String> {
     let mut h = vec!["run".to_string(), "hour".to_string()];
@@ -570,20 +541,6 @@ pub fn read_series(dir: &Path, plan: &Plan, at: &[Option<usize>]) -> anyhow::Res
     })
 }
 
-/// Writes `summary.csv`, `paired.csv`, `timeseries_summary.csv`, the plots and
-/// `report.md` from `runs.csv` and `timeseries.csv`. `about` is the report's "what ran"
-/// section (no wall-clock times, so that outputs compare byte for byte).
-pub fn finalize(dir: &Path, plan: &Plan, about: &str) -> anyhow::Result<()> {
-    let table = read_runs(dir, plan)?;
-    let summary = Summary::new(plan, &table);
-    write_summary_csvs(dir, plan, &summary)?;
-    let series = read_series(dir, plan, &summary.best_headline_cells())?;
-    write_series_summary(dir, plan, &series)?;
-    let plots = report::draw_all(dir, plan, &table, &summary, &series)?;
-    let md = report::markdown::report(plan, &table, &summary, &plots, about);
-    write_atomic(&dir.join(REPORT), md.as_bytes())
-}
-
 /// Writes `summary.csv` and `paired.csv`.
 pub fn write_summary_csvs(dir: &Path, plan: &Plan, s: &Summary) -> anyhow::Result<()> {
     let params: Vec<String> = plan.params().iter().map(|p| format!("param.{p}")).collect();
@@ -647,7 +604,8 @@ pub fn write_summary_csvs(dir: &Path, plan: &Plan, s: &Summary) -> anyhow::Resul
     write_atomic(&dir.join(PAIRED), &out)
 }
 
-fn write_series_summary(dir: &Path, plan: &Plan, s: &SeriesSummary) -> anyhow::Result<()> {
+/// Writes `timeseries_summary.csv`.
+pub fn write_series_summary(dir: &Path, plan: &Plan, s: &SeriesSummary) -> anyhow::Result<()> {
     let mut out = csv_line(&[
         "policy", "cell", "hour", "column", "n", "mean", "ci95_lo", "ci95_hi",
     ]);
@@ -842,7 +800,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<Plan> {
     Ok(plan)
 }
 
-pub use crate::output::utc_now;
+pub use crate::base::output::utc_now;
 
 /// The seeds of a plan's replications, for the manifest.
 pub fn seeds(plan: &Plan) -> Vec<u64> {

@@ -30,10 +30,7 @@ pub mod files;
 pub mod plan;
 pub mod progress;
 pub mod runner;
-pub mod stats;
 pub mod summary;
-
-pub mod cli_commands;
 
 pub use default_sim::{WorldSimulator, default_simulator};
 pub use plan::{Axis, Design, Dim, MAX_RUNS, Method, Plan, PolicySpec, RunSpec, Shard};

@@ -1,8 +1,9 @@
 //! Sweep files and their expansion into a plan: cells (a grid of axes crossed with a sampled
 //! design) x policies x replications, each run with its resolved scenario and seed.
 
+use crate::base::Issue;
 use crate::engine::mix;
-use crate::scenario::{InputError, Issue, Source};
+use crate::scenario::{InputError, Source};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! the reference policy, and marginal means over grid axes for the plots.
 
 use super::plan::Plan;
-use super::stats::{MeanCi, mean_ci, paired_ci};
+use crate::base::stats::{MeanCi, mean_ci, paired_ci};
 use std::collections::BTreeMap;
 
 /// Confidence level of every interval in the outputs.

@@ -401,7 +401,6 @@ fn src_files() -> Vec<(String, String)> {
 }
 
 #[test]
-#[ignore = "enabled when the layering refactor lands"]
 fn layering_points_one_way() {
     let found = violations(&src_files());
     assert!(

@@ -4,34 +4,31 @@
 
 use proptest::prelude::*;
 use triad::model::{
-    self, Anchor, Attempts, Harness, HarnessConfig, Ledger, PerRole, Selection, Traits,
-    WorldConfig, default_ladder,
+    self, Anchor, Attempts, Harness, HarnessConfig, Ledger, PerRole, Plan, Policy, Selection,
+    TaskPlan, TaskView, Traits, View, WorldConfig, default_ladder,
 };
 use triad::policy::difficulty::{Odds, attempts_at_price, price_for};
 use triad::policy::{
-    CorpusParams, DifficultyAdaptive, DifficultyParams, Plan, Policy, PolicyConfig, Shares,
-    StaticParams, StruggleParams, TaskPlan, TaskView, View, builtins,
+    CorpusParams, DifficultyAdaptive, DifficultyParams, PolicyConfig, Shares, StaticParams,
+    StruggleParams, builtins,
 };
-use triad::scenario::{self, Source};
+use triad::scenario::{self, Scenario, Source};
 
 /// A small, quick world: `hours` of `rate` tasks per hour and `budget` dollars.
-fn small_world(
-    hours: f64,
-    rate: f64,
-    budget: f64,
-    epoch: f64,
-    policy: PolicyConfig,
-) -> WorldConfig {
-    let mut cfg = WorldConfig {
-        name: "small".into(),
-        horizon_hours: hours,
-        sample_every_hours: 6.0,
-        epoch_hours: epoch,
-        budget,
+fn small_world(hours: f64, rate: f64, budget: f64, epoch: f64, policy: PolicyConfig) -> Scenario {
+    let mut cfg = Scenario {
+        world: WorldConfig {
+            name: "small".into(),
+            horizon_hours: hours,
+            sample_every_hours: 6.0,
+            epoch_hours: epoch,
+            budget,
+            ..WorldConfig::default()
+        },
         policy,
-        ..WorldConfig::default()
+        stress: None,
     };
-    cfg.workload.arrival_per_hour = rate;
+    cfg.world.workload.arrival_per_hour = rate;
     cfg
 }
 
@@ -193,9 +190,9 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let cfg = small_world(hours, rate, budget, epoch, policy);
-        let issues = scenario::validate(&cfg);
+        let issues = cfg.validate();
         prop_assert!(issues.is_empty(), "generated parameters are invalid: {issues:?}");
-        let r = model::run(&cfg, seed).unwrap();
+        let r = cfg.run(seed).unwrap();
         let spent: f64 = r.metrics.spend.iter().sum();
         prop_assert!(spent <= budget * (1.0 + 1e-9), "{} spent {spent} of {budget}", cfg.policy.kind());
         for w in r.series.rows.windows(2) {
@@ -259,7 +256,7 @@ kind = "struggle-adaptive"
 #[test]
 fn struggle_adaptive_funds_evolution_after_a_regime_shift_and_withdraws_it_after() {
     let cfg = scenario::parse(&Source::from_text("shift.toml", SHIFT)).unwrap();
-    let r = model::run(&cfg, 7).unwrap();
+    let r = cfg.run(7).unwrap();
     let before = mean_share(&r, 24.0, 48.0);
     let peak = max_share(&r, 48.0, 66.0);
     // The last hours are left out: there the evolver's share of what is left is paced over
@@ -272,13 +269,13 @@ fn struggle_adaptive_funds_evolution_after_a_regime_shift_and_withdraws_it_after
     );
     // The rise follows the shift: the same world without it keeps the share low.
     let mut calm = cfg.clone();
-    calm.regimes.clear();
-    let c = model::run(&calm, 7).unwrap();
+    calm.world.regimes.clear();
+    let c = calm.run(7).unwrap();
     assert!(max_share(&c, 48.0, 66.0) < 0.5 * peak);
     // A static policy does not react at all.
     let mut stat = cfg.clone();
     stat.policy = PolicyConfig::Static(StaticParams::default());
-    let s = model::run(&stat, 7).unwrap();
+    let s = stat.run(7).unwrap();
     assert!(max_share(&s, 48.0, 66.0) < 1.5 * mean_share(&s, 24.0, 48.0) + 0.01);
 }
 
@@ -410,14 +407,14 @@ fn difficulty_adaptive_in_a_run_spends_more_on_predicted_hard_tasks() {
         ..DifficultyParams::default()
     };
     let mut cfg = small_world(72.0, 30.0, 50.0, 6.0, PolicyConfig::DifficultyAdaptive(p));
-    cfg.workload.categories.truncate(1);
-    cfg.workload.categories[0].difficulty_sd = 1.2;
+    cfg.world.workload.categories.truncate(1);
+    cfg.world.workload.categories[0].difficulty_sd = 1.2;
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let rec = Recorder {
-        inner: cfg.policy.build(&cfg.tiers),
+        inner: cfg.policy.build(&cfg.world.tiers),
         log: log.clone(),
     };
-    let r = model::run_with(&cfg, Box::new(rec), 5).unwrap();
+    let r = model::run(&cfg.world, Box::new(rec), 5).unwrap();
     assert_eq!(
         r.metrics.tasks_unserved, 0,
         "the budget should not bind here"
@@ -425,7 +422,7 @@ fn difficulty_adaptive_in_a_run_spends_more_on_predicted_hard_tasks() {
     let log = log.lock().unwrap();
     let mean = log.iter().map(|x| x.1 as f64).sum::<f64>() / log.len() as f64;
     assert!((1.6..=2.3).contains(&mean), "mean attempts {mean}");
-    let user = cfg.tiers[3].skill;
+    let user = cfg.world.tiers[3].skill;
     let avg = |lo: f64, hi: f64| {
         let xs: Vec<f64> = log
             .iter()
@@ -448,8 +445,8 @@ fn difficulty_adaptive_in_a_run_spends_more_on_predicted_hard_tasks() {
         }),
     );
     let mut uni = uni;
-    uni.workload.categories = cfg.workload.categories.clone();
-    let u = model::run(&uni, 5).unwrap();
+    uni.world.workload.categories = cfg.world.workload.categories.clone();
+    let u = uni.run(5).unwrap();
     assert_eq!(u.metrics.tasks_arrived, r.metrics.tasks_arrived);
     let ratio = r.metrics.spend[1] / u.metrics.spend[1];
     assert!((0.8..1.35).contains(&ratio), "user spend ratio {ratio}");

@@ -75,8 +75,11 @@ fn the_shipped_scenarios_are_valid_and_the_baseline_lists_the_defaults() {
     assert!(n >= 4, "only {n} scenarios shipped");
     // baseline.toml documents every default: it must say exactly what the code does.
     let base = scenario::load(&dir.join("baseline.toml")).unwrap();
-    let defaults = triad::model::WorldConfig {
-        name: "baseline".into(),
+    let defaults = triad::scenario::Scenario {
+        world: triad::model::WorldConfig {
+            name: "baseline".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     assert_eq!(base, defaults);

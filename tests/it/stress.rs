@@ -119,9 +119,9 @@ fn severity_zero_leaves_every_run_identical() {
     let cfg = parse(&Source::from_text("base.toml", BASE)).unwrap();
     let plain: toml::Table = toml::from_str(BASE).unwrap();
     let want = WorldSimulator.run(&plain, 9).unwrap();
-    let want_cfg = toml::to_string(&cfg).unwrap();
+    let want_cfg = toml::to_string(&cfg.world).unwrap();
     for p in Perturbation::ALL {
-        let same = perturb::apply(&cfg, p, 0.0, None).unwrap();
+        let same = perturb::apply(&cfg.world, &cfg.policy, p, 0.0, None).unwrap();
         assert_eq!(toml::to_string(&same).unwrap(), want_cfg, "{p}");
         let mut t = plain.clone();
         let st: toml::Table = toml::from_str(&format!(
@@ -319,8 +319,11 @@ fn triad_run_replays_one_stress_case_and_refuses_bad_ones() {
         format!("{base}[stress]\nperturbation = \"price-shock\"\nseverity = 1.0\n"),
     ))
     .unwrap();
-    assert!(plain.shocks.is_empty() && shocked.stress.is_none());
-    assert!(!shocked.shocks.is_empty(), "the perturbation was applied");
+    assert!(plain.world.shocks.is_empty() && shocked.stress.is_none());
+    assert!(
+        !shocked.world.shocks.is_empty(),
+        "the perturbation was applied"
+    );
     let zero = parse(&Source::from_text(
         "c.toml",
         format!("{base}[stress]\nperturbation = \"price-shock\"\nseverity = 0.0\n"),

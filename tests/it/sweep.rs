@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use triad::sweep::stats::{mean_ci, t_quantile};
+use triad::base::stats::{mean_ci, t_quantile};
 use triad::sweep::{NoProgress, Plan, default_simulator, run_plan};
 
 const BIN: &str = env!("CARGO_BIN_EXE_triad");
@@ -484,7 +484,7 @@ fn sweep_overhead_per_run() {
     let cfg = triad::scenario::from_table("overhead", &base).unwrap();
     let start = Instant::now();
     for i in 0..plan.n_runs() {
-        let r = triad::model::run(&cfg, plan.run(i).seed).unwrap();
+        let r = cfg.run(plan.run(i).seed).unwrap();
         std::hint::black_box((r.columns(), r.series.columns()));
     }
     let bare = start.elapsed().as_secs_f64() / plan.n_runs() as f64;

@@ -4,19 +4,23 @@
 use proptest::prelude::*;
 use triad::model::{self, Anchor, PerRole, Shock, ShockKind, WorldConfig};
 use triad::policy::{PolicyConfig, Shares, StaticParams};
+use triad::scenario::Scenario;
 
 /// A short, light scenario for debug-mode tests.
-fn small(hours: f64, rate: f64) -> WorldConfig {
-    let mut cfg = WorldConfig {
-        horizon_hours: hours,
-        budget: 20.0,
-        ..WorldConfig::default()
+fn small(hours: f64, rate: f64) -> Scenario {
+    let mut cfg = Scenario {
+        world: WorldConfig {
+            horizon_hours: hours,
+            budget: 20.0,
+            ..WorldConfig::default()
+        },
+        ..Scenario::default()
     };
-    cfg.workload.arrival_per_hour = rate;
+    cfg.world.workload.arrival_per_hour = rate;
     cfg
 }
 
-fn with_policy(mut cfg: WorldConfig, f: impl FnOnce(&mut StaticParams)) -> WorldConfig {
+fn with_policy(mut cfg: Scenario, f: impl FnOnce(&mut StaticParams)) -> Scenario {
     let mut p = StaticParams::default();
     f(&mut p);
     cfg.policy = PolicyConfig::Static(p);
@@ -26,9 +30,9 @@ fn with_policy(mut cfg: WorldConfig, f: impl FnOnce(&mut StaticParams)) -> World
 #[test]
 fn same_seed_same_record_and_series_different_seed_different() {
     let cfg = small(72.0, 60.0);
-    let a = model::run(&cfg, 7).unwrap();
-    let b = model::run(&cfg, 7).unwrap();
-    let c = model::run(&cfg, 8).unwrap();
+    let a = cfg.run(7).unwrap();
+    let b = cfg.run(7).unwrap();
+    let c = cfg.run(8).unwrap();
     assert_eq!(format!("{:?}", a.columns()), format!("{:?}", b.columns()));
     assert_eq!(a.series, b.series);
     assert_ne!(a.metrics.tasks_arrived, 0);
@@ -39,8 +43,8 @@ fn same_seed_same_record_and_series_different_seed_different() {
 fn policies_with_one_seed_face_the_same_tasks() {
     // Common random numbers: the task stream does not depend on the policy.
     let cfg = small(48.0, 60.0);
-    let a = model::run(&with_policy(cfg.clone(), |p| p.samples = 1), 3).unwrap();
-    let b = model::run(&with_policy(cfg, |p| p.samples = 4), 3).unwrap();
+    let a = with_policy(cfg.clone(), |p| p.samples = 1).run(3).unwrap();
+    let b = with_policy(cfg, |p| p.samples = 4).run(3).unwrap();
     assert_eq!(a.metrics.tasks_arrived, b.metrics.tasks_arrived);
     assert_eq!(a.metrics.value_arrived, b.metrics.value_arrived);
 }
@@ -48,13 +52,13 @@ fn policies_with_one_seed_face_the_same_tasks() {
 #[test]
 fn a_budget_that_runs_out_leaves_tasks_unserved_and_is_never_overdrawn() {
     let mut cfg = small(96.0, 120.0);
-    cfg.budget = 0.5;
-    let r = model::run(&cfg, 1).unwrap();
+    cfg.world.budget = 0.5;
+    let r = cfg.run(1).unwrap();
     assert!(r.metrics.tasks_unserved > 0);
     let spent: f64 = r.metrics.spend.iter().sum();
-    assert!(spent <= cfg.budget * (1.0 + 1e-12), "spent {spent}");
+    assert!(spent <= cfg.world.budget * (1.0 + 1e-12), "spent {spent}");
     assert!(
-        spent > 0.9 * cfg.budget * 0.8,
+        spent > 0.9 * cfg.world.budget * 0.8,
         "the user account should be nearly used up: {spent}"
     );
 }
@@ -62,16 +66,16 @@ fn a_budget_that_runs_out_leaves_tasks_unserved_and_is_never_overdrawn() {
 /// Harmful edits accepted and edits judged, summed over seeds.
 fn harmful(anchor: Anchor, seeds: u64) -> (u64, u64) {
     let mut cfg = small(240.0, 60.0);
-    cfg.budget = 40.0;
-    cfg.evolver.exploit_prob = 0.4;
+    cfg.world.budget = 40.0;
+    cfg.world.evolver.exploit_prob = 0.4;
     // The exploit bias alone, without diversity collapse.
-    cfg.evolver.collapse_per_self_accept = 0.0;
+    cfg.world.evolver.collapse_per_self_accept = 0.0;
     let cfg = with_policy(cfg, |p| {
         p.acceptance = vec![anchor];
         p.shares = Shares::new(0.3, 0.4, 0.3);
     });
     (0..seeds).fold((0, 0), |acc, s| {
-        let r = model::run(&cfg, s).unwrap();
+        let r = cfg.run(s).unwrap();
         (
             acc.0 + r.metrics.edits_harmful,
             acc.1 + r.metrics.edits_judged,
@@ -99,17 +103,13 @@ fn self_acceptance_with_an_exploit_bias_accepts_more_harmful_edits_than_replay()
 #[test]
 fn a_closed_loop_narrows_its_own_distribution_and_anchored_loops_do_not() {
     let cfg = small(120.0, 60.0);
-    let closed = model::run(
-        &with_policy(cfg.clone(), |p| p.acceptance = vec![Anchor::SelfJudge]),
-        1,
-    )
-    .unwrap();
-    let anchored = model::run(
-        &with_policy(cfg.clone(), |p| p.acceptance = vec![Anchor::Verifier]),
-        1,
-    )
-    .unwrap();
-    let start = cfg.traits.zipf_s(cfg.tiers[2].params_b);
+    let closed = with_policy(cfg.clone(), |p| p.acceptance = vec![Anchor::SelfJudge])
+        .run(1)
+        .unwrap();
+    let anchored = with_policy(cfg.clone(), |p| p.acceptance = vec![Anchor::Verifier])
+        .run(1)
+        .unwrap();
+    let start = cfg.world.traits.zipf_s(cfg.world.tiers[2].params_b);
     assert!(closed.metrics.edits_accepted > 0);
     assert!(closed.metrics.evolver_zipf_final > start + 0.04);
     assert_eq!(anchored.metrics.evolver_zipf_final, start);
@@ -120,19 +120,19 @@ fn rate_limits_make_calls_wait_without_losing_them() {
     // One slot on the user tier and calls of about a minute: the tier serves at most ~60
     // tasks an hour while 100 arrive, so a line builds up.
     let mut cfg = small(24.0, 100.0);
-    cfg.tiers[3].concurrency = 1;
-    cfg.tiers[3].tokens_per_s = 10.0;
-    let call_hours = cfg.tiers[3].call_hours(cfg.workload.categories[0].output_tokens);
+    cfg.world.tiers[3].concurrency = 1;
+    cfg.world.tiers[3].tokens_per_s = 10.0;
+    let call_hours = cfg.world.tiers[3].call_hours(cfg.world.workload.categories[0].output_tokens);
     let capacity = (24.0 / call_hours).floor() as u64;
-    let r = model::run(&cfg, 2).unwrap();
+    let r = cfg.run(2).unwrap();
     assert!(
         r.metrics.tasks_attempted <= capacity,
         "{} > {capacity}",
         r.metrics.tasks_attempted
     );
     let mut fast = cfg.clone();
-    fast.tiers[3].concurrency = 64;
-    let f = model::run(&fast, 2).unwrap();
+    fast.world.tiers[3].concurrency = 64;
+    let f = fast.run(2).unwrap();
     let paid = f.metrics.tasks_arrived - f.metrics.tasks_unserved;
     assert!(
         f.metrics.tasks_attempted + 5 >= paid,
@@ -157,7 +157,7 @@ proptest! {
         let tiers = ["0.5B", "3B", "8B", "32B", "70B", "frontier"];
         let sum = (e + u + v).max(1e-9);
         let mut cfg = small(36.0, 40.0);
-        cfg.budget = budget;
+        cfg.world.budget = budget;
         let cfg = with_policy(cfg, |p| {
             p.shares = Shares { evolver: e / sum, user: None, verifier: v / sum };
             p.samples = samples;
@@ -166,8 +166,8 @@ proptest! {
             p.acceptance = vec![[Anchor::SelfJudge, Anchor::Verifier, Anchor::Replay, Anchor::Tool][anchor]];
             p.tiers = PerRole { evolver: tiers[ev].into(), user: tiers[user].into(), verifier: tiers[ver].into() };
         });
-        prop_assume!(triad::scenario::validate(&cfg).is_empty());
-        let r = model::run(&cfg, seed).unwrap();
+        prop_assume!(cfg.validate().is_empty());
+        let r = cfg.run(seed).unwrap();
         let spent: f64 = r.metrics.spend.iter().sum();
         prop_assert!(spent <= budget * (1.0 + 1e-12));
         let by_tier: f64 = r.metrics.spend_by_tier.iter().sum();
@@ -188,17 +188,17 @@ fn shock(kind: ShockKind, at: f64, until: Option<f64>, tier: Option<&str>, facto
 #[test]
 fn an_outage_of_the_user_tier_stops_work_until_it_ends() {
     let mut cfg = small(48.0, 60.0);
-    cfg.sample_every_hours = 6.0;
+    cfg.world.sample_every_hours = 6.0;
     let mut out = cfg.clone();
-    out.shocks = vec![shock(
+    out.world.shocks = vec![shock(
         ShockKind::Capacity,
         12.0,
         Some(36.0),
         Some("32B"),
         0.0,
     )];
-    assert!(triad::scenario::validate(&out).is_empty());
-    let (a, b) = (model::run(&cfg, 4).unwrap(), model::run(&out, 4).unwrap());
+    assert!(out.validate().is_empty());
+    let (a, b) = (cfg.run(4).unwrap(), out.run(4).unwrap());
     let rows = |r: &model::RunResult, h: f64| {
         r.series
             .rows
@@ -226,19 +226,16 @@ fn an_outage_of_the_user_tier_stops_work_until_it_ends() {
 #[test]
 fn price_shocks_raise_spend_and_budget_cuts_bound_it() {
     let mut cfg = small(48.0, 60.0);
-    cfg.budget = 1000.0;
+    cfg.world.budget = 1000.0;
     let mut pricey = cfg.clone();
-    pricey.shocks = vec![shock(ShockKind::Price, 0.0, None, Some("32B"), 3.0)];
-    let (a, b) = (
-        model::run(&cfg, 5).unwrap(),
-        model::run(&pricey, 5).unwrap(),
-    );
+    pricey.world.shocks = vec![shock(ShockKind::Price, 0.0, None, Some("32B"), 3.0)];
+    let (a, b) = (cfg.run(5).unwrap(), pricey.run(5).unwrap());
     let ratio = b.metrics.spend[1] / a.metrics.spend[1];
     assert!((ratio - 3.0).abs() < 0.05, "user spend ratio {ratio}");
     let mut cut = small(48.0, 60.0);
-    cut.budget = 1.0;
-    cut.shocks = vec![shock(ShockKind::BudgetCut, 1.0, None, None, 0.0)];
-    let c = model::run(&cut, 5).unwrap();
+    cut.world.budget = 1.0;
+    cut.world.shocks = vec![shock(ShockKind::BudgetCut, 1.0, None, None, 0.0)];
+    let c = cut.run(5).unwrap();
     let by_hour_1 = c
         .series
         .rows
@@ -275,7 +272,7 @@ fn bad_shocks_are_located() {
 fn evolution_strategies_spend_the_same_candidates_and_best_of_n_ships_one_per_round() {
     use triad::model::evolver::Strategy;
     let mut cfg = small(72.0, 60.0);
-    cfg.budget = 200.0;
+    cfg.world.budget = 200.0;
     let runs: Vec<model::RunResult> = [
         Strategy::Independent,
         Strategy::BestOfN,
@@ -287,7 +284,7 @@ fn evolution_strategies_spend_the_same_candidates_and_best_of_n_ships_one_per_ro
             p.strategy = st;
             p.candidates_per_round = 12;
         });
-        model::run(&c, 9).unwrap()
+        c.run(9).unwrap()
     })
     .collect();
     let proposed: Vec<u64> = runs.iter().map(|r| r.metrics.edits_proposed).collect();
@@ -296,7 +293,7 @@ fn evolution_strategies_spend_the_same_candidates_and_best_of_n_ships_one_per_ro
         proposed.iter().all(|&p| p == proposed[0]),
         "candidates written: {proposed:?}"
     );
-    let rounds = (cfg.horizon_hours / cfg.epoch_hours) as u64;
+    let rounds = (cfg.world.horizon_hours / cfg.world.epoch_hours) as u64;
     assert!(
         runs[1].metrics.edits_accepted <= rounds,
         "best-of-n shipped {}",

@@ -1,9 +1,9 @@
 //! `triad reproduce` and `triad check-claim`: run the claims, print the table, write the
 //! report with one plot per claim.
 
-use super::{Claim, Effort, Outcome, scenario_file};
-use crate::commands::UsageError;
-use crate::output::{prepare_dir, utc_now, write_atomic};
+use crate::base::UsageError;
+use crate::base::output::{prepare_dir, utc_now, write_atomic};
+use crate::claims::{self, Claim, Effort, Outcome, scenario_file};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -85,9 +85,9 @@ fn run_claim(c: &dyn Claim, effort: Effort, seed: u64) -> anyhow::Result<ClaimRe
 pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     let claims = match &args.claim {
         Some(id) => {
-            let sel = super::select(id);
+            let sel = claims::select(id);
             if sel.is_empty() {
-                let ids: Vec<&str> = super::all().iter().map(|c| c.id()).collect();
+                let ids: Vec<&str> = claims::all().iter().map(|c| c.id()).collect();
                 return Err(UsageError(format!(
                     "no claim {id:?}; the claims are {}",
                     ids.join(", ")
@@ -96,7 +96,7 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
             }
             sel
         }
-        None => super::all(),
+        None => claims::all(),
     };
     let expected = match &args.expect {
         Some(p) => Some(read_expected(p)?),
@@ -136,9 +136,9 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     });
     let results: Vec<ClaimResult> = results.into_iter().collect::<anyhow::Result<_>>()?;
     let map = if args.claim.is_none() {
-        let file = super::scenario_file("headline", false).with_file_name("headline.toml");
+        let file = claims::scenario_file("headline", false).with_file_name("headline.toml");
         eprintln!("  allocation map ...");
-        let m = pool.install(|| super::headline::run(&file, effort, args.seed, &args.out))?;
+        let m = pool.install(|| claims::headline::run(&file, effort, args.seed, &args.out))?;
         Some((m, file))
     } else {
         None
@@ -178,7 +178,7 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
             -100.0 * m.gap.mean / m.advice.mean
         );
         let at = report.find("\n---\n").unwrap_or(report.len());
-        report.insert_str(at, &super::headline::markdown(m, file));
+        report.insert_str(at, &claims::headline::markdown(m, file));
     }
     write_atomic(&args.out.join("report.md"), report.as_bytes())?;
     let mut csv = String::from("claim,verdict,scenario_holds,counter_holds\n");
@@ -334,9 +334,9 @@ fn render_report(
 
 /// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds.
 pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Result<bool> {
-    let claims = super::select(id);
+    let claims = claims::select(id);
     if claims.is_empty() {
-        let ids: Vec<&str> = super::all().iter().map(|c| c.id()).collect();
+        let ids: Vec<&str> = claims::all().iter().map(|c| c.id()).collect();
         return Err(UsageError(format!(
             "no claim {id:?}; the claims are {}",
             ids.join(", ")

@@ -1,26 +1,8 @@
-//! `triad stress`: expands a stress plan (or the default plan of a scenario) into a sweep,
-//! runs it on the sweep machinery (parallel, common random numbers, resume, shards) and
-//! writes the stress report.
+//! Severity 0 of every perturbation is the same unperturbed run: run it once per seed.
 
-use super::{plan, report};
-use crate::sweep::cli_commands::{Execution, execute};
-use crate::sweep::{RunRecord, Simulator, default_simulator};
+use crate::sweep::{RunRecord, Simulator};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-/// Arguments of `triad stress`: those of a sweep. The file is a stress plan or a scenario
-/// (which gets the default plan); the default output folder is `output/stress/<stem>/`.
-pub type StressArgs = crate::sweep::cli_commands::SweepArgs;
-
-/// The default output folder: `output/stress/<stem>/`.
-pub fn default_out(file: &Path) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "stress".into());
-    Path::new("output").join("stress").join(stem)
-}
 
 /// A simulator that runs the severity-0 scenario once per (scenario, seed): every
 /// perturbation at severity 0 is the same unperturbed run, so the copies are taken from
@@ -68,22 +50,4 @@ impl Simulator for OnceAtZero<'_> {
         }
         r
     }
-}
-
-/// `triad stress`: runs (or resumes) a stress test, or one shard of it.
-pub fn stress(args: &StressArgs) -> anyhow::Result<()> {
-    let plan = plan::load(&args.file)?;
-    let world = default_simulator();
-    let sim = OnceAtZero::new(world.as_ref());
-    execute(Execution {
-        plan: &plan,
-        command: "stress",
-        file: &args.file,
-        out: args.out.clone().unwrap_or_else(|| default_out(&args.file)),
-        shard: args.shard.as_deref(),
-        threads: args.threads,
-        quiet: args.quiet,
-        sim: &sim,
-        finalize: &|out, plan| report::finalize(out, plan),
-    })
 }

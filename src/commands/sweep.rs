@@ -1,11 +1,12 @@
 //! The implementations of `triad sweep`, `triad merge` and `triad plot`, called by the
 //! binary with already-parsed arguments.
 
-use super::files::{self, UsageError};
-use super::plan::{Plan, Shard};
-use super::progress::{Progress, Reporter};
-use super::{Simulator, default_simulator, runner};
+use crate::base::UsageError;
 use crate::report;
+use crate::sweep::files;
+use crate::sweep::plan::{Plan, Shard};
+use crate::sweep::progress::{Progress, Reporter};
+use crate::sweep::{Simulator, default_simulator, runner};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `triad sweep` (and of `triad stress`).
@@ -23,13 +24,14 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
-/// The default output folder of a sweep file: `output/<stem>/`.
-pub fn default_out(file: &Path) -> PathBuf {
+/// The default output folder of a file: `output/<under>/<file stem>/` (`output/<stem>/`
+/// when `under` is empty).
+pub fn default_out(file: &Path, under: &str) -> PathBuf {
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sweep".into());
-    Path::new("output").join(stem)
+        .unwrap_or_else(|| "out".into());
+    Path::new("output").join(under).join(stem)
 }
 
 fn manifest(
@@ -148,12 +150,15 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         plan: &plan,
         command: "sweep",
         file: &args.file,
-        out: args.out.clone().unwrap_or_else(|| default_out(&args.file)),
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| default_out(&args.file, "")),
         shard: args.shard.as_deref(),
         threads: args.threads,
         quiet: args.quiet,
         sim: sim.as_ref(),
-        finalize: &|out, plan| files::finalize(out, plan, &report::markdown::describe(plan)),
+        finalize: &|out, plan| report::finalize(out, plan, &report::markdown::describe(plan)),
     })
 }
 
@@ -171,7 +176,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
     if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(&out, &plan)?;
     } else {
-        files::finalize(&out, &plan, &report::markdown::describe(&plan))?;
+        report::finalize(&out, &plan, &report::markdown::describe(&plan))?;
     }
     let mut info = serde_json::Map::new();
     info.insert("command".into(), "merge".into());

@@ -77,7 +77,7 @@ pub fn paired_ci(a: &[f64], b: &[f64], level: f64) -> MeanCi {
 /// (NaN for `p` outside (0, 1) or `df <= 0`). Accurate to about 1e-12 relative.
 ///
 /// ```
-/// let t = triad::sweep::stats::t_quantile(0.975, 9.0);
+/// let t = triad::base::stats::t_quantile(0.975, 9.0);
 /// assert!((t - 2.262157).abs() < 1e-6);
 /// ```
 pub fn t_quantile(p: f64, df: f64) -> f64 {

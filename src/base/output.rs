@@ -64,18 +64,9 @@ pub fn csv_bytes(header: &[String], rows: &[Vec<f64>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(header);
     for r in rows {
-        let _ = w.write_record(r.iter().map(|x| fmt_num(*x)));
+        let _ = w.write_record(r.iter().map(|x| super::fmt::num(*x)));
     }
     w.into_inner().unwrap_or_default()
-}
-
-/// Formats a number for CSV: shortest round-trip representation, integers without ".0".
-pub fn fmt_num(x: f64) -> String {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
 }
 
 /// Now as an ISO 8601 UTC timestamp (for manifests only, never for CSVs).
@@ -109,8 +100,6 @@ mod tests {
 
     #[test]
     fn numbers_and_atomic_writes() {
-        assert_eq!(fmt_num(3.0), "3");
-        assert_eq!(fmt_num(0.25), "0.25");
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.csv");
         write_atomic(&p, b"x\n").unwrap();

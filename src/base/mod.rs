@@ -1,0 +1,10 @@
+//! What every layer shares: located errors, number formats, statistics and safe output
+//! files. It depends on nothing else in triad.
+
+mod error;
+pub mod fmt;
+pub mod output;
+pub mod stats;
+
+pub use error::{Issue, UsageError};
+pub use stats::MeanCi;

@@ -1,0 +1,32 @@
+//! `triad stress`: expands a stress plan (or the default plan of a scenario) into a sweep,
+//! runs it on the sweep machinery (parallel, common random numbers, resume, shards) and
+//! writes the stress report.
+
+use super::sweep::{Execution, SweepArgs, default_out, execute};
+use crate::stress::{OnceAtZero, plan, report};
+use crate::sweep::default_simulator;
+
+/// Arguments of `triad stress`: those of a sweep. The file is a stress plan or a scenario
+/// (which gets the default plan); the default output folder is `output/stress/<stem>/`.
+pub type StressArgs = SweepArgs;
+
+/// `triad stress`: runs (or resumes) a stress test, or one shard of it.
+pub fn stress(args: &StressArgs) -> anyhow::Result<()> {
+    let plan = plan::load(&args.file)?;
+    let world = default_simulator();
+    let sim = OnceAtZero::new(world.as_ref());
+    execute(Execution {
+        plan: &plan,
+        command: "stress",
+        file: &args.file,
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| default_out(&args.file, "stress")),
+        shard: args.shard.as_deref(),
+        threads: args.threads,
+        quiet: args.quiet,
+        sim: &sim,
+        finalize: &|out, plan| report::finalize(out, plan),
+    })
+}
