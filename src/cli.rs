@@ -3,6 +3,15 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+/// The exit-code rule every command follows.
+const EXIT_CODES: &str = "Exit codes (every command):
+  0    all done
+  1    the work ran but some of it failed: failed runs, a claim that does not hold; the
+       last line counts the failures and names the file that lists them
+  2    bad input or usage, found before any work started (file:line:col: message)
+  130  interrupted by Ctrl-C; finished runs are kept, and rerunning the same command
+       resumes a sweep or stress test";
+
 /// triad simulates how a fixed model budget should be split between the agents that evolve
 /// a harness (evolvers), the agents that use it (users) and the agents that judge both
 /// (verifiers), and which model tier should fill each role.
@@ -10,7 +19,14 @@ use std::path::PathBuf;
 /// Start with `triad run scenarios/baseline.toml`; every scenario key is documented in
 /// that file and in docs/model.md.
 #[derive(Debug, Parser)]
-#[command(name = "triad", version, about, long_about, propagate_version = true)]
+#[command(
+    name = "triad",
+    version,
+    about,
+    long_about,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use triad::commands;
 
 fn main() -> ExitCode {
+    triad::base::interrupt::install();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => ExitCode::from(commands::report_error(&e)),
@@ -78,9 +79,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if commands::reproduce(&args)? {
                 Ok(())
             } else {
-                Err(anyhow::anyhow!(
-                    "not every claim came out as expected (see the table above)"
-                ))
+                Err(triad::base::Failed(
+                    "not every claim came out as expected (see the table above)".into(),
+                )
+                .into())
             }
         }
         Command::CheckClaim {
@@ -88,7 +90,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             quick,
             seed,
-        } => commands::check_claim(&claim, &file, quick, seed).map(|_| ()),
+        } => {
+            if commands::check_claim(&claim, &file, quick, seed)? {
+                Ok(())
+            } else {
+                Err(triad::base::Failed(format!(
+                    "claim {claim} does not hold on {} (see the table above)",
+                    file.display()
+                ))
+                .into())
+            }
+        }
         Command::Policies => commands::policies(),
     }
 }

@@ -25,3 +25,10 @@ impl Issue {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// Work that ran to its end but some of it failed (failed runs, a claim that does not
+/// hold): the binary exits with code 1. The message counts the failures and names the
+/// file that lists them.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Failed(pub String);

@@ -3,8 +3,10 @@
 
 mod error;
 pub mod fmt;
+pub mod interrupt;
 pub mod output;
 pub mod stats;
 
-pub use error::{Issue, UsageError};
+pub use error::{Failed, Issue, UsageError};
+pub use interrupt::Interrupted;
 pub use stats::MeanCi;

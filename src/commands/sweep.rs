@@ -1,7 +1,7 @@
 //! The implementations of `triad sweep`, `triad merge` and `triad plot`, called by the
 //! binary with already-parsed arguments.
 
-use crate::base::UsageError;
+use crate::base::{Failed, UsageError};
 use crate::report;
 use crate::sweep::files;
 use crate::sweep::plan::{Plan, Shard};
@@ -122,6 +122,8 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
     })?;
     writer.finish()?;
     progress.finish();
+    let table = files::read_runs(&out, plan)?;
+    let failed = table.rows.iter().filter(|r| !r.ok).count();
     if shard.n == 1 {
         (e.finalize)(&out, plan)?;
     }
@@ -138,6 +140,14 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
                 out.display()
             );
         }
+    }
+    if failed > 0 {
+        return Err(Failed(format!(
+            "{failed} of {} runs failed; {} lists each with its error (status = failed)",
+            table.rows.len(),
+            out.join(files::RUNS).display()
+        ))
+        .into());
     }
     Ok(())
 }

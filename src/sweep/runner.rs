@@ -5,6 +5,7 @@ use super::plan::{Plan, RunSpec};
 use super::progress::Progress;
 use super::summary::{RunRow, RunTable, Summary};
 use super::{RunRecord, Simulator};
+use crate::base::interrupt::{self, Interrupted};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -116,12 +117,13 @@ pub fn run_indices(
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<(usize, RunOutcome)>(workers * 4);
     let mut result = Ok(());
+    let _guard = interrupt::guard();
     pool.in_place_scope(|s| {
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
             s.spawn(move |_| {
-                while !stop.load(Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) && !interrupt::requested() {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&index) = indices.get(k) else { break };
                     if tx.send((k, run_one(plan, sim, index))).is_err() {
@@ -146,5 +148,11 @@ pub fn run_indices(
             }
         }
     });
+    if result.is_ok() && interrupt::requested() {
+        return Err(Interrupted {
+            resume: "the finished runs are kept; rerun the same command to resume".into(),
+        }
+        .into());
+    }
     result
 }
