@@ -10,13 +10,14 @@ mod source;
 mod validate;
 
 pub use source::{InputError, Problem, Source};
+
 pub use validate::validate_world;
 
 use crate::base::Issue;
 use crate::model::{self, RunError, RunResult, WorldConfig};
 use crate::policy::PolicyConfig;
 use perturb::Stress;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::path::Path;
 use toml::de::{DeTable, DeValue};
 
@@ -50,38 +51,126 @@ impl Scenario {
         out
     }
 
-    /// Reads the scenario's keys from a source, without validating the values; syntax
-    /// errors, unknown keys and wrong types come back located.
+    /// Reads the scenario's keys from a source, without validating the values. Syntax
+    /// errors, unknown keys and wrong types come back located; every such problem of the
+    /// file is reported, not only the first.
     pub fn read(src: &Source) -> Result<Scenario, InputError> {
-        let located = |e: toml::de::Error| {
-            src.error_at_offset(e.span().map_or(0, |s| s.start), source::clean(e.message()))
-        };
-        let root = DeTable::parse(src.text()).map_err(located)?;
+        let root = DeTable::parse(src.text()).map_err(|e| located(src, &e))?;
         let span = root.span();
         let mut table = root.into_inner();
         let policy = table.remove("policy");
         let stress = table.remove("stress");
-        let doc = toml::de::Deserializer::from(toml::Spanned::new(span, table));
-        let world = WorldConfig::deserialize(doc).map_err(located)?;
+        let mut problems = Vec::new();
+        let root = toml::Spanned::new(span, DeValue::Table(table));
+        let world = read_all::<WorldConfig>(src, root, &mut problems);
+        for p in &mut problems {
+            // The world's keys are read apart from [policy] and [stress]: list those too.
+            if p.message.starts_with("unknown field") {
+                p.message = p
+                    .message
+                    .replace("`acceptance`", "`acceptance`, `policy`, `stress`");
+            }
+        }
         let policy = match policy {
-            Some(v) => PolicyConfig::deserialize(value(v)).map_err(located)?,
-            None => PolicyConfig::default(),
+            Some(v) => read_all::<PolicyConfig>(src, v, &mut problems),
+            None => Some(PolicyConfig::default()),
         };
         let stress = match stress {
-            Some(v) => Some(Stress::deserialize(value(v)).map_err(located)?),
-            None => None,
+            Some(v) => read_all::<Stress>(src, v, &mut problems).map(Some),
+            None => Some(None),
         };
-        Ok(Scenario {
-            world,
-            policy,
-            stress,
+        if let (Some(world), Some(policy), Some(stress), true) =
+            (world, policy, stress, problems.is_empty())
+        {
+            return Ok(Scenario {
+                world,
+                policy,
+                stress,
+            });
+        }
+        problems.sort_by_key(|p| (p.line, p.col));
+        problems.dedup();
+        Err(InputError {
+            file: src.name().to_string(),
+            problems,
         })
     }
 }
 
-/// A spanned value as a deserializer that keeps its positions.
-fn value(v: toml::Spanned<DeValue<'_>>) -> toml::de::ValueDeserializer<'_> {
-    toml::de::ValueDeserializer::from(v)
+/// Most problems reported for one file.
+const MAX_PROBLEMS: usize = 50;
+
+/// A toml error at its place in `src`.
+fn located(src: &Source, e: &toml::de::Error) -> InputError {
+    src.error_at_offset(e.span().map_or(0, |s| s.start), source::clean(e.message()))
+}
+
+/// Reads `T` from `value`; on an error, records it, drops the key or element it is at, and
+/// tries again, so that one pass reports every problem of the value.
+fn read_all<'i, T: serde::de::DeserializeOwned>(
+    src: &Source,
+    mut value: toml::Spanned<DeValue<'i>>,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    let mut failed = false;
+    for _ in 0..MAX_PROBLEMS {
+        match T::deserialize(toml::de::ValueDeserializer::from(value.clone())) {
+            Ok(t) => return (!failed).then_some(t),
+            Err(e) => {
+                failed = true;
+                problems.extend(located(src, &e).problems);
+                let at = e.span().map_or(usize::MAX, |s| s.start);
+                if !prune(&mut value, at) {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Removes the innermost key or array element of `v` whose key or value starts the span at
+/// byte `at`, or contains it; false when there is none smaller than `v` itself.
+fn prune(v: &mut toml::Spanned<DeValue<'_>>, at: usize) -> bool {
+    match v.get_mut() {
+        DeValue::Table(t) => {
+            let mut hit = None;
+            for (k, x) in t.iter_mut() {
+                if k.span().contains(&at) {
+                    hit = Some(k.clone());
+                    break;
+                }
+                if x.span().contains(&at) {
+                    if prune(x, at) {
+                        return true;
+                    }
+                    hit = Some(k.clone());
+                    break;
+                }
+            }
+            match hit {
+                Some(k) => t.remove(k.get_ref().as_ref()).is_some(),
+                None => false,
+            }
+        }
+        DeValue::Array(a) => {
+            let Some(i) = a.iter().position(|x| x.span().contains(&at)) else {
+                return false;
+            };
+            let slice: &mut [toml::Spanned<DeValue<'_>>] = a;
+            if prune(&mut slice[i], at) {
+                return true;
+            }
+            let kept: toml::de::DeArray<'_> = std::mem::replace(a, toml::de::DeArray::new())
+                .into_iter()
+                .enumerate()
+                .filter_map(|(j, x)| (j != i).then_some(x))
+                .collect();
+            *a = kept;
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Reads and validates a scenario file.

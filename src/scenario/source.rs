@@ -190,7 +190,43 @@ pub(super) fn clean(m: &str) -> String {
             "{m}: a [policy] table names its kind first, e.g. kind = \"static\" (`triad policies` lists them)"
         );
     }
+    if let Some(s) = unknown_field(&m) {
+        return s;
+    }
+    for (rust, words) in TYPE_WORDS {
+        if let Some(head) = m.strip_suffix(&format!("expected {rust}")) {
+            return format!("{head}expected {words}");
+        }
+    }
     m
+}
+
+/// serde's names of the value types, in words a scenario author reads.
+const TYPE_WORDS: [(&str, &str); 8] = [
+    ("f64", "a number"),
+    ("u32", "a whole number from 0 to 4294967295"),
+    ("u64", "a whole number from 0 to 18446744073709551615"),
+    ("usize", "a whole number of at least 0"),
+    ("i64", "a whole number"),
+    ("a boolean", "true or false"),
+    ("a string", "a string in quotes"),
+    ("a sequence", "an array, e.g. [1, 2]"),
+];
+
+/// "unknown field `budgte`, expected one of `a`, `b`": adds the closest known key.
+fn unknown_field(m: &str) -> Option<String> {
+    let rest = m.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let best = known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+        .min()
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3));
+    Some(match best {
+        Some((_, k)) => format!("{m}; did you mean `{k}`?"),
+        None => m.to_string(),
+    })
 }
 
 #[cfg(test)]

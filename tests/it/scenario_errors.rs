@@ -113,3 +113,22 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn every_key_and_type_mistake_of_a_file_is_reported_with_words_and_a_suggestion() {
+    let src = scenario::Source::from_text(
+        "three.toml",
+        "budgte = 5.0\nhorizon_hours = \"long\"\n[[tier]]\nname = \"a\"\nskill = \"x\"\n[policy]\nkind = \"static\"\nvotes = -1\n",
+    );
+    let err = scenario::parse(&src).unwrap_err();
+    let got: Vec<(usize, usize)> = err.problems.iter().map(|p| (p.line, p.col)).collect();
+    assert_eq!(got, vec![(1, 1), (2, 17), (5, 9), (8, 9)], "{err}");
+    let text = err.to_string();
+    assert!(text.contains("did you mean `budget`?"), "{text}");
+    assert!(text.contains("`policy`, `stress`"), "{text}");
+    assert!(text.contains("expected a number"), "{text}");
+    assert!(
+        text.contains("expected a whole number from 0 to 4294967295"),
+        "{text}"
+    );
+}
