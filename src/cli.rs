@@ -28,6 +28,10 @@ const EXIT_CODES: &str = "Exit codes (every command):
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// Run scenarios past the resource limits (tasks, time-series rows, epochs, memory)
+    /// that otherwise refuse them before any work; see docs/model.md.
+    #[arg(long, global = true)]
+    pub no_limits: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

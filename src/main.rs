@@ -9,7 +9,9 @@ use triad::commands;
 
 fn main() -> ExitCode {
     triad::base::interrupt::install();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    triad::scenario::bounds::enforce(!cli.no_limits);
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => ExitCode::from(commands::report_error(&e)),
     }

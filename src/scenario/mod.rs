@@ -5,6 +5,7 @@
 //! every other parameter takes its default (`docs/model.md` lists them). Unknown keys are
 //! refused, so a typo never passes silently.
 
+pub mod bounds;
 pub mod perturb;
 mod source;
 mod validate;
@@ -44,10 +45,14 @@ impl Scenario {
         model::run(&self.world, self.policy.build(&self.world.tiers), seed)
     }
 
-    /// Every problem of the scenario (world and policy), located by dotted path.
+    /// Every problem of the scenario (world and policy), located by dotted path; a valid
+    /// scenario is then held to the resource bounds ([`bounds`]) unless they are off.
     pub fn validate(&self) -> Vec<Issue> {
         let mut out = validate_world(&self.world);
         self.policy.validate(&self.world.tiers, &mut out);
+        if out.is_empty() && bounds::enforced() {
+            out = bounds::check(&self.world, &bounds::Limits::default());
+        }
         out
     }
 
