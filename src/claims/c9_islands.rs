@@ -3,7 +3,6 @@
 use super::runs::{self, ci, diff};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
 use crate::model::search::{SearchConfig, Strategy, search};
-use crate::scenario::Source;
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -32,7 +31,7 @@ impl Claim for Islands {
     /// and spends the same number of evaluations; the score is the true fitness of what
     /// each returns.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
-        let base: SearchConfig = Source::read(file)?.deserialize()?;
+        let base: SearchConfig = crate::scenario::load_search(file)?;
         let Strategy::Islands {
             islands,
             children,

@@ -133,8 +133,7 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
             continue;
         }
         if kind == FileKind::Search {
-            let checked = scenario::Source::read(f)
-                .and_then(|src| src.deserialize::<crate::model::search::SearchConfig>());
+            let checked = scenario::load_search(f);
             match checked {
                 Ok(_) => crate::say!("{}: ok (harness search)", f.display()),
                 Err(e) => errors.push(e.to_string()),

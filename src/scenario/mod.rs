@@ -7,11 +7,13 @@
 
 pub mod bounds;
 pub mod perturb;
+mod search;
 mod source;
 mod validate;
 
 pub use source::{InputError, Problem, Source};
 
+pub use search::{load_search, parse_search, validate_search};
 pub use validate::validate_world;
 
 use crate::base::Issue;
