@@ -52,7 +52,7 @@ impl Source {
     /// Reads `path`; an unreadable file is an [`InputError`] at 1:1.
     pub fn read(path: &Path) -> Result<Source, InputError> {
         let name = path.display().to_string();
-        match std::fs::read(path) {
+        match read_bounded(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Ok(Source { name, text }),
                 Err(e) => {
@@ -180,6 +180,26 @@ impl Source {
             problems,
         }
     }
+}
+
+/// Largest input file read, in bytes: far above any real scenario or plan, and small
+/// enough that `triad validate /dev/zero` ends at once.
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// The bytes of `path`, refusing a file longer than [`MAX_INPUT_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "the file is longer than {} MiB; input files are TOML text",
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// toml's messages end with a newline and sometimes repeat themselves; keep one clean line.
