@@ -2,7 +2,7 @@
 
 use super::runs::{self, ci, diff};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
-use crate::model::search::{SearchConfig, Strategy, search};
+use crate::model::search::{SearchConfig, SearchStrategy, search};
 use crate::scenario::Source;
 use rayon::prelude::*;
 use std::path::Path;
@@ -33,7 +33,7 @@ impl Claim for Islands {
     /// each returns.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base: SearchConfig = Source::read(file)?.deserialize()?;
-        let Strategy::Islands {
+        let SearchStrategy::Islands {
             islands,
             children,
             population,
@@ -45,7 +45,7 @@ impl Claim for Islands {
         else {
             anyhow::bail!("claim 9's scenario must use strategy kind = \"islands\"");
         };
-        let no_migration = Strategy::Islands {
+        let no_migration = SearchStrategy::Islands {
             islands,
             children,
             population,
@@ -59,9 +59,9 @@ impl Claim for Islands {
             ("islands".to_string(), base.strategy.clone()),
             (
                 format!("sequential ({chains} chains)"),
-                Strategy::Sequential { chains },
+                SearchStrategy::Sequential { chains },
             ),
-            ("best-of-n".to_string(), Strategy::BestOfN),
+            ("best-of-n".to_string(), SearchStrategy::BestOfN),
             ("islands, no migration".to_string(), no_migration),
         ];
         let reps = effort.reps(60, 200);
