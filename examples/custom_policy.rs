@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<()> {
     assert!(at_cut > 0.0, "evolvers spent nothing in the first week");
     assert_eq!(at_cut, at_end, "evolver dollars were spent after day 7");
     assert!(
-        mine.metrics.spend[0] < stat.metrics.spend[0],
+        mine.metrics.spend.evolver < stat.metrics.spend.evolver,
         "first-week-only spent as much on evolvers as static"
     );
 
@@ -86,8 +86,8 @@ fn main() -> anyhow::Result<()> {
         "{}",
         serde_json::json!({
             "policy": "first-week-only",
-            "evolver_spend": mine.metrics.spend[0],
-            "evolver_spend_static": stat.metrics.spend[0],
+            "evolver_spend": mine.metrics.spend.evolver,
+            "evolver_spend_static": stat.metrics.spend.evolver,
             "yield": mine.metrics.yield_,
             "yield_static": stat.metrics.yield_,
             "harness_quality_final": mine.metrics.quality_final,

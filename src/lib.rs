@@ -30,7 +30,7 @@
 //! let run = sc.run(7).unwrap();
 //! let m = &run.metrics;
 //! assert!(m.tasks_solved <= m.tasks_attempted && m.tasks_attempted <= m.tasks_arrived);
-//! assert!(m.spend.iter().sum::<f64>() <= sc.world.budget);
+//! assert!(m.spend.total() <= sc.world.budget);
 //! // Same scenario, same seed: the same record.
 //! assert_eq!(sc.run(7).unwrap().columns(), run.columns());
 //! ```

@@ -2,7 +2,7 @@
 
 use super::runs::{self, ci, diff};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
-use crate::model::search::{SearchConfig, Strategy, search};
+use crate::model::search::{SearchConfig, SearchStrategy, search};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -32,7 +32,7 @@ impl Claim for Islands {
     /// each returns.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base: SearchConfig = crate::scenario::load_search(file)?;
-        let Strategy::Islands {
+        let SearchStrategy::Islands {
             islands,
             children,
             population,
@@ -44,7 +44,7 @@ impl Claim for Islands {
         else {
             anyhow::bail!("claim 9's scenario must use strategy kind = \"islands\"");
         };
-        let no_migration = Strategy::Islands {
+        let no_migration = SearchStrategy::Islands {
             islands,
             children,
             population,
@@ -58,9 +58,9 @@ impl Claim for Islands {
             ("islands".to_string(), base.strategy.clone()),
             (
                 format!("sequential ({chains} chains)"),
-                Strategy::Sequential { chains },
+                SearchStrategy::Sequential { chains },
             ),
-            ("best-of-n".to_string(), Strategy::BestOfN),
+            ("best-of-n".to_string(), SearchStrategy::BestOfN),
             ("islands, no migration".to_string(), no_migration),
         ];
         let reps = effort.reps(60, 200);

@@ -2,7 +2,7 @@
 //! statistics the checks decide on.
 
 use crate::base::stats::{MeanCi, mean_ci, paired_ci};
-use crate::engine::mix;
+use crate::engine::hash2;
 use crate::model::RunResult;
 use crate::scenario::{self, Scenario};
 use rayon::prelude::*;
@@ -18,7 +18,7 @@ pub fn load(path: &Path) -> anyhow::Result<Scenario> {
 
 /// The seed of replication `r`: the same for every variant (common random numbers).
 pub fn seed_of(seed: u64, r: usize) -> u64 {
-    mix(seed, r as u64)
+    hash2(seed, r as u64)
 }
 
 /// Runs every variant `reps` times; `out[v][r]` is variant `v`, replication `r`. Runs go

@@ -294,7 +294,10 @@ fn print_summary(cfg: &WorldConfig, seed: u64, r: &RunResult, wall: f64, out: &P
     crate::say!(
         "  {:<28} {:>14}",
         "  evolver / user / verifier",
-        format!("{:.0} / {:.0} / {:.0}", m.spend[0], m.spend[1], m.spend[2])
+        format!(
+            "{:.0} / {:.0} / {:.0}",
+            m.spend.evolver, m.spend.user, m.spend.verifier
+        )
     );
     crate::say!(
         "  {:<28} {:>14}",

@@ -89,8 +89,9 @@ impl Streams {
     }
 }
 
-/// A well-mixed 64-bit hash of `(a, b)` (SplitMix64 finaliser), for deriving seeds and ids.
-pub fn mix(a: u64, b: u64) -> u64 {
+/// A well-mixed 64-bit hash of the pair `(a, b)` (SplitMix64 finaliser), for deriving seeds
+/// (`hash2(seed, replication)`) and fingerprints.
+pub fn hash2(a: u64, b: u64) -> u64 {
     let mut z = a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17);
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -153,11 +153,6 @@ impl<T> Resource<T> {
         self.busy
     }
 
-    /// Requests waiting.
-    pub fn queue_len(&self) -> usize {
-        self.line.len()
-    }
-
     /// Statistics over `[0, now]`.
     pub fn stats(&mut self, now: SimTime) -> ResourceStats {
         self.advance(now);

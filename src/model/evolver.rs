@@ -233,8 +233,6 @@ pub struct Proposal {
     pub mode: usize,
     /// Whether it is well-formed (a malformed candidate is wasted).
     pub valid: bool,
-    /// Whether the failure was diagnosed correctly.
-    pub diagnosed: bool,
     /// Its true effect on the category's quality (what real tasks see).
     pub true_delta: f64,
     /// Its exploit component (already subtracted in `true_delta`).
@@ -283,7 +281,6 @@ pub fn propose(
         category: c,
         mode,
         valid,
-        diagnosed,
         true_delta: real - exploit,
         exploit,
         believed_delta: intended + cfg.self_exploit_bias * exploit,

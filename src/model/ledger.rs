@@ -35,7 +35,7 @@ impl Role {
 }
 
 /// A value for each role.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PerRole<T> {
     /// The evolver's.
@@ -55,6 +55,14 @@ impl<T: Copy> PerRole<T> {
             Role::User => self.user,
             Role::Verifier => self.verifier,
         }
+    }
+}
+
+impl PerRole<f64> {
+    /// The sum over the roles (evolver, user, verifier, added in that order).
+    #[inline]
+    pub fn total(&self) -> f64 {
+        self.evolver + self.user + self.verifier
     }
 }
 
@@ -149,6 +157,15 @@ impl Ledger {
     /// Dollars `role` has spent.
     pub fn spent(&self, role: Role) -> f64 {
         self.spent[role.index()]
+    }
+
+    /// Dollars spent per role.
+    pub fn spent_by_role(&self) -> PerRole<f64> {
+        PerRole {
+            evolver: self.spent(Role::Evolver),
+            user: self.spent(Role::User),
+            verifier: self.spent(Role::Verifier),
+        }
     }
 
     /// Dollars spent in all.

@@ -1,5 +1,7 @@
 //! What a run measures: one record per run and a time series.
 
+use super::ledger::PerRole;
+
 /// The measurements of one run. Machine-dependent figures (wall time) are not here: a
 /// record is a pure function of the scenario, the policy and the seed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,7 +22,7 @@ pub struct Metrics {
     /// Tasks that gave up waiting for a slot of their user tier.
     pub tasks_abandoned: u64,
     /// Dollars spent per role.
-    pub spend: [f64; 3],
+    pub spend: PerRole<f64>,
     /// Dollars spent per tier.
     pub spend_by_tier: Vec<f64>,
     /// Candidate edits written.
@@ -65,7 +67,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 impl Metrics {
     /// The record as named columns in a fixed order (tier columns follow the tier list).
     pub fn columns(&self, tier_names: &[String]) -> Vec<(String, f64)> {
-        let spend_total: f64 = self.spend.iter().sum();
+        let spend_total = self.spend.total();
         let mut v: Vec<(String, f64)> = vec![
             ("yield".into(), self.yield_),
             ("yield_per_dollar".into(), ratio(self.yield_, spend_total)),
@@ -80,9 +82,9 @@ impl Metrics {
                 ratio(self.tasks_solved as f64, self.tasks_attempted as f64),
             ),
             ("spend_total".into(), spend_total),
-            ("spend_evolver".into(), self.spend[0]),
-            ("spend_user".into(), self.spend[1]),
-            ("spend_verifier".into(), self.spend[2]),
+            ("spend_evolver".into(), self.spend.evolver),
+            ("spend_user".into(), self.spend.user),
+            ("spend_verifier".into(), self.spend.verifier),
             ("edits_proposed".into(), self.edits_proposed as f64),
             ("edits_distinct".into(), self.edits_distinct as f64),
             ("edits_valid".into(), self.edits_valid as f64),

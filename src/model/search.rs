@@ -82,7 +82,7 @@ pub enum Evaluation {
 /// A search strategy and its shape. All are compared at `evaluations` candidates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Strategy {
+pub enum SearchStrategy {
     /// Independent complete candidates; keep the best.
     BestOfN,
     /// `chains` chains of revisions; each step mutates the chain's current candidate and
@@ -123,7 +123,7 @@ pub struct SearchConfig {
     /// How candidates are scored.
     pub evaluation: Evaluation,
     /// How the search proceeds.
-    pub strategy: Strategy,
+    pub strategy: SearchStrategy,
     /// Zipf exponent of the evolver's draws over edits.
     pub zipf_s: f64,
     /// Edits per section in a fresh candidate.
@@ -136,18 +136,18 @@ impl Default for SearchConfig {
             landscape: LandscapeConfig::default(),
             evaluations: 800,
             evaluation: Evaluation::Exact,
-            strategy: Strategy::islands_default(),
+            strategy: SearchStrategy::islands_default(),
             zipf_s: 0.6,
             initial_edits: 3,
         }
     }
 }
 
-impl Strategy {
+impl SearchStrategy {
     /// Mind Evolution's shape: 4 islands, 20 children per island and generation, 5
     /// emigrants, 2 islands reset every 3 generations, guided crossover.
-    pub fn islands_default() -> Strategy {
-        Strategy::Islands {
+    pub fn islands_default() -> SearchStrategy {
+        SearchStrategy::Islands {
             islands: 4,
             children: 20,
             population: 10,
@@ -166,8 +166,6 @@ pub struct Landscape {
     effect: Vec<f64>,
     /// Interactions as (edit a, edit b, strength), global edit indices.
     pairs: Vec<(u32, u32, f64)>,
-    /// For each global edit, the indices into `pairs` it takes part in.
-    touching: Vec<Vec<u32>>,
 }
 
 /// A candidate harness: which edits each section carries (global edit index
@@ -198,16 +196,10 @@ impl Landscape {
                 }
             }
         }
-        let mut touching = vec![Vec::new(); n];
-        for (i, &(a, b, _)) in pairs.iter().enumerate() {
-            touching[a as usize].push(i as u32);
-            touching[b as usize].push(i as u32);
-        }
         Landscape {
             cfg: cfg.clone(),
             effect,
             pairs,
-            touching,
         }
     }
 
@@ -257,11 +249,6 @@ impl Landscape {
             let mean = p.iter().sum::<f64>() / p.len() as f64;
             (p, mean)
         }
-    }
-
-    /// Number of interactions an edit takes part in.
-    pub fn degree(&self, edit: usize) -> usize {
-        self.touching[edit].len()
     }
 }
 
@@ -424,7 +411,7 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
     };
     let mut alive: std::collections::BTreeSet<Genome> = Default::default();
     let best = match &cfg.strategy {
-        Strategy::BestOfN => {
+        SearchStrategy::BestOfN => {
             let mut best: Option<Scored> = None;
             while se.left() > 0 {
                 let g = se.fresh();
@@ -435,7 +422,7 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
             }
             best
         }
-        Strategy::Sequential { chains } => {
+        SearchStrategy::Sequential { chains } => {
             let chains = (*chains).max(1);
             let steps = (cfg.evaluations / chains).max(1);
             let mut best: Option<Scored> = None;
@@ -462,7 +449,7 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
             }
             best
         }
-        Strategy::Islands {
+        SearchStrategy::Islands {
             islands,
             children,
             population,
@@ -593,9 +580,9 @@ mod tests {
     #[test]
     fn every_strategy_spends_exactly_its_evaluations() {
         for strategy in [
-            Strategy::BestOfN,
-            Strategy::Sequential { chains: 10 },
-            Strategy::islands_default(),
+            SearchStrategy::BestOfN,
+            SearchStrategy::Sequential { chains: 10 },
+            SearchStrategy::islands_default(),
         ] {
             let cfg = SearchConfig {
                 strategy: strategy.clone(),
@@ -614,7 +601,7 @@ mod tests {
             let isl = search(&SearchConfig::default(), seed);
             let seq = search(
                 &SearchConfig {
-                    strategy: Strategy::Sequential { chains: 10 },
+                    strategy: SearchStrategy::Sequential { chains: 10 },
                     ..SearchConfig::default()
                 },
                 seed,

@@ -27,14 +27,6 @@ impl Judge {
         let noise = traits.vote_noise(self.skill, difficulty, self.reasoning) / votes.sqrt();
         truth + bias + noise * s.std_normal()
     }
-
-    /// The standard deviation of [`Judge::score`] around the truth.
-    pub fn score_sd(&self, traits: &Traits, difficulty: f64) -> f64 {
-        let b = traits.item_bias_sd(self.skill, difficulty);
-        let v = traits.vote_noise(self.skill, difficulty, self.reasoning)
-            / (self.votes.max(1) as f64).sqrt();
-        (b * b + v * v).sqrt()
-    }
 }
 
 #[cfg(test)]
@@ -76,14 +68,19 @@ mod tests {
             p8 - p0 > 4.0 * (se0 * se0 + se8 * se8).sqrt(),
             "{p0} -> {p8}"
         );
-        // The shared bias caps accuracy below what independent votes would reach.
-        let t = Traits::default();
-        let j = Judge {
+        // The shared bias caps accuracy: past a point more votes stop helping, short of
+        // always being right.
+        let votes = |votes| Judge {
             skill: 0.8,
             reasoning: 0.0,
-            votes: 1000,
+            votes,
         };
-        let cap = j.score_sd(&t, 1.5);
-        assert!(cap >= t.item_bias_sd(0.8, 1.5));
+        let (p100, se100) = accuracy(votes(100), n);
+        let (p1000, se1000) = accuracy(votes(1000), n);
+        assert!(
+            (p1000 - p100).abs() < 4.0 * (se100 * se100 + se1000 * se1000).sqrt(),
+            "{p100} -> {p1000}"
+        );
+        assert!(p1000 < 1.0 - 4.0 * se1000, "{p1000}");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{InputError, Source, bounds};
 use crate::base::Issue;
-use crate::model::search::{Evaluation, SearchConfig, Strategy};
+use crate::model::search::{Evaluation, SearchConfig, SearchStrategy};
 use std::path::Path;
 
 /// Most bytes of candidate harnesses a search may keep: every evaluated candidate is
@@ -48,11 +48,11 @@ pub fn validate_search(cfg: &SearchConfig) -> Vec<Issue> {
         range("evaluation.tasks", tasks, 1, 1_000_000);
     }
     match &cfg.strategy {
-        Strategy::BestOfN => {}
-        Strategy::Sequential { chains } => {
+        SearchStrategy::BestOfN => {}
+        SearchStrategy::Sequential { chains } => {
             range("strategy.chains", *chains, 1, cfg.evaluations.max(1));
         }
-        Strategy::Islands {
+        SearchStrategy::Islands {
             islands,
             children,
             population,

@@ -22,7 +22,7 @@
 //! percentiles; with one replication there are no intervals.
 
 use crate::base::stats::{MeanCi, mean_ci, paired_ci};
-use crate::engine::{Streams, mix};
+use crate::engine::{Streams, hash2};
 use crate::scenario::perturb::Perturbation;
 use crate::sweep::Plan;
 use crate::sweep::summary::{LEVEL, Lookup, RunTable};
@@ -390,7 +390,7 @@ pub fn analyse(plan: &Plan, table: &RunTable) -> Option<Analysis> {
     // Bootstrap over replications.
     let mut boot: Vec<Stats> = Vec::new();
     if nr >= 2 {
-        let mut rng = Streams::new(mix(plan.seed, 0x5354_5245_5353)).stream(0);
+        let mut rng = Streams::new(hash2(plan.seed, 0x5354_5245_5353)).stream(0);
         for _ in 0..BOOTSTRAP {
             let sample: Vec<usize> = (0..nr).map(|_| rng.below(nr)).collect();
             boot.push(stats(&y, &sample));

@@ -1,6 +1,6 @@
 //! Sampled designs in the unit cube: uniform random, Latin hypercube and Sobol.
 
-use crate::engine::{Streams, mix};
+use crate::engine::{Streams, hash2};
 
 /// Most dimensions the built-in Sobol direction numbers cover.
 pub const SOBOL_MAX_DIMS: usize = 32;
@@ -90,7 +90,7 @@ pub fn sobol(n: usize, dims: usize) -> Option<Vec<Vec<f64>>> {
 
 /// `n` independent uniform points in `[0, 1)^dims` from `seed`.
 pub fn random(n: usize, dims: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut r = Streams::new(mix(seed, 0x5EED_DE51_6E00_0001)).stream(0);
+    let mut r = Streams::new(hash2(seed, 0x5EED_DE51_6E00_0001)).stream(0);
     (0..n)
         .map(|_| (0..dims).map(|_| r.uniform()).collect())
         .collect()
@@ -99,7 +99,7 @@ pub fn random(n: usize, dims: usize, seed: u64) -> Vec<Vec<f64>> {
 /// A Latin hypercube of `n` points in `[0, 1)^dims` from `seed`: each dimension's `n`
 /// strata hold exactly one point, placed uniformly inside its stratum.
 pub fn lhs(n: usize, dims: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut r = Streams::new(mix(seed, 0x5EED_DE51_6E00_0002)).stream(0);
+    let mut r = Streams::new(hash2(seed, 0x5EED_DE51_6E00_0002)).stream(0);
     let mut out = vec![vec![0.0; dims]; n];
     #[allow(clippy::needless_range_loop)]
     for d in 0..dims {

@@ -2,7 +2,7 @@
 //! design) x policies x replications, each run with its resolved scenario and seed.
 
 use crate::base::Issue;
-use crate::engine::mix;
+use crate::engine::hash2;
 use crate::scenario::{InputError, Source};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -23,7 +23,7 @@ pub struct RunSpec {
     pub policy: usize,
     /// Replication, from 0.
     pub replication: u32,
-    /// The run's seed: `mix(plan seed, replication)`, the same in every cell and policy
+    /// The run's seed: `hash2(plan seed, replication)`, the same in every cell and policy
     /// (common random numbers).
     pub seed: u64,
 }
@@ -549,7 +549,7 @@ impl Plan {
 
     /// The seed of replication `r`: the same in every cell and policy.
     pub fn replication_seed(&self, r: u32) -> u64 {
-        mix(self.seed, r as u64)
+        hash2(self.seed, r as u64)
     }
 
     /// Run `index` of the plan.
@@ -589,11 +589,11 @@ impl Plan {
             let mut w = [0u8; 8];
             w[..chunk.len()].copy_from_slice(chunk);
             let x = u64::from_le_bytes(w);
-            a = mix(a, x);
-            b = mix(b ^ 0xA5A5_A5A5_A5A5_A5A5, x.rotate_left(29));
+            a = hash2(a, x);
+            b = hash2(b ^ 0xA5A5_A5A5_A5A5_A5A5, x.rotate_left(29));
         }
-        a = mix(a, json.len() as u64);
-        b = mix(b, json.len() as u64);
+        a = hash2(a, json.len() as u64);
+        b = hash2(b, json.len() as u64);
         format!("{a:016x}{b:016x}")
     }
 }

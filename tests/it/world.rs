@@ -55,7 +55,7 @@ fn a_budget_that_runs_out_leaves_tasks_unserved_and_is_never_overdrawn() {
     cfg.world.budget = 0.5;
     let r = cfg.run(1).unwrap();
     assert!(r.metrics.tasks_unserved > 0);
-    let spent: f64 = r.metrics.spend.iter().sum();
+    let spent: f64 = r.metrics.spend.total();
     assert!(spent <= cfg.world.budget * (1.0 + 1e-12), "spent {spent}");
     assert!(
         spent > 0.9 * cfg.world.budget * 0.8,
@@ -168,7 +168,7 @@ proptest! {
         });
         prop_assume!(cfg.validate().is_empty());
         let r = cfg.run(seed).unwrap();
-        let spent: f64 = r.metrics.spend.iter().sum();
+        let spent: f64 = r.metrics.spend.total();
         prop_assert!(spent <= budget * (1.0 + 1e-12));
         let by_tier: f64 = r.metrics.spend_by_tier.iter().sum();
         prop_assert!(by_tier <= spent + 1e-9);
@@ -230,7 +230,7 @@ fn price_shocks_raise_spend_and_budget_cuts_bound_it() {
     let mut pricey = cfg.clone();
     pricey.world.shocks = vec![shock(ShockKind::Price, 0.0, None, Some("32B"), 3.0)];
     let (a, b) = (cfg.run(5).unwrap(), pricey.run(5).unwrap());
-    let ratio = b.metrics.spend[1] / a.metrics.spend[1];
+    let ratio = b.metrics.spend.user / a.metrics.spend.user;
     assert!((ratio - 3.0).abs() < 0.05, "user spend ratio {ratio}");
     let mut cut = small(48.0, 60.0);
     cut.world.budget = 1.0;
@@ -243,7 +243,7 @@ fn price_shocks_raise_spend_and_budget_cuts_bound_it() {
         .filter(|x| x[0] <= 1.0)
         .map(|x| x[4] + x[5] + x[6])
         .fold(0.0, f64::max);
-    let spent: f64 = c.metrics.spend.iter().sum();
+    let spent: f64 = c.metrics.spend.total();
     assert!(c.metrics.tasks_unserved > 0);
     assert!(
         spent < 0.2,

@@ -1,0 +1,99 @@
+//! What a run records as it goes: a row of the time series at every sampling instant,
+//! the time-average of harness quality, and at the end the run's record.
+
+use super::{Event, World, schedule};
+use crate::engine::Scheduler;
+use crate::model::ledger::PerRole;
+use crate::model::metrics::SERIES_COLUMNS;
+
+/// Tasks resolved since the last row of the time series.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct SampleWindow {
+    /// Tasks attempted.
+    pub(super) attempted: u64,
+    /// Of those, tasks failed.
+    pub(super) failed: u64,
+}
+
+impl World {
+    /// Adds the harness quality since its last change to the time-average (call before
+    /// the quality or the traffic weights change).
+    pub(super) fn track_quality(&mut self, now: f64) {
+        let q = self.harness.weighted_quality(&self.mix.weights);
+        self.quality_area += q * (now - self.last_quality_change);
+        self.last_quality_change = now;
+    }
+
+    /// A sampling instant: a row now, and the next instant scheduled.
+    pub(super) fn on_sample(&mut self, s: &mut Scheduler<Event>) {
+        let now = s.now().hours();
+        self.push_sample(now);
+        let every = self.cfg.sample_every_hours;
+        if now + every <= self.cfg.horizon_hours + 1e-9 {
+            schedule(s, every, Event::Sample);
+        }
+    }
+
+    /// Appends a row of the time series at `now`.
+    fn push_sample(&mut self, now: f64) {
+        let m = &self.metrics;
+        let spend = self.ledger.spent_by_role();
+        let last = self.spend_at_last_sample;
+        let since = PerRole {
+            evolver: spend.evolver - last.evolver,
+            user: spend.user - last.user,
+            verifier: spend.verifier - last.verifier,
+        };
+        let total = since.total();
+        let share = if total > 0.0 {
+            since.evolver / total
+        } else {
+            0.0
+        };
+        let w = self.sample_window;
+        let fail = if w.attempted > 0 {
+            w.failed as f64 / w.attempted as f64
+        } else {
+            0.0
+        };
+        let row: [f64; SERIES_COLUMNS.len()] = [
+            now,
+            m.yield_,
+            m.tasks_attempted as f64,
+            m.tasks_solved as f64,
+            spend.evolver,
+            spend.user,
+            spend.verifier,
+            self.harness.weighted_quality(&self.mix.weights),
+            fail,
+            m.edits_accepted as f64,
+            share,
+            m.edits_proposed as f64,
+            m.edits_distinct as f64,
+        ];
+        self.series.rows.push(row);
+        self.spend_at_last_sample = spend;
+        self.sample_window = SampleWindow::default();
+    }
+
+    /// The end of the run: the last quality interval, a last row at the horizon if the
+    /// series has none there, and the record's end-of-run figures.
+    pub(super) fn finish(&mut self, events: u64) {
+        let end = self.cfg.horizon_hours;
+        self.track_quality(end);
+        if self.series.rows.last().is_none_or(|r| r[0] < end - 1e-9) {
+            self.push_sample(end);
+        }
+        let m = &mut self.metrics;
+        m.events = events;
+        m.spend = self.ledger.spent_by_role();
+        m.spend_by_tier = self.ledger.by_tier().to_vec();
+        m.quality_final = self.harness.weighted_quality(&self.mix.weights);
+        m.quality_mean = if end > 0.0 {
+            self.quality_area / end
+        } else {
+            m.quality_final
+        };
+        m.evolver_zipf_final = self.evolvers.first().map_or(0.0, |e| e.zipf_s);
+    }
+}
