@@ -60,8 +60,9 @@ pub struct Metrics {
     pub by_bin: Vec<(u64, u64)>,
 }
 
+/// `a / b`, undefined (NaN, an empty CSV field) when `b` is 0: a rate of nothing is not 0.
 fn ratio(a: f64, b: f64) -> f64 {
-    if b > 0.0 { a / b } else { 0.0 }
+    if b > 0.0 { a / b } else { f64::NAN }
 }
 
 impl Metrics {

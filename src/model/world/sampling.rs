@@ -45,16 +45,17 @@ impl World {
             verifier: spend.verifier - last.verifier,
         };
         let total = since.total();
+        // Undefined when nothing was spent or attempted since the last row: NaN, never 0.
         let share = if total > 0.0 {
             since.evolver / total
         } else {
-            0.0
+            f64::NAN
         };
         let w = self.sample_window;
         let fail = if w.attempted > 0 {
             w.failed as f64 / w.attempted as f64
         } else {
-            0.0
+            f64::NAN
         };
         let row: [f64; SERIES_COLUMNS.len()] = [
             now,
@@ -94,6 +95,10 @@ impl World {
         } else {
             m.quality_final
         };
-        m.evolver_zipf_final = self.evolvers.first().map_or(0.0, |e| e.zipf_s);
+        // The evolvers' diversity is only measured by what they proposed.
+        m.evolver_zipf_final = match self.evolvers.first() {
+            Some(e) if m.edits_proposed > 0 => e.zipf_s,
+            _ => f64::NAN,
+        };
     }
 }
