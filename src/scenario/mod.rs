@@ -3,12 +3,15 @@
 //! A scenario is a world ([`WorldConfig`]), the policy that runs it ([`PolicyConfig`]) and
 //! optionally a stress perturbation to put it through. A file names only what it changes;
 //! every other parameter takes its default (`docs/model.md` lists them). Unknown keys are
-//! refused, so a typo never passes silently.
+//! refused, so a typo never passes silently. [`FileKind`] tells a scenario from the other
+//! kinds of input file (sweep files, stress plans, harness searches).
 
+mod kind;
 pub mod perturb;
 mod source;
 mod validate;
 
+pub use kind::FileKind;
 pub use source::{InputError, Problem, Source};
 pub use validate::validate_world;
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use triad::base::stats::{mean_ci, t_quantile};
-use triad::sweep::{NoProgress, Plan, default_simulator, run_plan};
+use triad::sweep::{NoProgress, SweepPlan, default_simulator, run_plan};
 
 const BIN: &str = env!("CARGO_BIN_EXE_triad");
 
@@ -450,7 +450,7 @@ fn student_t_intervals_cover_95_percent() {
 fn in_process_runs_agree_across_thread_counts() {
     let t = tempfile::tempdir().unwrap();
     let f = write(t.path(), "small.toml", SMALL);
-    let plan = Plan::from_file(&f).unwrap();
+    let plan = SweepPlan::from_file(&f).unwrap();
     let sim = default_simulator();
     let a = run_plan(&plan, sim.as_ref(), 1, &NoProgress).unwrap();
     let b = run_plan(&plan, sim.as_ref(), 2, &NoProgress).unwrap();
@@ -480,7 +480,7 @@ fn sweep_overhead_per_run() {
         "horizon_hours = 4.0\nsample_every_hours = 1.0\nbudget = 0.5\n[workload]\narrival_per_hour = 20.0",
     )
     .unwrap();
-    let plan = Plan::new("overhead", base.clone(), vec![], None, vec![], 20_000, 1).unwrap();
+    let plan = SweepPlan::new("overhead", base.clone(), vec![], None, vec![], 20_000, 1).unwrap();
     let cfg = triad::scenario::from_table("overhead", &base).unwrap();
     let start = Instant::now();
     for i in 0..plan.n_runs() {
