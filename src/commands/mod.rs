@@ -5,18 +5,52 @@ pub mod reproduce;
 mod run;
 pub mod stress;
 pub mod sweep;
+mod validate;
 
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
-pub use run::{FileKind, RunArgs, run, validate};
+pub use run::{RunArgs, run};
 pub use stress::{StressArgs, stress};
 pub use sweep::{SweepArgs, merge, plot, sweep};
+pub use validate::validate;
 
 use crate::base::Failed;
 use crate::base::interrupt::{self, Interrupted};
-use crate::scenario::InputError;
+use crate::scenario::{FileKind, InputError};
+use std::path::{Path, PathBuf};
 
 pub use crate::base::UsageError;
+
+/// The default output folder of a file: `output/<under>/<file stem>/` (`output/<stem>/`
+/// when `under` is empty).
+pub fn default_out(file: &Path, under: &str) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    Path::new("output").join(under).join(stem)
+}
+
+/// Refuses a file whose kind ([`FileKind::of`]) is not among those a command `accepts`,
+/// naming the command that takes it. A file that cannot be read passes: the command's own
+/// reader reports the problem, located.
+pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), UsageError> {
+    let Some(kind) = FileKind::of(file).filter(|k| !accepts.contains(k)) else {
+        return Ok(());
+    };
+    let f = file.display();
+    Err(UsageError(match kind {
+        FileKind::Scenario => format!("{f} is a scenario: run it with `triad run {f}`"),
+        FileKind::Sweep => format!(
+            "{f} is a sweep file: run it with `triad sweep {f}` (a stress plan names its \
+             `perturbations`, `severities`, `set` or `tier`)"
+        ),
+        FileKind::Stress => format!("{f} is a stress plan: run it with `triad stress {f}`"),
+        FileKind::Search => format!(
+            "{f} is a harness-search file (claim 9): check it with `triad check-claim 9 {f}`"
+        ),
+    }))
+}
 
 /// The exit code for an error, one rule for every command: 2 for bad input or usage
 /// (found before any work starts), 130 for work interrupted by Ctrl-C, 1 for work that ran

@@ -84,18 +84,7 @@ fn run_claim(c: &dyn Claim, effort: Effort, seed: u64) -> anyhow::Result<ClaimRe
 /// `verdicts.csv`; returns whether every claim (or every expectation) holds.
 pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     let claims = match &args.claim {
-        Some(id) => {
-            let sel = claims::select(id);
-            if sel.is_empty() {
-                let ids: Vec<&str> = claims::all().iter().map(|c| c.id()).collect();
-                return Err(UsageError(format!(
-                    "no claim {id:?}; the claims are {}",
-                    ids.join(", ")
-                ))
-                .into());
-            }
-            sel
-        }
+        Some(id) => select(id)?,
         None => claims::all(),
     };
     let expected = match &args.expect {
@@ -332,17 +321,23 @@ fn render_report(
     s
 }
 
-/// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds.
-pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Result<bool> {
-    let claims = claims::select(id);
-    if claims.is_empty() {
+/// The claims `id` names (a claim with parts names them all); an error listing the claims
+/// when it names none.
+fn select(id: &str) -> Result<Vec<Box<dyn Claim>>, UsageError> {
+    let sel = claims::select(id);
+    if sel.is_empty() {
         let ids: Vec<&str> = claims::all().iter().map(|c| c.id()).collect();
         return Err(UsageError(format!(
             "no claim {id:?}; the claims are {}",
             ids.join(", ")
-        ))
-        .into());
+        )));
     }
+    Ok(sel)
+}
+
+/// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds.
+pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Result<bool> {
+    let claims = select(id)?;
     if claims.len() > 1 {
         let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
         return Err(UsageError(format!(

@@ -1,17 +1,12 @@
-//! `triad run` and `triad validate`.
+//! `triad run`: one scenario, its summary on stdout and its files.
 
-use super::UsageError;
+use super::{UsageError, default_out, expect_kind};
 use crate::base::output::{csv_bytes, prepare_dir, utc_now, write_atomic};
 use crate::model::{RunResult, SERIES_COLUMNS, WorldConfig};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, FileKind, Scenario};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Most cell and policy scenarios `triad validate` checks in one sweep file.
-const MAX_CHECKED_SCENARIOS: usize = 10_000;
-/// Most invalid cell scenarios listed per sweep file.
-const MAX_LISTED_SCENARIOS: usize = 10;
 
 /// Options of `triad run`.
 #[derive(Debug, Clone)]
@@ -31,28 +26,7 @@ pub struct RunArgs {
 /// Runs one scenario, prints a summary and writes `run.csv`, `timeseries.csv` and
 /// `manifest.json`.
 pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
-    let f = args.file.display();
-    match FileKind::of(&args.file) {
-        FileKind::Scenario => {}
-        FileKind::Sweep => {
-            return Err(UsageError(format!(
-                "{f} is a sweep file: run it with `triad sweep {f}`"
-            ))
-            .into());
-        }
-        FileKind::Stress => {
-            return Err(UsageError(format!(
-                "{f} is a stress plan: run it with `triad stress {f}`"
-            ))
-            .into());
-        }
-        FileKind::Search => {
-            return Err(UsageError(format!(
-                "{f} is a harness-search file (claim 9): check it with `triad check-claim 9 {f}`"
-            ))
-            .into());
-        }
-    }
+    expect_kind(&args.file, &[FileKind::Scenario])?;
     let mut cfg = scenario::load(&args.file)?;
     if let Some(kind) = &args.policy {
         cfg.policy = policy_by_name(kind)?;
@@ -66,7 +40,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
         }
     }
     let seed = args.seed.unwrap_or(cfg.world.seed);
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.file, ""));
     prepare_dir(&out)?;
     let started = utc_now();
     let clock = Instant::now();
@@ -79,133 +56,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
     Ok(result)
 }
 
-/// What an input file is, told by its top-level keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// A scenario (the default).
-    Scenario,
-    /// A sweep: `base`, `axis`, `design`, `replications`, `reference` or `[[policy]]` tables.
-    Sweep,
-    /// A harness search (claim 9): `evaluations`, `landscape`, `strategy` or `evaluation`.
-    Search,
-    /// A stress plan: `perturbations`, `severities`, `set` or a `tier` name.
-    Stress,
-}
-
-impl FileKind {
-    /// The kind of the file at `path` (a scenario when it cannot be read or parsed: loading
-    /// it as one then reports the problem).
-    pub fn of(path: &Path) -> FileKind {
-        let Ok(t) = scenario::Source::read(path).and_then(|src| src.table()) else {
-            return FileKind::Scenario;
-        };
-        let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
-        // A scenario's `[[tier]]` is an array; a stress plan's `tier` names one tier.
-        if has(&["perturbations", "severities", "set"])
-            || matches!(t.get("tier"), Some(toml::Value::String(_)))
-        {
-            FileKind::Stress
-        } else if has(&["evaluations", "landscape", "strategy", "evaluation"]) {
-            FileKind::Search
-        } else if has(&["base", "axis", "design", "replications", "reference"])
-            || matches!(t.get("policy"), Some(toml::Value::Array(_)))
-        {
-            FileKind::Sweep
-        } else {
-            FileKind::Scenario
-        }
-    }
-}
-
-/// Checks scenario and sweep files without running them; every problem of every file is
-/// reported. A file with a sweep's keys (`base`, `axis`, `design`, `replications`,
-/// `reference` or an array of `[[policy]]` tables) is a sweep file: its plan is expanded and
-/// the scenario of every cell and policy (up to 10,000) is validated.
-pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
-    let mut errors = Vec::new();
-    for f in files {
-        let kind = FileKind::of(f);
-        if kind == FileKind::Stress {
-            match crate::stress::plan::load(f) {
-                Ok(_) => crate::say!("{}: ok (stress plan)", f.display()),
-                Err(e) => errors.push(format!("{e:#}")),
-            }
-            continue;
-        }
-        if kind == FileKind::Search {
-            let checked = scenario::load_search(f);
-            match checked {
-                Ok(_) => crate::say!("{}: ok (harness search)", f.display()),
-                Err(e) => errors.push(e.to_string()),
-            }
-            continue;
-        }
-        if kind != FileKind::Sweep {
-            match scenario::load(f) {
-                Ok(_) => crate::say!("{}: ok", f.display()),
-                Err(e) => errors.push(e.to_string()),
-            }
-            continue;
-        }
-        let plan = match crate::sweep::Plan::from_file(f) {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(e.to_string());
-                continue;
-            }
-        };
-        let sim = crate::sweep::WorldSimulator;
-        let (mut checked, mut bad) = (0usize, Vec::new());
-        'cells: for cell in 0..plan.n_cells() {
-            for policy in 0..plan.policies.len() {
-                if checked == MAX_CHECKED_SCENARIOS {
-                    break 'cells;
-                }
-                checked += 1;
-                let spec =
-                    plan.run((cell * plan.policies.len() + policy) * plan.replications as usize);
-                if let Err(e) = plan.scenario(&spec).and_then(|sc| sim.config(&sc)) {
-                    bad.push(format!(
-                        "{}: cell {cell} ({}), policy {:?}: {e}",
-                        f.display(),
-                        crate::report::cell_desc(&plan, cell),
-                        plan.policies[policy].label
-                    ));
-                }
-            }
-        }
-        let total = plan.n_cells() * plan.policies.len();
-        let of = if checked < total {
-            format!(" (the first {checked} of {total})")
-        } else {
-            String::new()
-        };
-        if bad.is_empty() {
-            crate::say!(
-                "{}: ok, a sweep of {} runs; every cell's scenario{of} is valid",
-                f.display(),
-                plan.n_runs()
-            );
-        } else {
-            let n = bad.len();
-            bad.truncate(MAX_LISTED_SCENARIOS);
-            if n > MAX_LISTED_SCENARIOS {
-                bad.push(format!("... and {} more", n - MAX_LISTED_SCENARIOS));
-            }
-            bad.push(format!(
-                "{}: {n} of {checked} cell and policy scenarios{of} are invalid; their runs would fail",
-                f.display()
-            ));
-            errors.push(bad.join("\n"));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(UsageError(errors.join("\n")).into())
-    }
-}
-
 fn policy_by_name(kind: &str) -> anyhow::Result<crate::policy::PolicyConfig> {
     let table: toml::Table =
         toml::from_str(&format!("kind = {kind:?}")).map_err(|e| UsageError(e.to_string()))?;
@@ -216,14 +66,6 @@ fn policy_by_name(kind: &str) -> anyhow::Result<crate::policy::PolicyConfig> {
         ))
         .into()
     })
-}
-
-fn default_out(file: &Path) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
-    Path::new("output").join(stem)
 }
 
 fn write_outputs(

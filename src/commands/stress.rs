@@ -2,7 +2,9 @@
 //! runs it on the sweep machinery (parallel, common random numbers, resume, shards) and
 //! writes the stress report.
 
-use super::sweep::{Execution, SweepArgs, default_out, execute};
+use super::sweep::{Execution, SweepArgs, execute};
+use super::{default_out, expect_kind};
+use crate::scenario::FileKind;
 use crate::stress::{OnceAtZero, plan, report};
 use crate::sweep::default_simulator;
 
@@ -12,6 +14,7 @@ pub type StressArgs = SweepArgs;
 
 /// `triad stress`: runs (or resumes) a stress test, or one shard of it.
 pub fn stress(args: &StressArgs) -> anyhow::Result<()> {
+    expect_kind(&args.file, &[FileKind::Stress, FileKind::Scenario])?;
     let plan = plan::load(&args.file)?;
     let world = default_simulator();
     let sim = OnceAtZero::new(world.as_ref());

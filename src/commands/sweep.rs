@@ -1,12 +1,16 @@
 //! The implementations of `triad sweep`, `triad merge` and `triad plot`, called by the
 //! binary with already-parsed arguments.
 
+use super::{default_out, expect_kind};
+use crate::base::output::{utc_now, write_atomic};
 use crate::base::{Failed, UsageError};
 use crate::report;
-use crate::sweep::files;
-use crate::sweep::plan::{Plan, Shard};
+use crate::scenario::FileKind;
+use crate::sweep::folder::{self, MANIFEST, REPORT};
+use crate::sweep::plan::{Shard, SweepPlan};
 use crate::sweep::progress::{Progress, Reporter};
 use crate::sweep::{Simulator, default_simulator, runner};
+use crate::sweep::{csv, merge};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `triad sweep` (and of `triad stress`).
@@ -24,18 +28,8 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
-/// The default output folder of a file: `output/<under>/<file stem>/` (`output/<stem>/`
-/// when `under` is empty).
-pub fn default_out(file: &Path, under: &str) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    Path::new("output").join(under).join(stem)
-}
-
 fn manifest(
-    plan: &Plan,
+    plan: &SweepPlan,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> anyhow::Result<Vec<u8>> {
     let mut m = serde_json::Map::new();
@@ -43,10 +37,7 @@ fn manifest(
     m.insert("plan_fingerprint".into(), plan.fingerprint().into());
     m.insert("runs_total".into(), plan.n_runs().into());
     m.insert("seed".into(), plan.seed.into());
-    m.insert(
-        "replication_seeds".into(),
-        files::seeds(plan).into_iter().collect::<Vec<u64>>().into(),
-    );
+    m.insert("replication_seeds".into(), plan.replication_seeds().into());
     m.extend(extra);
     m.insert("plan".into(), serde_json::to_value(plan)?);
     let mut v = serde_json::to_vec_pretty(&serde_json::Value::Object(m))?;
@@ -59,7 +50,7 @@ fn manifest(
 /// once every run of a one-machine run is in.
 pub struct Execution<'a> {
     /// The expanded plan.
-    pub plan: &'a Plan,
+    pub plan: &'a SweepPlan,
     /// The command's name, for the manifest (`sweep`, `stress`).
     pub command: &'static str,
     /// The file the plan came from.
@@ -75,13 +66,13 @@ pub struct Execution<'a> {
     /// Runs one scenario.
     pub sim: &'a dyn Simulator,
     /// Writes summaries, plots and the report from the finished folder.
-    pub finalize: &'a dyn Fn(&Path, &Plan) -> anyhow::Result<()>,
+    pub finalize: &'a dyn Fn(&Path, &SweepPlan) -> anyhow::Result<()>,
 }
 
 /// Runs (or resumes) a plan, or one shard of it, into its output folder: streamed
 /// `runs.csv`, a manifest before and after, and the report when the run is whole.
 pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
-    let started = files::utc_now();
+    let started = utc_now();
     let plan = e.plan;
     let text = std::fs::read_to_string(e.file).unwrap_or_default();
     let shard = match e.shard {
@@ -94,7 +85,7 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let out = e.out;
-    let opened = files::open(&out, plan, shard)?;
+    let opened = folder::open(&out, plan, shard)?;
     let (done, todo) = (opened.done, opened.todo);
     let mut writer = opened.writer;
     let in_shard = done + todo.len();
@@ -111,7 +102,7 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
     info.insert("threads".into(), threads.into());
     info.insert("started".into(), started.into());
     info.insert("status".into(), "running".into());
-    files::write_atomic(&out.join(files::MANIFEST), &manifest(plan, info.clone())?)?;
+    write_atomic(&out.join(MANIFEST), &manifest(plan, info.clone())?)?;
 
     let progress = Reporter::stderr(e.quiet);
     progress.start(in_shard, done);
@@ -122,18 +113,18 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
     })?;
     writer.finish()?;
     progress.finish();
-    let table = files::read_runs(&out, plan)?;
+    let table = csv::read_runs(&out, plan)?;
     let failed = table.rows.iter().filter(|r| !r.ok).count();
     if shard.n == 1 {
         (e.finalize)(&out, plan)?;
     }
     info.insert("runs_this_session".into(), todo.len().into());
-    info.insert("finished".into(), files::utc_now().into());
+    info.insert("finished".into(), utc_now().into());
     info.insert("status".into(), "complete".into());
-    files::write_atomic(&out.join(files::MANIFEST), &manifest(plan, info)?)?;
+    write_atomic(&out.join(MANIFEST), &manifest(plan, info)?)?;
     if !e.quiet {
         if shard.n == 1 {
-            eprintln!("wrote {}", out.join(files::REPORT).display());
+            eprintln!("wrote {}", out.join(REPORT).display());
         } else {
             eprintln!(
                 "shard {shard} done in {}; join the shards with `triad merge`",
@@ -145,7 +136,7 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
         return Err(Failed(format!(
             "{failed} of {} runs failed; {} lists each with its error (status = failed)",
             table.rows.len(),
-            out.join(files::RUNS).display()
+            out.join(folder::RUNS).display()
         ))
         .into());
     }
@@ -154,7 +145,8 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
 
 /// `triad sweep`: runs (or resumes) a sweep, or one shard of it, into its output folder.
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
-    let plan = Plan::from_file(&args.file)?;
+    expect_kind(&args.file, &[FileKind::Sweep])?;
+    let plan = SweepPlan::from_file(&args.file)?;
     let sim = default_simulator();
     execute(Execution {
         plan: &plan,
@@ -174,15 +166,15 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
 
 /// `triad merge`: joins shard folders into one folder equal to a one-machine run.
 pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
-    let started = files::utc_now();
+    let started = utc_now();
     let first = dirs
         .first()
         .ok_or_else(|| UsageError("triad merge needs at least one shard folder".into()))?;
-    let (plan0, _) = files::read_plan(first)?;
+    let (plan0, _) = folder::read_plan(first)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("output").join(&plan0.name));
-    let plan = files::merge(dirs, &out)?;
+    let plan = merge::merge(dirs, &out)?;
     if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(&out, &plan)?;
     } else {
@@ -199,24 +191,24 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
     );
     info.insert("shard".into(), Shard::ALL.to_string().into());
     info.insert("started".into(), started.into());
-    info.insert("finished".into(), files::utc_now().into());
+    info.insert("finished".into(), utc_now().into());
     info.insert("status".into(), "complete".into());
-    files::write_atomic(&out.join(files::MANIFEST), &manifest(&plan, info)?)?;
-    eprintln!("wrote {}", out.join(files::REPORT).display());
+    write_atomic(&out.join(MANIFEST), &manifest(&plan, info)?)?;
+    eprintln!("wrote {}", out.join(REPORT).display());
     Ok(())
 }
 
 /// `triad plot`: redraws the plots of a sweep folder from its CSVs.
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
-    let (plan, _) = files::read_plan(dir)?;
+    let (plan, _) = folder::read_plan(dir)?;
     if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(dir, &plan)?;
-        crate::say!("{}", dir.join(files::REPORT).display());
+        crate::say!("{}", dir.join(REPORT).display());
         return Ok(());
     }
-    let table = files::read_runs(dir, &plan)?;
+    let table = csv::read_runs(dir, &plan)?;
     let summary = crate::sweep::Summary::new(&plan, &table);
-    let series = files::read_series(dir, &plan, &summary.best_headline_cells())?;
+    let series = csv::read_series(dir, &plan, &summary.best_headline_cells())?;
     let plots = report::draw_all(dir, &plan, &table, &summary, &series)?;
     for p in plots {
         crate::say!("{}", dir.join(format!("{}.png", p.stem)).display());

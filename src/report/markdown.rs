@@ -3,9 +3,8 @@
 //! produce the same bytes.
 
 use super::PlotInfo;
-use crate::base::fmt::estimate;
-use crate::sweep::files::{num, param_str};
-use crate::sweep::plan::Plan;
+use crate::base::fmt::{estimate, num, param_str};
+use crate::sweep::plan::SweepPlan;
 use crate::sweep::summary::{Lookup, RunTable, Summary};
 use std::fmt::Write;
 
@@ -28,7 +27,7 @@ fn cell_md(s: &str) -> String {
 }
 
 /// The plan's policies, each as `` `label` (its table) ``, joined by `; `.
-pub fn policies(plan: &Plan) -> String {
+pub fn policies(plan: &SweepPlan) -> String {
     let labels: Vec<String> = plan
         .policies
         .iter()
@@ -46,7 +45,7 @@ pub fn policies(plan: &Plan) -> String {
 }
 
 /// The "what ran" section, from the plan.
-pub fn describe(plan: &Plan) -> String {
+pub fn describe(plan: &SweepPlan) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "- triad {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
@@ -89,7 +88,7 @@ pub fn describe(plan: &Plan) -> String {
 
 /// The whole report.
 pub fn report(
-    plan: &Plan,
+    plan: &SweepPlan,
     table: &RunTable,
     summary: &Summary,
     plots: &[PlotInfo],

@@ -4,9 +4,11 @@
 pub mod markdown;
 pub mod plot;
 
+use crate::base::fmt::param_str;
 use crate::base::stats::{MeanCi, mean_ci};
-use crate::sweep::files::{self, SeriesSummary};
-use crate::sweep::plan::Plan;
+use crate::sweep::csv::{self, SeriesSummary};
+use crate::sweep::folder::REPORT;
+use crate::sweep::plan::SweepPlan;
 use crate::sweep::summary::{LEVEL, Lookup, RunTable, Summary};
 use std::path::Path;
 
@@ -75,17 +77,13 @@ fn as_f64(v: &toml::Value) -> f64 {
     }
 }
 
-fn tick(v: &toml::Value) -> String {
-    crate::sweep::files::param_str(v)
-}
-
 /// `path = value` for each parameter of `cell`, comma-separated (empty for a sweep without
 /// parameters).
-pub fn cell_desc(plan: &Plan, cell: usize) -> String {
+pub fn cell_desc(plan: &SweepPlan, cell: usize) -> String {
     plan.params()
         .iter()
         .zip(plan.cell_values(cell))
-        .map(|(p, v)| format!("{p} = {}", tick(&v)))
+        .map(|(p, v)| format!("{p} = {}", param_str(&v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -97,7 +95,7 @@ pub fn cell_desc(plan: &Plan, cell: usize) -> String {
 /// time-series column per policy at its best cell (`series`, `harness_quality` first).
 pub fn draw_all(
     dir: &Path,
-    plan: &Plan,
+    plan: &SweepPlan,
     table: &RunTable,
     summary: &Summary,
     series: &SeriesSummary,
@@ -223,8 +221,8 @@ pub fn draw_all(
             let exact = plan.axes.len() == 2 && plan.design.is_none();
             let groups = look.marginal(m, &[ax, ay]);
             let (xa, ya) = (&plan.axes[ax], &plan.axes[ay]);
-            let xt: Vec<String> = xa.values.iter().map(tick).collect();
-            let yt: Vec<String> = ya.values.iter().map(tick).collect();
+            let xt: Vec<String> = xa.values.iter().map(param_str).collect();
+            let yt: Vec<String> = ya.values.iter().map(param_str).collect();
             for (p, l) in labels.iter().enumerate() {
                 let mut z = vec![vec![f64::NAN; yt.len()]; xt.len()];
                 for (k, cis) in &groups {
@@ -321,13 +319,13 @@ pub fn draw_all(
 /// Writes `summary.csv`, `paired.csv`, `timeseries_summary.csv`, the plots and
 /// `report.md` from `runs.csv` and `timeseries.csv`. `about` is the report's "what ran"
 /// section (no wall-clock times, so that outputs compare byte for byte).
-pub fn finalize(dir: &Path, plan: &Plan, about: &str) -> anyhow::Result<()> {
-    let table = files::read_runs(dir, plan)?;
+pub fn finalize(dir: &Path, plan: &SweepPlan, about: &str) -> anyhow::Result<()> {
+    let table = csv::read_runs(dir, plan)?;
     let summary = Summary::new(plan, &table);
-    files::write_summary_csvs(dir, plan, &summary)?;
-    let series = files::read_series(dir, plan, &summary.best_headline_cells())?;
-    files::write_series_summary(dir, plan, &series)?;
+    csv::write_summary_csvs(dir, plan, &summary)?;
+    let series = csv::read_series(dir, plan, &summary.best_headline_cells())?;
+    csv::write_series_summary(dir, plan, &series)?;
     let plots = draw_all(dir, plan, &table, &summary, &series)?;
     let md = markdown::report(plan, &table, &summary, &plots, about);
-    write_atomic(&dir.join(files::REPORT), md.as_bytes())
+    write_atomic(&dir.join(REPORT), md.as_bytes())
 }

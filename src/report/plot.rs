@@ -6,6 +6,8 @@
 use crate::base::fmt::sig;
 use crate::base::stats::MeanCi;
 use plotters::coord::Shift;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
@@ -362,6 +364,30 @@ fn mean_points(pts: &[(f64, MeanCi)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The plotting area of a line chart: numbers on both axes.
+type LineChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws a line's confidence band (opacity `band`) and its mean line (`width` pixels wide) in
+/// colour `c`; returns the mean points, for the caller's markers.
+fn draw_line_ci<DB: DrawingBackend>(
+    chart: &mut LineChart<'_, DB>,
+    pts: &[(f64, MeanCi)],
+    c: RGBColor,
+    band: f64,
+    width: u32,
+) -> Result<Vec<(f64, f64)>, String> {
+    if let Some(poly) = ci_polygon(pts) {
+        chart
+            .draw_series(std::iter::once(Polygon::new(poly, c.mix(band).filled())))
+            .s()?;
+    }
+    let mean = mean_points(pts);
+    chart
+        .draw_series(LineSeries::new(mean.clone(), c.stroke_width(width)))
+        .s()?;
+    Ok(mean)
+}
+
 /// Bars with 95% error bars: one bar per label (e.g. mean yield per policy).
 pub fn bar_ci(
     stem: &Path,
@@ -386,6 +412,23 @@ pub fn bar_ci(
 /// A line with its confidence band: label and points `(x, interval)`.
 pub type Line = (String, Vec<(f64, MeanCi)>);
 
+/// The x and y ranges of `lines` (y over the means and the interval ends; `y_zero`: the y
+/// range includes 0).
+fn extent<'a>(
+    lines: impl Iterator<Item = &'a Line> + Clone,
+    y_zero: bool,
+) -> ((f64, f64), (f64, f64)) {
+    let x = range(
+        lines.clone().flat_map(|(_, p)| p.iter().map(|(x, _)| *x)),
+        false,
+    );
+    let y = range(
+        lines.flat_map(|(_, p)| p.iter().flat_map(|(_, c)| [c.mean, c.lo, c.hi])),
+        y_zero,
+    );
+    (x, y)
+}
+
 struct Lines<'a> {
     title: &'a str,
     x_label: &'a str,
@@ -396,18 +439,7 @@ struct Lines<'a> {
 impl Chart for Lines<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
         root.fill(&WHITE).s()?;
-        let (x0, x1) = range(
-            self.lines
-                .iter()
-                .flat_map(|(_, p)| p.iter().map(|(x, _)| *x)),
-            false,
-        );
-        let (y0, y1) = range(
-            self.lines
-                .iter()
-                .flat_map(|(_, p)| p.iter().flat_map(|(_, c)| [c.mean, c.lo, c.hi])),
-            false,
-        );
+        let ((x0, x1), (y0, y1)) = extent(self.lines.iter(), false);
         // With several lines the legend gets a panel of its own at the right, so it never
         // hides data.
         let legend_chars = self
@@ -442,15 +474,7 @@ impl Chart for Lines<'_> {
             .s()?;
         for (i, (label, pts)) in self.lines.iter().enumerate() {
             let c = color(i);
-            if let Some(poly) = ci_polygon(pts) {
-                chart
-                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
-                    .s()?;
-            }
-            let mean = mean_points(pts);
-            chart
-                .draw_series(LineSeries::new(mean.clone(), c.stroke_width(3)))
-                .s()?;
+            let mean = draw_line_ci(&mut chart, pts, c, 0.18, 3)?;
             if panel > 0 {
                 let y = 100 + 32 * i as i32;
                 side.draw(&PathElement::new(vec![(0, y), (28, y)], c.stroke_width(4)))
@@ -521,12 +545,7 @@ struct Panels<'a> {
 impl Chart for Panels<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
         root.fill(&WHITE).s()?;
-        let all = || self.panels.iter().flat_map(|(_, ls)| ls.iter());
-        let (x0, x1) = range(all().flat_map(|(_, p)| p.iter().map(|(x, _)| *x)), false);
-        let (y0, y1) = range(
-            all().flat_map(|(_, p)| p.iter().flat_map(|(_, c)| [c.mean, c.lo, c.hi])),
-            true,
-        );
+        let ((x0, x1), (y0, y1)) = extent(self.panels.iter().flat_map(|(_, ls)| ls.iter()), true);
         let (head, body) = root.split_vertically(56);
         head.draw(&Text::new(
             self.title.to_string(),
@@ -568,15 +587,7 @@ impl Chart for Panels<'_> {
                 .s()?;
             for (i, (_, pts)) in lines.iter().enumerate() {
                 let c = color(i);
-                if let Some(poly) = ci_polygon(pts) {
-                    chart
-                        .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
-                        .s()?;
-                }
-                let mean = mean_points(pts);
-                chart
-                    .draw_series(LineSeries::new(mean.clone(), c.stroke_width(2)))
-                    .s()?;
+                let mean = draw_line_ci(&mut chart, pts, c, 0.15, 2)?;
                 chart
                     .draw_series(mean.iter().map(|&p| Circle::new(p, 3, c.filled())))
                     .s()?;

@@ -3,14 +3,17 @@
 //! A scenario is a world ([`WorldConfig`]), the policy that runs it ([`PolicyConfig`]) and
 //! optionally a stress perturbation to put it through. A file names only what it changes;
 //! every other parameter takes its default (`docs/model.md` lists them). Unknown keys are
-//! refused, so a typo never passes silently.
+//! refused, so a typo never passes silently. [`FileKind`] tells a scenario from the other
+//! kinds of input file (sweep files, stress plans, harness searches).
 
 pub mod bounds;
+mod kind;
 pub mod perturb;
 mod search;
 mod source;
 mod validate;
 
+pub use kind::FileKind;
 pub use source::{InputError, Problem, Source};
 
 pub use search::{load_search, parse_search, validate_search};
@@ -124,8 +127,12 @@ fn read_all<'i, T: serde::de::DeserializeOwned>(
         match T::deserialize(toml::de::ValueDeserializer::from(value.clone())) {
             Ok(t) => return (!failed).then_some(t),
             Err(e) => {
+                // A key dropped for an earlier problem can leave a table without a key it
+                // needs: that follow-on "missing" error is not the author's.
+                if !(failed && e.message().starts_with("missing")) {
+                    problems.extend(located(src, &e).problems);
+                }
                 failed = true;
-                problems.extend(located(src, &e).problems);
                 let at = e.span().map_or(usize::MAX, |s| s.start);
                 if !prune(&mut value, at) {
                     return None;

@@ -2,14 +2,16 @@
 //! spirit of robust decision making (worst case and regret rather than the mean alone).
 //!
 //! ```text
-//! scenario or stress plan --plan::load--> sweep Plan (axes stress.perturbation x
+//! scenario or stress plan --plan::load--> SweepPlan (axes stress.perturbation x
 //!      |                                  stress.severity; policies; replications)
 //!      |                                        | sweep runner (parallel, CRN, resume,
 //!      v                                        v  shards): scenario loading applies the
 //! scenario::perturb::apply  <-- [stress] table of each run, once
 //!                                               |
 //!                      runs.csv --analysis::analyse--> mean yield, worst case, CVaR 10%,
-//!                                                      regret; rankings; report + plots
+//!                                                      regret; rankings (numbers)
+//!                                                           |
+//!                               report: CSVs + plots <------+------> markdown: report.md
 //! ```
 //!
 //! A stress plan is an ordinary sweep plan whose two axes carry the perturbation: `triad
@@ -18,6 +20,7 @@
 //! its scenario is loaded). `docs/stress.md` is the user's guide.
 
 pub mod analysis;
+pub mod markdown;
 mod once;
 pub mod plan;
 pub mod report;
@@ -31,6 +34,6 @@ pub const AXIS_PERTURBATION: &str = "stress.perturbation";
 pub const AXIS_SEVERITY: &str = "stress.severity";
 
 /// Whether a sweep plan is a stress plan (its axes are the perturbation and severity).
-pub fn is_stress_plan(plan: &crate::sweep::Plan) -> bool {
+pub fn is_stress_plan(plan: &crate::sweep::SweepPlan) -> bool {
     analysis::axes(plan).is_some()
 }

@@ -1,13 +1,13 @@
 //! Stress plan files, and the default plan for a bare scenario, expanded into an ordinary
-//! sweep [`Plan`] whose two axes carry the perturbation (`stress.perturbation`,
+//! sweep [`SweepPlan`] whose two axes carry the perturbation (`stress.perturbation`,
 //! `stress.severity`).
 
 use super::{AXIS_PERTURBATION, AXIS_SEVERITY};
 use crate::base::Issue;
 use crate::scenario::perturb::Perturbation;
-use crate::scenario::{InputError, Source};
-use crate::sweep::plan::{Axis, PolicySpec, set_path};
-use crate::sweep::{Plan, WorldSimulator};
+use crate::scenario::{FileKind, InputError, Source};
+use crate::sweep::plan::{Axis, BaseRef, PolicySpec, labelled_policies, set_path};
+use crate::sweep::{SweepPlan, WorldSimulator};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -44,15 +44,6 @@ fn default_reps() -> u32 {
     DEFAULT_REPLICATIONS
 }
 
-/// Whether a TOML file is a stress plan (it has `base`, `perturbations`, `severities` or
-/// `[[policy]]` tables) rather than a scenario.
-pub fn is_plan_file(table: &toml::Table) -> bool {
-    ["base", "perturbations", "severities", "set", "replications"]
-        .iter()
-        .any(|k| table.contains_key(*k))
-        || matches!(table.get("policy"), Some(toml::Value::Array(_)))
-}
-
 /// The four built-in policies at parameters that fit the baseline's budget.
 pub fn default_policies() -> Vec<PolicySpec> {
     let t = |s: &str| -> toml::Table { toml::from_str(s).unwrap_or_default() };
@@ -76,15 +67,16 @@ pub fn default_policies() -> Vec<PolicySpec> {
     ]
 }
 
-/// Reads `path`: a stress plan file, or a scenario (which gets the default plan).
-pub fn load(path: &Path) -> Result<Plan, InputError> {
+/// Reads `path`: a stress plan file ([`FileKind::Stress`]), or else a scenario (which gets
+/// the default plan).
+pub fn load(path: &Path) -> Result<SweepPlan, InputError> {
     let src = Source::read(path)?;
     let table = src.table()?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "stress".into());
-    if is_plan_file(&table) {
+    if FileKind::of_table(&table) == FileKind::Stress {
         from_source(&src, path.parent().unwrap_or(Path::new(".")), &stem)
     } else {
         // Validate the scenario with located errors first.
@@ -101,7 +93,7 @@ pub fn load(path: &Path) -> Result<Plan, InputError> {
 
 /// The default plan for a scenario: the four built-in policies, every perturbation at
 /// severities 0, 0.5 and 1, [`DEFAULT_REPLICATIONS`] replications.
-pub fn default_plan(name: &str, base: toml::Table) -> Result<Plan, String> {
+pub fn default_plan(name: &str, base: toml::Table) -> Result<SweepPlan, String> {
     build(
         &format!("stress-{name}"),
         &format!("Stress test of {name} (default plan)"),
@@ -128,7 +120,7 @@ pub fn build(
     policies: Vec<PolicySpec>,
     replications: u32,
     seed: u64,
-) -> Result<Plan, String> {
+) -> Result<SweepPlan, String> {
     let cfg = WorldSimulator.config(&base)?;
     if perturbations.iter().any(|p| p.needs_tier()) {
         let t = match tier {
@@ -153,38 +145,24 @@ pub fn build(
             values: severities.iter().map(|&s| toml::Value::Float(s)).collect(),
         },
     ];
-    let mut plan = Plan::new(name, base, axes, None, policies, replications, seed)?;
+    let mut plan = SweepPlan::new(name, base, axes, None, policies, replications, seed)?;
     plan.title = title.to_string();
     Ok(plan)
 }
 
 /// Expands a stress plan file's text; `dir` resolves a relative `base` path.
-pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputError> {
+pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputError> {
     let file: StressFile = src.deserialize()?;
     let mut issues = Vec::new();
-    let mut base = match &file.base {
-        None => {
-            issues.push(Issue::new(
-                "base",
-                "missing: give `base = \"scenario.toml\"` (relative to this file) or a [base] table",
-            ));
-            toml::Table::new()
-        }
-        Some(toml::Value::Table(t)) => t.clone(),
-        Some(toml::Value::String(p)) => {
-            let bp = dir.join(p);
+    let mut base = match BaseRef::of(file.base.as_ref(), dir) {
+        Ok(BaseRef::Inline(t)) => t,
+        Ok(BaseRef::File(bp)) => {
             // A broken base file is reported in its own file, with its own positions.
             crate::scenario::load(&bp)?;
             Source::read(&bp)?.table()?
         }
-        Some(other) => {
-            issues.push(Issue::new(
-                "base",
-                format!(
-                    "must be a file name (string) or a table, got a {}",
-                    other.type_str()
-                ),
-            ));
+        Err(i) => {
+            issues.push(i);
             toml::Table::new()
         }
     };
@@ -195,96 +173,22 @@ pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputEr
         ));
     }
     merge_into(&mut base, &file.set);
-    let perturbations = file
-        .perturbations
-        .unwrap_or_else(|| Perturbation::ALL.to_vec());
-    if perturbations.is_empty() {
-        issues.push(Issue::new(
-            "perturbations",
-            "is empty: name at least one, or leave it out for all",
-        ));
-    }
-    for (i, p) in perturbations.iter().enumerate() {
-        if perturbations[..i].contains(p) {
-            issues.push(Issue::new(
-                format!("perturbations.{i}"),
-                format!("{p} is listed twice"),
-            ));
-        }
-    }
-    let mut severities = Vec::new();
-    match &file.severities {
-        None => severities = DEFAULT_SEVERITIES.to_vec(),
-        Some(v) if v.is_empty() => issues.push(Issue::new(
-            "severities",
-            "is empty: give at least one, e.g. [0.0, 0.5, 1.0]",
-        )),
-        Some(v) => {
-            for (i, x) in v.iter().enumerate() {
-                let s = x.as_float().or(x.as_integer().map(|i| i as f64));
-                match s {
-                    Some(s) if (0.0..=1.0).contains(&s) => {
-                        if severities.contains(&s) {
-                            issues.push(Issue::new(
-                                format!("severities.{i}"),
-                                format!("{s} is listed twice"),
-                            ));
-                        }
-                        severities.push(s);
-                    }
-                    _ => issues.push(Issue::new(
-                        format!("severities.{i}"),
-                        format!("must be a number in [0, 1] (0 = none, 1 = severe), got {x}"),
-                    )),
-                }
-            }
-        }
-    }
+    let perturbations = read_perturbations(file.perturbations, &mut issues);
+    let severities = read_severities(file.severities.as_deref(), &mut issues);
     if file.replications == 0 {
         issues.push(Issue::new("replications", "must be at least 1"));
     }
-    let mut policies = Vec::new();
-    for (i, t) in file.policy.iter().enumerate() {
-        let mut t = t.clone();
-        let label = match t.remove("label") {
-            Some(toml::Value::String(s)) if !s.trim().is_empty() => s,
-            Some(_) => {
-                issues.push(Issue::new(
-                    format!("policy.{i}.label"),
-                    "must be a non-empty string",
-                ));
-                continue;
-            }
-            None => match t.get("kind").and_then(toml::Value::as_str) {
-                Some(k) => k.to_string(),
-                None => {
-                    issues.push(Issue::new(
-                        format!("policy.{i}"),
-                        "needs a `kind` (see `triad policies`) and a `label` naming it in the outputs",
-                    ));
-                    continue;
-                }
-            },
-        };
-        if policies.iter().any(|p: &PolicySpec| p.label == label) {
-            issues.push(Issue::new(
-                format!("policy.{i}.label"),
-                format!("duplicate label {label:?}: labels must be unique"),
-            ));
-            continue;
-        }
-        // Check the policy on the base now, so a typo is reported at its table.
-        let mut sc = base.clone();
-        sc.insert("policy".into(), toml::Value::Table(t.clone()));
-        if let Err(e) = WorldSimulator.config(&sc) {
-            issues.push(Issue::new(format!("policy.{i}"), e));
-            continue;
-        }
-        policies.push(PolicySpec {
-            label,
-            table: Some(t),
-        });
-    }
+    // Each policy is checked on the base now, so a typo is reported at its table.
+    let mut policies = labelled_policies(
+        &file.policy,
+        true,
+        |t| {
+            let mut sc = base.clone();
+            sc.insert("policy".into(), toml::Value::Table(t.clone()));
+            WorldSimulator.config(&sc).map(|_| ())
+        },
+        &mut issues,
+    );
     if file.policy.is_empty() {
         policies = default_policies();
     }
@@ -326,6 +230,62 @@ pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputEr
     })
 }
 
+/// The perturbations named (all when none are), each once.
+fn read_perturbations(
+    named: Option<Vec<Perturbation>>,
+    issues: &mut Vec<Issue>,
+) -> Vec<Perturbation> {
+    let perturbations = named.unwrap_or_else(|| Perturbation::ALL.to_vec());
+    if perturbations.is_empty() {
+        issues.push(Issue::new(
+            "perturbations",
+            "is empty: name at least one, or leave it out for all",
+        ));
+    }
+    for (i, p) in perturbations.iter().enumerate() {
+        if perturbations[..i].contains(p) {
+            issues.push(Issue::new(
+                format!("perturbations.{i}"),
+                format!("{p} is listed twice"),
+            ));
+        }
+    }
+    perturbations
+}
+
+/// The severities given (the default ones when none are), each a number in [0, 1], once.
+fn read_severities(given: Option<&[toml::Value]>, issues: &mut Vec<Issue>) -> Vec<f64> {
+    let mut severities = Vec::new();
+    match given {
+        None => severities = DEFAULT_SEVERITIES.to_vec(),
+        Some([]) => issues.push(Issue::new(
+            "severities",
+            "is empty: give at least one, e.g. [0.0, 0.5, 1.0]",
+        )),
+        Some(v) => {
+            for (i, x) in v.iter().enumerate() {
+                let s = x.as_float().or(x.as_integer().map(|i| i as f64));
+                match s {
+                    Some(s) if (0.0..=1.0).contains(&s) => {
+                        if severities.contains(&s) {
+                            issues.push(Issue::new(
+                                format!("severities.{i}"),
+                                format!("{s} is listed twice"),
+                            ));
+                        }
+                        severities.push(s);
+                    }
+                    _ => issues.push(Issue::new(
+                        format!("severities.{i}"),
+                        format!("must be a number in [0, 1] (0 = none, 1 = severe), got {x}"),
+                    )),
+                }
+            }
+        }
+    }
+    severities
+}
+
 /// Deep-merges `over` into `base`: tables merge key by key, other values replace.
 fn merge_into(base: &mut toml::Table, over: &toml::Table) {
     for (k, v) in over {
@@ -342,7 +302,7 @@ fn merge_into(base: &mut toml::Table, over: &toml::Table) {
 mod tests {
     use super::*;
 
-    fn plan(text: &str) -> Result<Plan, InputError> {
+    fn plan(text: &str) -> Result<SweepPlan, InputError> {
         from_source(&Source::from_text("p.toml", text), Path::new("."), "p")
     }
 

@@ -2,7 +2,7 @@
 //! execute them in parallel with common random numbers, and aggregate the results.
 //!
 //! ```text
-//! sweep file --Plan::from_file--> Plan --run_plan / run_indices--> RunRecord per run
+//! sweep file --SweepPlan::from_file--> SweepPlan --run_plan / run_indices--> RunRecord per run
 //!      (cells x policies x replications)            |
 //!                      in-process: Results ---------+--------> files: runs.csv (streamed)
 //!                      Summary (mean, CI, paired)            summary.csv, paired.csv, plots
@@ -11,29 +11,37 @@
 //! The world being simulated is behind one trait, [`Simulator`]; the `triad sweep` command
 //! takes it from [`default_simulator`], the world model ([`WorldSimulator`]).
 //!
+//! The modules, in the order of the data: [`plan`] (sweep files read into a [`SweepPlan`],
+//! its cells, runs and seeds, shards), [`design`] (sampled points), [`runner`] (runs in
+//! parallel, outcomes in index order), [`folder`] (the crash-safe output folder, resumed
+//! after a crash), [`csv`] (the columns, readers and summary writers of its CSV files),
+//! [`summary`] (statistics per cell, policy and metric) and [`merge`] (shard folders joined).
+//!
 //! ```
-//! use triad::sweep::{Plan, run_plan, default_simulator, NoProgress};
+//! use triad::sweep::{SweepPlan, run_plan, default_simulator, NoProgress};
 //! // A scenario table names only what it changes from the defaults (scenarios/baseline.toml).
 //! let base: toml::Table = toml::from_str(
 //!     "horizon_hours = 12.0\nbudget = 2.0\n[workload]\narrival_per_hour = 5.0",
 //! ).unwrap();
-//! let plan = Plan::new("doc", base, vec![], None, vec![], 3, 7).unwrap();
+//! let plan = SweepPlan::new("doc", base, vec![], None, vec![], 3, 7).unwrap();
 //! let sim = default_simulator();
 //! let results = run_plan(&plan, sim.as_ref(), 1, &NoProgress).unwrap();
 //! let summary = results.summary(&plan);
 //! assert_eq!(summary.rows[0].ci.n, 3);
 //! ```
 
+pub mod csv;
 mod default_sim;
 pub mod design;
-pub mod files;
+pub mod folder;
+pub mod merge;
 pub mod plan;
 pub mod progress;
 pub mod runner;
 pub mod summary;
 
 pub use default_sim::{WorldSimulator, default_simulator};
-pub use plan::{Axis, Design, Dim, MAX_RUNS, Method, Plan, PolicySpec, RunSpec, Shard};
+pub use plan::{Axis, Design, Dim, MAX_RUNS, Method, PolicySpec, RunSpec, Shard, SweepPlan};
 pub use progress::{NoProgress, Progress};
 pub use runner::{Results, RunOutcome, run_indices, run_plan};
 pub use summary::{RunRow, RunTable, Summary};

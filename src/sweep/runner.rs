@@ -1,7 +1,7 @@
 //! The parallel runner: a rayon pool whose workers take run indices from a shared counter;
 //! results are handed back in index order whatever the thread count.
 
-use super::plan::{Plan, RunSpec};
+use super::plan::{RunSpec, SweepPlan};
 use super::progress::Progress;
 use super::summary::{RunRow, RunTable, Summary};
 use super::{RunRecord, Simulator};
@@ -55,13 +55,13 @@ impl Results {
     }
 
     /// Summary statistics (mean, sd, 95% CI per cell and policy; paired differences).
-    pub fn summary(&self, plan: &Plan) -> Summary {
+    pub fn summary(&self, plan: &SweepPlan) -> Summary {
         Summary::new(plan, &self.table())
     }
 }
 
 /// Runs one run of `plan` on `sim`, catching errors and panics.
-pub fn run_one(plan: &Plan, sim: &dyn Simulator, index: usize) -> RunOutcome {
+pub fn run_one(plan: &SweepPlan, sim: &dyn Simulator, index: usize) -> RunOutcome {
     let spec = plan.run(index);
     let result = plan.scenario(&spec).and_then(|sc| {
         match catch_unwind(AssertUnwindSafe(|| sim.run(&sc, spec.seed))) {
@@ -80,7 +80,7 @@ pub fn run_one(plan: &Plan, sim: &dyn Simulator, index: usize) -> RunOutcome {
 
 /// Runs all of `plan` on `threads` threads and returns every outcome, in order.
 pub fn run_plan(
-    plan: &Plan,
+    plan: &SweepPlan,
     sim: &dyn Simulator,
     threads: usize,
     progress: &dyn Progress,
@@ -102,7 +102,7 @@ pub fn run_plan(
 /// soon as it and all before it are done. An error from `sink` stops the workers (runs in
 /// flight finish) and is returned.
 pub fn run_indices(
-    plan: &Plan,
+    plan: &SweepPlan,
     sim: &dyn Simulator,
     threads: usize,
     indices: &[usize],

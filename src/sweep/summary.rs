@@ -1,7 +1,7 @@
 //! Aggregation: per cell and policy means with Student-t intervals, paired differences from
 //! the reference policy, and marginal means over grid axes for the plots.
 
-use super::plan::Plan;
+use super::plan::SweepPlan;
 use crate::base::stats::{MeanCi, mean_ci, paired_ci};
 use std::collections::BTreeMap;
 
@@ -118,13 +118,13 @@ pub struct Summary {
 
 /// Metric values looked up by (cell, policy, replication).
 pub struct Lookup<'a> {
-    plan: &'a Plan,
+    plan: &'a SweepPlan,
     by_run: Vec<Option<&'a RunRow>>,
 }
 
 impl<'a> Lookup<'a> {
     /// Indexes `table`'s rows by run.
-    pub fn new(plan: &'a Plan, table: &'a RunTable) -> Lookup<'a> {
+    pub fn new(plan: &'a SweepPlan, table: &'a RunTable) -> Lookup<'a> {
         let mut by_run = vec![None; plan.n_runs()];
         for r in &table.rows {
             if let Some(slot) = by_run.get_mut(r.run) {
@@ -136,8 +136,7 @@ impl<'a> Lookup<'a> {
 
     /// The value of `metric` in a run, NaN if it failed or is missing.
     pub fn value(&self, cell: usize, policy: usize, rep: u32, metric: usize) -> f64 {
-        let reps = self.plan.replications as usize;
-        let i = (cell * self.plan.policies.len() + policy) * reps + rep as usize;
+        let i = self.plan.run_index(cell, policy, rep);
         match self.by_run.get(i).copied().flatten() {
             Some(r) if r.ok => r.metrics.get(metric).copied().unwrap_or(f64::NAN),
             _ => f64::NAN,
@@ -196,17 +195,16 @@ impl<'a> Lookup<'a> {
 
 impl Summary {
     /// Aggregates `table` (which may hold a subset of the plan's runs).
-    pub fn new(plan: &Plan, table: &RunTable) -> Summary {
+    pub fn new(plan: &SweepPlan, table: &RunTable) -> Summary {
         let look = Lookup::new(plan, table);
         let mut rows = Vec::new();
         let mut paired = Vec::new();
-        let reps = plan.replications as usize;
         let n_pol = plan.policies.len();
         for cell in 0..plan.n_cells() {
             for pol in 0..n_pol {
-                let failed = (0..reps)
+                let failed = (0..plan.replications)
                     .filter(|&r| {
-                        let i = (cell * n_pol + pol) * reps + r;
+                        let i = plan.run_index(cell, pol, r);
                         matches!(look.by_run.get(i).copied().flatten(), Some(row) if !row.ok)
                     })
                     .count();

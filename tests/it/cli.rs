@@ -105,9 +105,12 @@ fn check_claim_runs_a_claim_on_a_users_file() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    // The counter-scenario switches the mechanism off: the claim does not hold, exit 1.
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("the shape does not hold"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("claim 9 does not hold"), "{err}");
 }
 
 #[test]
@@ -130,4 +133,46 @@ fn run_points_other_kinds_of_file_to_their_command() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("baseline.toml: ok\n"));
+}
+
+/// A base with `[[policy]]` tables and nothing else would parse as a sweep and as a stress
+/// plan: every command asks the one rule (`scenario::FileKind`), which calls it a sweep.
+#[test]
+fn every_command_calls_a_base_with_policies_a_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("compare.toml");
+    std::fs::write(
+        &f,
+        format!(
+            "base = {:?}\n[[policy]]\nlabel = \"static\"\nkind = \"static\"\n",
+            root("scenarios/baseline.toml")
+        ),
+    )
+    .unwrap();
+    let f = f.to_str().unwrap();
+    let out = triad().args(["validate", f]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("ok, a sweep of 1 runs"),
+        "{text}"
+    );
+    for cmd in ["run", "stress"] {
+        let out = triad().args([cmd, f]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("is a sweep file: run it with `triad sweep"),
+            "{cmd}: {err}"
+        );
+    }
+    // And the sweep command points the other kinds to theirs.
+    let out = triad()
+        .args(["sweep", &root("scenarios/stress/fragile.toml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is a stress plan: run it with `triad stress")
+    );
 }

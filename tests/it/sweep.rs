@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use triad::base::stats::{mean_ci, t_quantile};
-use triad::sweep::{NoProgress, Plan, default_simulator, run_plan};
+use triad::sweep::{NoProgress, SweepPlan, default_simulator, run_plan};
 
 const BIN: &str = env!("CARGO_BIN_EXE_triad");
 
@@ -56,10 +56,13 @@ fn triad(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
 }
 
+/// Runs triad and expects the work done: exit 0, or 1 when some runs failed (the small
+/// sweep's infeasible share cells fail on purpose and are recorded).
 fn ok(args: &[&str]) {
     let o = triad(args);
     assert!(
-        o.status.success(),
+        matches!(o.status.code(), Some(0 | 1))
+            && !String::from_utf8_lossy(&o.stderr).contains("Error"),
         "triad {args:?} failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
@@ -450,11 +453,11 @@ fn student_t_intervals_cover_95_percent() {
 fn in_process_runs_agree_across_thread_counts() {
     let t = tempfile::tempdir().unwrap();
     let f = write(t.path(), "small.toml", SMALL);
-    let plan = Plan::from_file(&f).unwrap();
+    let plan = SweepPlan::from_file(&f).unwrap();
     let sim = default_simulator();
     let a = run_plan(&plan, sim.as_ref(), 1, &NoProgress).unwrap();
     let b = run_plan(&plan, sim.as_ref(), 2, &NoProgress).unwrap();
-    assert_eq!(a.table(), b.table());
+    assert_eq!(format!("{:?}", a.table()), format!("{:?}", b.table()));
     let s = a.summary(&plan);
     assert_eq!(s.failed.len(), 18);
     // Paired differences of "two-samples" vs "plain" in a working cell: the mean of the
@@ -480,7 +483,7 @@ fn sweep_overhead_per_run() {
         "horizon_hours = 4.0\nsample_every_hours = 1.0\nbudget = 0.5\n[workload]\narrival_per_hour = 20.0",
     )
     .unwrap();
-    let plan = Plan::new("overhead", base.clone(), vec![], None, vec![], 20_000, 1).unwrap();
+    let plan = SweepPlan::new("overhead", base.clone(), vec![], None, vec![], 20_000, 1).unwrap();
     let cfg = triad::scenario::from_table("overhead", &base).unwrap();
     let start = Instant::now();
     for i in 0..plan.n_runs() {

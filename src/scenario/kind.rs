@@ -1,0 +1,96 @@
+//! What an input file is (a scenario, a sweep file, a stress plan or a harness search), told
+//! by its top-level keys: the one rule every command that takes a file uses.
+
+use super::Source;
+use std::path::Path;
+
+/// The kinds of input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A scenario: none of the keys below.
+    Scenario,
+    /// A sweep file: `axis`, `design` or `reference`, or only the keys a sweep shares with a
+    /// stress plan (`base`, `replications`, `[[policy]]` tables).
+    Sweep,
+    /// A stress plan: `perturbations`, `severities`, `set` or a `tier` name.
+    Stress,
+    /// A harness search (claim 9): `evaluations`, `landscape`, `strategy` or `evaluation`.
+    Search,
+}
+
+/// Keys only a stress plan has (besides a `tier` string: a scenario's `[[tier]]` is an array).
+const STRESS_KEYS: [&str; 3] = ["perturbations", "severities", "set"];
+/// Keys only a harness search has.
+const SEARCH_KEYS: [&str; 4] = ["evaluations", "landscape", "strategy", "evaluation"];
+/// Keys of a sweep file, including those it shares with a stress plan (`base`,
+/// `replications`; `[[policy]]` too, checked apart: a scenario's `[policy]` is a table).
+const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
+
+impl FileKind {
+    /// The kind of a parsed file. A key of one kind decides, stress and search keys first;
+    /// a file with only the keys sweeps and stress plans share (`base`, `replications`,
+    /// `[[policy]]`) is a sweep, since a stress plan names what it perturbs.
+    pub fn of_table(t: &toml::Table) -> FileKind {
+        let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
+        if has(&STRESS_KEYS) || matches!(t.get("tier"), Some(toml::Value::String(_))) {
+            FileKind::Stress
+        } else if has(&SEARCH_KEYS) {
+            FileKind::Search
+        } else if has(&SWEEP_KEYS) || matches!(t.get("policy"), Some(toml::Value::Array(_))) {
+            FileKind::Sweep
+        } else {
+            FileKind::Scenario
+        }
+    }
+
+    /// The kind of the file at `path`; `None` when it cannot be read or is not TOML (reading
+    /// it as what the command expects then reports the problem, located).
+    pub fn of(path: &Path) -> Option<FileKind> {
+        let table = Source::read(path).and_then(|src| src.table()).ok()?;
+        Some(FileKind::of_table(&table))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> FileKind {
+        FileKind::of_table(&toml::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn keys_tell_the_kinds_apart() {
+        assert_eq!(
+            kind("budget = 5.0\n[policy]\nkind = \"static\"\n"),
+            FileKind::Scenario
+        );
+        assert_eq!(kind("[[tier]]\nname = \"8B\"\n"), FileKind::Scenario);
+        assert_eq!(
+            kind("base = \"b.toml\"\n[[axis]]\npath = \"budget\"\n"),
+            FileKind::Sweep
+        );
+        assert_eq!(kind("replications = 3\n"), FileKind::Sweep);
+        assert_eq!(kind("tier = \"8B\"\n"), FileKind::Stress);
+        assert_eq!(
+            kind("base = \"b.toml\"\nseverities = [1.0]\n"),
+            FileKind::Stress
+        );
+        assert_eq!(kind("evaluations = 10\n"), FileKind::Search);
+    }
+
+    /// A base and `[[policy]]` tables alone are valid as a sweep and as a stress plan: the
+    /// rule calls the file a sweep, for every command (`triad run`, `validate`, `sweep` and
+    /// `stress` all ask it).
+    #[test]
+    fn a_base_with_policies_is_a_sweep() {
+        let text = "base = \"b.toml\"\n[[policy]]\nlabel = \"a\"\nkind = \"static\"\n";
+        assert_eq!(kind(text), FileKind::Sweep);
+        let inline = "[base]\nbudget = 5.0\n[[policy]]\nkind = \"static\"\n";
+        assert_eq!(kind(inline), FileKind::Sweep);
+        assert_eq!(
+            kind(&format!("perturbations = [\"outage\"]\n{text}")),
+            FileKind::Stress
+        );
+    }
+}

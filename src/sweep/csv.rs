@@ -1,0 +1,272 @@
+//! The CSV files of a sweep folder: their columns, one line at a time for the streamed files,
+//! the readers that bring `runs.csv` and `timeseries.csv` back, and the writers of the
+//! summaries derived from them.
+//!
+//! Every number is written by [`crate::base::fmt`]; every line ends in LF.
+
+use super::folder::{PAIRED, RUNS, SUMMARY, TIMESERIES, TIMESERIES_SUMMARY};
+use super::plan::SweepPlan;
+use super::summary::{LEVEL, RunRow, RunTable, Summary};
+use crate::base::fmt::{num, opt_num, param_str};
+use crate::base::output::write_atomic;
+use crate::base::stats::{MeanCi, Running};
+use anyhow::{Context, anyhow};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+fn parse_num(s: &str) -> f64 {
+    if s.is_empty() {
+        f64::NAN
+    } else {
+        s.parse().unwrap_or(f64::NAN)
+    }
+}
+
+/// One CSV line (LF-terminated) of `fields`.
+pub fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(fields);
+    w.into_inner().unwrap_or_default()
+}
+
+pub(super) fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+}
+
+/// The fixed leading columns of `runs.csv`.
+pub fn runs_fixed_header(plan: &SweepPlan) -> Vec<String> {
+    let mut h = vec!["run".to_string()];
+    h.extend(plan.params().iter().map(|p| format!("param.{p}")));
+    h.extend(
+        ["policy", "replication", "seed", "status", "error"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    h
+}
+
+/// The `runs.csv` fields of one run.
+pub fn runs_fields(plan: &SweepPlan, row: &RunRow, n_metrics: usize) -> Vec<String> {
+    let spec = plan.run(row.run);
+    let mut f = vec![row.run.to_string()];
+    f.extend(plan.cell_values(spec.cell).iter().map(param_str));
+    f.push(plan.policies[spec.policy].label.clone());
+    f.push(spec.replication.to_string());
+    f.push(spec.seed.to_string());
+    f.push(if row.ok { "ok" } else { "failed" }.into());
+    f.push(row.error.clone());
+    if row.ok {
+        f.extend(row.metrics.iter().map(|&x| num(x)));
+    } else {
+        f.extend(std::iter::repeat_n(String::new(), n_metrics));
+    }
+    f
+}
+
+pub(super) fn ts_header(series: &[String]) -> Vec<String> {
+    let mut h = vec!["run".to_string(), "hour".to_string()];
+    h.extend(series.iter().cloned());
+    h
+}
+
+/// Reads `runs.csv` back as a table.
+pub fn read_runs(dir: &Path, plan: &SweepPlan) -> anyhow::Result<RunTable> {
+    let p = dir.join(RUNS);
+    let bytes = std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+    let fixed = runs_fixed_header(plan).len();
+    let mut rdr = reader(&bytes);
+    let mut recs = rdr.records();
+    let header = recs
+        .next()
+        .transpose()?
+        .ok_or_else(|| anyhow!("{} is empty", p.display()))?;
+    let metrics: Vec<String> = header.iter().skip(fixed).map(str::to_string).collect();
+    let mut rows = Vec::new();
+    for r in recs {
+        let r = r?;
+        let run: usize = r
+            .get(0)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow!("{}: a row without a run index", p.display()))?;
+        if r.get(fixed - 2) == Some("ok") {
+            rows.push(RunRow::ok(
+                run,
+                r.iter().skip(fixed).map(parse_num).collect(),
+            ));
+        } else {
+            rows.push(RunRow::failed(
+                run,
+                r.get(fixed - 1).unwrap_or("").to_string(),
+            ));
+        }
+    }
+    Ok(RunTable { metrics, rows })
+}
+
+/// Per policy, per hour, per series column: running statistics over the runs of one cell
+/// per policy (its best cell, see [`Summary::best_cells`]), from `timeseries.csv`.
+pub struct SeriesSummary {
+    /// Series column names (after `hour`).
+    pub columns: Vec<String>,
+    /// The cell whose runs each policy's statistics cover (`None`: all its runs failed).
+    pub at: Vec<Option<usize>>,
+    /// Key (policy, hour key) to (hour, stats per column).
+    pub cells: BTreeMap<(usize, u64), (f64, Vec<Running>)>,
+}
+
+impl SeriesSummary {
+    /// The points of column `c` for policy `p`: (hour, interval).
+    pub fn line(&self, p: usize, c: usize) -> Vec<(f64, MeanCi)> {
+        self.cells
+            .range((p, 0)..=(p, u64::MAX))
+            .map(|(_, (h, st))| (*h, st[c].ci(LEVEL)))
+            .collect()
+    }
+}
+
+fn hour_key(h: f64) -> u64 {
+    let b = h.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// Streams `timeseries.csv` into per-policy statistics over the runs of cell `at[policy]`
+/// (a policy with `None` gets no rows).
+pub fn read_series(
+    dir: &Path,
+    plan: &SweepPlan,
+    at: &[Option<usize>],
+) -> anyhow::Result<SeriesSummary> {
+    let p = dir.join(TIMESERIES);
+    let f = File::open(&p).with_context(|| format!("cannot read {}", p.display()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(std::io::BufReader::new(f));
+    let mut rec = csv::StringRecord::new();
+    if !rdr.read_record(&mut rec)? {
+        return Ok(SeriesSummary {
+            columns: vec![],
+            at: at.to_vec(),
+            cells: BTreeMap::new(),
+        });
+    }
+    let columns: Vec<String> = rec.iter().skip(2).map(str::to_string).collect();
+    let mut cells: BTreeMap<(usize, u64), (f64, Vec<Running>)> = BTreeMap::new();
+    while rdr.read_record(&mut rec)? {
+        let run: usize = rec
+            .get(0)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(usize::MAX);
+        if run >= plan.n_runs() {
+            continue;
+        }
+        let spec = plan.run(run);
+        if at.get(spec.policy).copied().flatten() != Some(spec.cell) {
+            continue;
+        }
+        let hour = parse_num(rec.get(1).unwrap_or(""));
+        let e = cells
+            .entry((spec.policy, hour_key(hour)))
+            .or_insert_with(|| (hour, vec![Running::default(); columns.len()]));
+        for (st, v) in e.1.iter_mut().zip(rec.iter().skip(2)) {
+            st.push(parse_num(v));
+        }
+    }
+    Ok(SeriesSummary {
+        columns,
+        at: at.to_vec(),
+        cells,
+    })
+}
+
+/// Writes `summary.csv` and `paired.csv`.
+pub fn write_summary_csvs(dir: &Path, plan: &SweepPlan, s: &Summary) -> anyhow::Result<()> {
+    let params: Vec<String> = plan.params().iter().map(|p| format!("param.{p}")).collect();
+    let mut head = vec!["cell".to_string()];
+    head.extend(params.iter().cloned());
+    let cell_fields: Vec<Vec<String>> = (0..plan.n_cells())
+        .map(|c| {
+            let mut f = vec![c.to_string()];
+            f.extend(plan.cell_values(c).iter().map(param_str));
+            f
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut h = head.clone();
+    h.extend(
+        [
+            "policy", "metric", "n", "failed", "mean", "sd", "ci95_lo", "ci95_hi",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    out.extend(csv_line(&h));
+    for r in &s.rows {
+        let mut f = cell_fields[r.cell].clone();
+        f.push(plan.policies[r.policy].label.clone());
+        f.push(s.metrics[r.metric].clone());
+        f.push(r.ci.n.to_string());
+        f.push(r.failed.to_string());
+        f.extend([r.ci.mean, r.ci.sd, r.ci.lo, r.ci.hi].map(opt_num));
+        out.extend(csv_line(&f));
+    }
+    write_atomic(&dir.join(SUMMARY), &out)?;
+
+    let mut out = Vec::new();
+    let mut h = head;
+    h.extend(
+        [
+            "policy",
+            "reference",
+            "metric",
+            "n",
+            "mean_diff",
+            "sd_diff",
+            "ci95_lo",
+            "ci95_hi",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    out.extend(csv_line(&h));
+    let reference = &plan.policies[plan.reference].label;
+    for r in &s.paired {
+        let mut f = cell_fields[r.cell].clone();
+        f.push(plan.policies[r.policy].label.clone());
+        f.push(reference.clone());
+        f.push(s.metrics[r.metric].clone());
+        f.push(r.ci.n.to_string());
+        f.extend([r.ci.mean, r.ci.sd, r.ci.lo, r.ci.hi].map(opt_num));
+        out.extend(csv_line(&f));
+    }
+    write_atomic(&dir.join(PAIRED), &out)
+}
+
+/// Writes `timeseries_summary.csv`.
+pub fn write_series_summary(dir: &Path, plan: &SweepPlan, s: &SeriesSummary) -> anyhow::Result<()> {
+    let mut out = csv_line(&[
+        "policy", "cell", "hour", "column", "n", "mean", "ci95_lo", "ci95_hi",
+    ]);
+    for ((p, _), (hour, st)) in &s.cells {
+        let cell = s.at[*p].map_or(String::new(), |c| c.to_string());
+        for (c, r) in s.columns.iter().zip(st) {
+            let ci = r.ci(LEVEL);
+            let mut f = vec![
+                plan.policies[*p].label.clone(),
+                cell.clone(),
+                num(*hour),
+                c.clone(),
+                ci.n.to_string(),
+            ];
+            f.extend([ci.mean, ci.lo, ci.hi].map(opt_num));
+            out.extend(csv_line(&f));
+        }
+    }
+    write_atomic(&dir.join(TIMESERIES_SUMMARY), &out)
+}

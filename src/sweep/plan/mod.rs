@@ -1,0 +1,233 @@
+//! The plan of a sweep: cells (a grid of axes crossed with a sampled design) x policies x
+//! replications, each run with its resolved scenario and seed.
+//!
+//! [`SweepPlan`] and its parts live here, with the checks every plan passes however it was
+//! built. Reading a sweep file into a plan is in [`parse`] (located errors), turning a plan
+//! into runs in [`expand`] (cells, runs, seeds, scenarios), sharing its runs between machines
+//! in [`shard`].
+
+use crate::base::Issue;
+use crate::engine::hash2;
+use serde::{Deserialize, Serialize};
+
+pub mod expand;
+pub mod parse;
+pub mod shard;
+
+pub use expand::{RunSpec, set_path};
+pub use parse::{BaseRef, labelled_policies};
+pub use shard::Shard;
+
+/// Most runs (cells x policies x replications) one sweep may hold.
+pub const MAX_RUNS: usize = 1_000_000;
+
+/// A policy of the sweep: a label and the table set at key `policy` of the scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicySpec {
+    /// The label used in outputs.
+    pub label: String,
+    /// The policy table; `None` keeps the base scenario's own policy.
+    pub table: Option<toml::Table>,
+}
+
+/// A grid axis: a dotted path and its values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    /// Dotted path into the scenario (`arrival`, `policy.shares.evolver`).
+    pub path: String,
+    /// The values, in order.
+    pub values: Vec<toml::Value>,
+}
+
+/// How a sampled design was drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Independent uniform points.
+    Random,
+    /// Latin hypercube.
+    Lhs,
+    /// Unscrambled Sobol (Joe-Kuo direction numbers), starting at the origin.
+    Sobol,
+}
+
+/// One dimension of a sampled design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dim {
+    /// Dotted path into the scenario.
+    pub path: String,
+    /// Lower end.
+    pub min: f64,
+    /// Upper end.
+    pub max: f64,
+}
+
+/// A sampled design: `n` points over the dims.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Design {
+    /// How the points were drawn.
+    pub method: Method,
+    /// The dimensions.
+    pub dims: Vec<Dim>,
+    /// The points, each with one value per dim, already scaled to `[min, max]`.
+    pub points: Vec<Vec<f64>>,
+}
+
+/// An expanded sweep: everything needed to run it and to read its outputs back.
+///
+/// Build one from a sweep file ([`SweepPlan::from_file`]) or in code ([`SweepPlan::new`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPlan {
+    /// Name (the sweep file's stem), used for the default output folder.
+    pub name: String,
+    /// Title for the report.
+    pub title: String,
+    /// The base scenario table.
+    pub base: toml::Table,
+    /// Grid axes; cells are their cartesian product (first axis slowest), crossed with the
+    /// design points (fastest).
+    pub axes: Vec<Axis>,
+    /// The sampled design, if any.
+    pub design: Option<Design>,
+    /// The policies.
+    pub policies: Vec<PolicySpec>,
+    /// Index of the reference policy for paired differences.
+    pub reference: usize,
+    /// Replications per cell and policy.
+    pub replications: u32,
+    /// The sweep seed.
+    pub seed: u64,
+}
+
+impl SweepPlan {
+    /// A plan built in code. `base` is the scenario; `policies` empty keeps the base's own
+    /// policy. Errors name the problem in words (there is no file to point into).
+    pub fn new(
+        name: &str,
+        base: toml::Table,
+        axes: Vec<Axis>,
+        design: Option<Design>,
+        policies: Vec<PolicySpec>,
+        replications: u32,
+        seed: u64,
+    ) -> Result<SweepPlan, String> {
+        let policies = if policies.is_empty() {
+            vec![own_policy(&base)]
+        } else {
+            policies
+        };
+        let plan = SweepPlan {
+            name: name.to_string(),
+            title: name.to_string(),
+            base,
+            axes,
+            design,
+            policies,
+            reference: 0,
+            replications,
+            seed,
+        };
+        let issues = plan.check();
+        if let Some(i) = issues.first() {
+            return Err(format!("{}: {}", i.path, i.message));
+        }
+        Ok(plan)
+    }
+
+    /// Problems of an expanded plan: paths, duplicates, the run cap.
+    fn check(&self) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut paths: Vec<(String, &str, toml::Value)> = Vec::new();
+        for (i, a) in self.axes.iter().enumerate() {
+            if let Some(v) = a.values.first() {
+                paths.push((format!("axes.{i}.path"), &a.path, v.clone()));
+            } else {
+                issues.push(Issue::new(format!("axes.{i}.values"), "is empty"));
+            }
+        }
+        if let Some(d) = &self.design {
+            for (i, dim) in d.dims.iter().enumerate() {
+                paths.push((
+                    format!("design.dims.{i}.path"),
+                    &dim.path,
+                    toml::Value::Float(dim.min),
+                ));
+            }
+        }
+        for (at, path, v) in &paths {
+            if path.is_empty() || path.split('.').any(|p| p.trim().is_empty()) {
+                issues.push(Issue::new(
+                    at,
+                    format!("{path:?} is not a dotted path like \"policy.shares.evolver\""),
+                ));
+                continue;
+            }
+            if seen.contains(path) {
+                issues.push(Issue::new(
+                    at,
+                    format!("{path:?} is swept twice; each path may vary on one axis or dim"),
+                ));
+                continue;
+            }
+            seen.push(path);
+            for (k, p) in self.policies.iter().enumerate() {
+                let mut s = self.policy_scenario(k);
+                if let Err(e) = set_path(&mut s, path, v.clone()) {
+                    issues.push(Issue::new(at, format!("{e} (policy {:?})", p.label)));
+                    break;
+                }
+            }
+        }
+        let runs = self
+            .grid_cells()
+            .checked_mul(self.design.as_ref().map_or(1, |d| d.points.len()))
+            .and_then(|c| c.checked_mul(self.policies.len()))
+            .and_then(|c| c.checked_mul(self.replications as usize));
+        match runs {
+            Some(r) if r <= MAX_RUNS => {}
+            _ => issues.push(Issue::new(
+                if self.axes.is_empty() {
+                    "replications"
+                } else {
+                    "axes.0.path"
+                },
+                format!(
+                    "the sweep has {} runs (cells x policies x replications), more than the cap of {MAX_RUNS}; \
+                     use fewer values, a sampled [design] or split it into several sweeps",
+                    runs.map_or("too many".to_string(), |r| r.to_string())
+                ),
+            )),
+        }
+        issues
+    }
+
+    /// A stable fingerprint of the plan (32 hex digits); two plans with the same
+    /// fingerprint run the same scenarios with the same seeds.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        let (mut a, mut b) = (0x7472_6961_645F_706Cu64, 0x616E_5F68_6173_6821u64);
+        for chunk in json.as_bytes().chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            let x = u64::from_le_bytes(w);
+            a = hash2(a, x);
+            b = hash2(b ^ 0xA5A5_A5A5_A5A5_A5A5, x.rotate_left(29));
+        }
+        a = hash2(a, json.len() as u64);
+        b = hash2(b, json.len() as u64);
+        format!("{a:016x}{b:016x}")
+    }
+}
+
+/// The base scenario's own policy, labelled by its `policy.name` if it has one.
+fn own_policy(base: &toml::Table) -> PolicySpec {
+    let label = base
+        .get("policy")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or("base")
+        .to_string();
+    PolicySpec { label, table: None }
+}

@@ -1,0 +1,499 @@
+//! Sweep files read into a [`SweepPlan`]: every mistake in the file is reported at once,
+//! located as `file:line:col: key: message`.
+//!
+//! [`SweepPlan::from_source`] reads the file's parts one step at a time (base scenario, axes,
+//! sampled design, policies, reference), then checks the expanded plan and points what it
+//! finds back at the file's keys. [`BaseRef`] and [`labelled_policies`] are shared with
+//! stress plans, which have a base and `[[policy]]` tables too.
+
+use super::{Axis, Design, Dim, MAX_RUNS, Method, PolicySpec, SweepPlan, own_policy};
+use crate::base::Issue;
+use crate::scenario::{InputError, Source};
+use crate::sweep::design;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The sweep file as written (before expansion).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    title: Option<String>,
+    base: Option<toml::Value>,
+    #[serde(default = "one_u64")]
+    seed: u64,
+    #[serde(default = "one_u32")]
+    replications: u32,
+    reference: Option<String>,
+    #[serde(default)]
+    axis: Vec<AxisFile>,
+    design: Option<DesignFile>,
+    #[serde(default)]
+    policy: Vec<toml::Table>,
+}
+
+fn one_u64() -> u64 {
+    1
+}
+fn one_u32() -> u32 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AxisFile {
+    path: String,
+    values: Option<Vec<toml::Value>>,
+    range: Option<RangeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeFile {
+    start: toml::Value,
+    stop: toml::Value,
+    step: toml::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DesignFile {
+    method: Method,
+    n: usize,
+    #[serde(default)]
+    dim: Vec<Dim>,
+}
+
+impl SweepPlan {
+    /// Reads and expands a sweep file; `base = "..."` is relative to the file's folder.
+    pub fn from_file(path: &Path) -> Result<SweepPlan, InputError> {
+        let src = Source::read(path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sweep".into());
+        SweepPlan::from_source(&src, dir, &name)
+    }
+
+    /// Expands a sweep file's text; `dir` resolves a relative `base` path.
+    pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputError> {
+        let file: SweepFile = src.deserialize()?;
+        let mut issues = Vec::new();
+        let base = read_base(file.base.as_ref(), dir, &mut issues)?;
+        let axes = read_axes(&file.axis, &mut issues);
+        let design = file
+            .design
+            .as_ref()
+            .and_then(|d| read_design(d, file.seed, &mut issues));
+        let mut policies = labelled_policies(&file.policy, false, |_| Ok(()), &mut issues);
+        if file.policy.is_empty() {
+            policies.push(own_policy(&base));
+        }
+        let reference = read_reference(file.reference.as_deref(), &policies, &mut issues);
+        if file.replications == 0 {
+            issues.push(Issue::new("replications", "must be at least 1"));
+        }
+        if !issues.is_empty() {
+            return Err(src.locate(&issues));
+        }
+
+        let axis_at: Vec<usize> = axes.iter().map(|(i, _)| *i).collect();
+        let plan = SweepPlan {
+            name: name.to_string(),
+            title: file.title.clone().unwrap_or_else(|| name.to_string()),
+            base,
+            axes: axes.into_iter().map(|(_, a)| a).collect(),
+            design,
+            policies,
+            reference,
+            replications: file.replications,
+            seed: file.seed,
+        };
+        let issues: Vec<Issue> = plan
+            .check()
+            .into_iter()
+            .map(|i| at_file_key(i, &axis_at))
+            .collect();
+        if !issues.is_empty() {
+            return Err(src.locate(&issues));
+        }
+        Ok(plan)
+    }
+}
+
+/// Where a sweep or stress file's base scenario is: `base = "file.toml"` (relative to the
+/// file's folder) or an inline `[base]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BaseRef {
+    /// A `[base]` table.
+    Inline(toml::Table),
+    /// A scenario file, its path resolved.
+    File(PathBuf),
+}
+
+impl BaseRef {
+    /// Reads the `base` key of a file in folder `dir`, or says (at key `base`) what is wrong
+    /// with it.
+    pub fn of(base: Option<&toml::Value>, dir: &Path) -> Result<BaseRef, Issue> {
+        match base {
+            None => Err(Issue::new(
+                "base",
+                "missing: give `base = \"scenario.toml\"` (relative to this file) or a [base] table",
+            )),
+            Some(toml::Value::Table(t)) => Ok(BaseRef::Inline(t.clone())),
+            Some(toml::Value::String(p)) => Ok(BaseRef::File(dir.join(p))),
+            Some(other) => Err(Issue::new(
+                "base",
+                format!(
+                    "must be a file name (string) or a table, got a {}",
+                    other.type_str()
+                ),
+            )),
+        }
+    }
+}
+
+/// The base scenario table; a base file that cannot be read is an issue at `base`, a base
+/// file that is not TOML an error located in that file.
+fn read_base(
+    base: Option<&toml::Value>,
+    dir: &Path,
+    issues: &mut Vec<Issue>,
+) -> Result<toml::Table, InputError> {
+    match BaseRef::of(base, dir) {
+        Ok(BaseRef::Inline(t)) => Ok(t),
+        Ok(BaseRef::File(bp)) => match Source::read(&bp) {
+            Ok(bs) => bs.table(),
+            Err(e) => {
+                let msg = e
+                    .problems
+                    .first()
+                    .map_or(String::new(), |p| p.message.clone());
+                issues.push(Issue::new("base", format!("{}: {msg}", bp.display())));
+                Ok(toml::Table::new())
+            }
+        },
+        Err(i) => {
+            issues.push(i);
+            Ok(toml::Table::new())
+        }
+    }
+}
+
+/// The grid axes, each with its index in the file (an axis with a problem is left out).
+fn read_axes(axes: &[AxisFile], issues: &mut Vec<Issue>) -> Vec<(usize, Axis)> {
+    let mut out = Vec::new();
+    for (i, a) in axes.iter().enumerate() {
+        let at = format!("axis.{i}");
+        let values = match (&a.values, &a.range) {
+            (Some(_), Some(_)) => {
+                issues.push(Issue::new(&at, "give either `values` or `range`, not both"));
+                continue;
+            }
+            (None, None) => {
+                issues.push(Issue::new(
+                    &at,
+                    "needs `values = [...]` or `range = { start, stop, step }`",
+                ));
+                continue;
+            }
+            (Some(v), None) => {
+                if v.is_empty() {
+                    issues.push(Issue::new(
+                        format!("{at}.values"),
+                        "is empty: give at least one value",
+                    ));
+                    continue;
+                }
+                v.clone()
+            }
+            (None, Some(r)) => match expand_range(r) {
+                Ok(v) => v,
+                Err((key, msg)) => {
+                    issues.push(Issue::new(format!("{at}.range.{key}"), msg));
+                    continue;
+                }
+            },
+        };
+        out.push((
+            i,
+            Axis {
+                path: a.path.clone(),
+                values,
+            },
+        ));
+    }
+    out
+}
+
+/// The sampled design drawn with the sweep's `seed`, or `None` when `[design]` has a problem.
+fn read_design(d: &DesignFile, seed: u64, issues: &mut Vec<Issue>) -> Option<Design> {
+    let before = issues.len();
+    if d.n == 0 {
+        issues.push(Issue::new("design.n", "must be at least 1"));
+    } else if d.n > MAX_RUNS {
+        issues.push(Issue::new(
+            "design.n",
+            format!("{} points is more than the cap of {MAX_RUNS} runs", d.n),
+        ));
+    }
+    if d.dim.is_empty() {
+        issues.push(Issue::new(
+            "design",
+            "needs at least one [[design.dim]] with path, min and max",
+        ));
+    }
+    if d.method == Method::Sobol && d.dim.len() > design::SOBOL_MAX_DIMS {
+        issues.push(Issue::new(
+            "design.dim",
+            format!(
+                "sobol supports at most {} dimensions, got {}; use method = \"lhs\"",
+                design::SOBOL_MAX_DIMS,
+                d.dim.len()
+            ),
+        ));
+    }
+    for (i, dim) in d.dim.iter().enumerate() {
+        if !(dim.min.is_finite() && dim.max.is_finite()) || dim.min >= dim.max {
+            issues.push(Issue::new(
+                format!("design.dim.{i}.max"),
+                format!(
+                    "must be finite and greater than min (got min {}, max {})",
+                    dim.min, dim.max
+                ),
+            ));
+        }
+    }
+    (issues.len() == before).then(|| make_design(d.method, d.dim.clone(), d.n, seed))
+}
+
+/// The `[[policy]]` tables of a sweep or stress file as labelled policies, in file order.
+///
+/// Each table's `label` (taken out of the table) names the policy in the outputs and must be
+/// unique. A table without one is labelled by its `kind` when `kind_labels` (stress plans)
+/// and refused otherwise (sweeps). `check` may refuse a table with a message (reported at
+/// `policy.N`). A table with a problem is left out, its problem added to `issues`.
+pub fn labelled_policies(
+    tables: &[toml::Table],
+    kind_labels: bool,
+    mut check: impl FnMut(&toml::Table) -> Result<(), String>,
+    issues: &mut Vec<Issue>,
+) -> Vec<PolicySpec> {
+    let mut policies: Vec<PolicySpec> = Vec::new();
+    for (i, t) in tables.iter().enumerate() {
+        let mut t = t.clone();
+        let label = match t.remove("label") {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => s,
+            Some(toml::Value::String(_)) => {
+                issues.push(Issue::new(format!("policy.{i}.label"), "must not be empty"));
+                continue;
+            }
+            Some(v) => {
+                issues.push(Issue::new(
+                    format!("policy.{i}.label"),
+                    format!("must be a string, got a {}", v.type_str()),
+                ));
+                continue;
+            }
+            None => match t.get("kind").and_then(toml::Value::as_str) {
+                Some(k) if kind_labels => k.to_string(),
+                _ => {
+                    issues.push(Issue::new(
+                        format!("policy.{i}"),
+                        if kind_labels {
+                            "needs a `kind` (see `triad policies`) and a `label` naming it in the outputs"
+                        } else {
+                            "needs a `label = \"...\"` naming it in the outputs"
+                        },
+                    ));
+                    continue;
+                }
+            },
+        };
+        if policies.iter().any(|p| p.label == label) {
+            issues.push(Issue::new(
+                format!("policy.{i}.label"),
+                format!("duplicate label {label:?}: labels must be unique"),
+            ));
+            continue;
+        }
+        if let Err(e) = check(&t) {
+            issues.push(Issue::new(format!("policy.{i}"), e));
+            continue;
+        }
+        policies.push(PolicySpec {
+            label,
+            table: Some(t),
+        });
+    }
+    policies
+}
+
+/// The index of the reference policy (the first when the file names none).
+fn read_reference(
+    reference: Option<&str>,
+    policies: &[PolicySpec],
+    issues: &mut Vec<Issue>,
+) -> usize {
+    let Some(r) = reference else {
+        return 0;
+    };
+    match policies.iter().position(|p| p.label == r) {
+        Some(i) => i,
+        None => {
+            let labels: Vec<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+            issues.push(Issue::new(
+                "reference",
+                format!("no policy is labelled {r:?}; the labels are {labels:?}"),
+            ));
+            0
+        }
+    }
+}
+
+/// Points an issue found on the expanded plan back at the file's keys: `axes.K` becomes
+/// `axis.N` (the file's index, `axis_at[K]`), `design.dims` becomes `design.dim`.
+fn at_file_key(mut i: Issue, axis_at: &[usize]) -> Issue {
+    if let Some(rest) = i.path.strip_prefix("axes.") {
+        let (k, tail) = rest.split_once('.').unwrap_or((rest, ""));
+        if let Some(orig) = k.parse::<usize>().ok().and_then(|k| axis_at.get(k)) {
+            i.path = format!("axis.{orig}.{tail}");
+        }
+    } else if let Some(rest) = i.path.strip_prefix("design.dims.") {
+        i.path = format!("design.dim.{rest}");
+    }
+    i
+}
+
+fn make_design(method: Method, dims: Vec<Dim>, n: usize, seed: u64) -> Design {
+    let unit = match method {
+        Method::Random => design::random(n, dims.len(), seed),
+        Method::Lhs => design::lhs(n, dims.len(), seed),
+        Method::Sobol => design::sobol(n, dims.len()).unwrap_or_default(),
+    };
+    let points = unit
+        .into_iter()
+        .map(|u| {
+            u.iter()
+                .zip(&dims)
+                .map(|(x, d)| d.min + x * (d.max - d.min))
+                .collect()
+        })
+        .collect();
+    Design {
+        method,
+        dims,
+        points,
+    }
+}
+
+/// Expands `range = { start, stop, step }`, inclusive of `stop` within a tolerance of
+/// 1e-9 steps; float values are rounded to 15 significant digits (and to 0 within 1e-9
+/// steps of it), so they print as written. All integers give integers. Errors name the
+/// offending key.
+fn expand_range(r: &RangeFile) -> Result<Vec<toml::Value>, (&'static str, String)> {
+    let num = |v: &toml::Value, key: &'static str| -> Result<f64, (&'static str, String)> {
+        match v {
+            toml::Value::Integer(i) => Ok(*i as f64),
+            toml::Value::Float(f) if f.is_finite() => Ok(*f),
+            other => Err((
+                key,
+                format!("must be a finite number, got {}", other.type_str()),
+            )),
+        }
+    };
+    let (start, stop, step) = (
+        num(&r.start, "start")?,
+        num(&r.stop, "stop")?,
+        num(&r.step, "step")?,
+    );
+    if step == 0.0 {
+        return Err(("step", "must not be zero".into()));
+    }
+    if (stop - start) * step < 0.0 {
+        return Err((
+            "step",
+            format!(
+                "has the wrong sign: from {start} to {stop} needs a {} step, got {step}",
+                if stop > start { "positive" } else { "negative" }
+            ),
+        ));
+    }
+    let count = ((stop - start) / step + 1e-9).floor() + 1.0;
+    if count.is_nan() || count > MAX_RUNS as f64 {
+        return Err((
+            "step",
+            format!("gives {count} values, more than the cap of {MAX_RUNS} runs"),
+        ));
+    }
+    let count = count as usize;
+    if let (toml::Value::Integer(a), toml::Value::Integer(_), toml::Value::Integer(s)) =
+        (&r.start, &r.stop, &r.step)
+    {
+        return Ok((0..count as i64)
+            .map(|i| toml::Value::Integer(a + i * s))
+            .collect());
+    }
+    Ok((0..count)
+        .map(|i| {
+            let x = start + i as f64 * step;
+            let x = if (x - stop).abs() <= 1e-9 * step.abs() {
+                stop
+            } else if x.abs() <= 1e-9 * step.abs() {
+                0.0
+            } else {
+                round_sig(x, 15)
+            };
+            toml::Value::Float(x)
+        })
+        .collect())
+}
+
+/// `x` rounded to `digits` significant decimal digits, so that `0.1 + 2 * 0.05` is `0.2`
+/// rather than `0.20000000000000004`: range values are meant as the decimals written.
+fn round_sig(x: f64, digits: usize) -> f64 {
+    let s = format!("{x:.*e}", digits.saturating_sub(1));
+    s.parse().unwrap_or(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(text: &str) -> Result<SweepPlan, InputError> {
+        SweepPlan::from_source(&Source::from_text("s.toml", text), Path::new("."), "s")
+    }
+
+    #[test]
+    fn ranges_are_inclusive_and_runs_decompose() {
+        let p = plan(
+            "seed = 3\nreplications = 2\n[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 0.1, stop = 0.3, step = 0.1 }\n[[axis]]\npath = \"servers\"\nrange = { start = 1, stop = 5, step = 2 }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.axes[0].values,
+            vec![
+                toml::Value::Float(0.1),
+                toml::Value::Float(0.2),
+                toml::Value::Float(0.3)
+            ]
+        );
+        assert_eq!(p.axes[1].values.len(), 3);
+        let q = plan(
+            "[base]\na = 1.0\n[[axis]]\npath = \"a\"\nrange = { start = -0.1, stop = 0.4, step = 0.05 }\n",
+        )
+        .unwrap();
+        let v: Vec<String> = q.axes[0].values.iter().map(|v| v.to_string()).collect();
+        assert_eq!(
+            v.join(" "),
+            "-0.1 -0.05 0.0 0.05 0.1 0.15 0.2 0.25 0.3 0.35 0.4"
+        );
+        assert_eq!(p.n_runs(), 18);
+        let r = p.run(13);
+        assert_eq!((r.cell, r.policy, r.replication), (6, 0, 1));
+        assert_eq!(p.cell_position(5), (vec![1, 2], 0));
+        assert_eq!(r.seed, p.run(1).seed);
+        let s = p.scenario(&r).unwrap();
+        assert_eq!(s["servers"].as_integer(), Some(1));
+    }
+}
