@@ -3,7 +3,7 @@
 use super::runs::{self, ci};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
 use crate::model::RunResult;
-use crate::policy::PolicyConfig;
+use crate::policy::{DifficultyParams, PolicyConfig};
 use std::path::Path;
 
 /// Difficulty-adaptive allocation of attempts against uniform samples.
@@ -43,16 +43,16 @@ impl Claim for Adaptive {
     /// the longer contexts of revisions included); it must be above 1.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base = runs::load(file)?;
-        let PolicyConfig::DifficultyAdaptive(p) = &base.policy else {
+        let Some(p) = base.policy.params::<DifficultyParams>() else {
             anyhow::bail!("claim 5's scenario must use kind = \"difficulty-adaptive\"");
         };
         let mut variants = vec![base.clone()];
         for n in UNIFORM {
             let mut c = base.clone();
             let mut s = p.base();
-            s.samples = n;
+            s.common.samples = n;
             s.predictor = None;
-            c.policy = PolicyConfig::Static(s);
+            c.policy = PolicyConfig::new(s);
             variants.push(c);
         }
         let reps = effort.reps(12, 32);

@@ -3,7 +3,7 @@
 
 use super::runs::{self, ci, diff};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
-use crate::policy::{PolicyConfig, Shares};
+use crate::policy::{PolicyConfig, Shares, StruggleParams};
 use std::path::Path;
 
 /// Struggle-adaptive evolver funding against a ladder of static shares.
@@ -35,21 +35,21 @@ impl Claim for Struggle {
     /// static share on yield, with a paired interval above zero.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base = runs::load(file)?;
-        let PolicyConfig::StruggleAdaptive(p) = &base.policy else {
+        let Some(p) = base.policy.params::<StruggleParams>() else {
             anyhow::bail!("claim 7's scenario must use kind = \"struggle-adaptive\"");
         };
-        let verifier = p.shares.verifier;
+        let verifier = p.common.shares.verifier;
         let mut variants = vec![base.clone()];
         for e in SHARES {
             let mut c = base.clone();
             let mut s = p.base();
-            s.shares = Shares {
+            s.common.shares = Shares {
                 evolver: e,
                 user: None,
                 verifier,
             };
-            s.candidates_per_round = p.candidates_per_round;
-            c.policy = PolicyConfig::Static(s);
+            s.common.candidates_per_round = p.common.candidates_per_round;
+            c.policy = PolicyConfig::new(s);
             variants.push(c);
         }
         let reps = effort.reps(16, 40);

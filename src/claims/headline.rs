@@ -67,7 +67,7 @@ pub struct Map {
 /// Runs the map on `file`, draws `allocation_map.png` (the best pair's heatmap) in `out`.
 pub fn run(file: &Path, effort: Effort, seed: u64, out: &Path) -> anyhow::Result<Map> {
     let base = runs::load(file)?;
-    let PolicyConfig::Static(sp) = &base.policy else {
+    let Some(sp) = base.policy.params::<StaticParams>() else {
         anyhow::bail!("the allocation map's scenario must use the static policy");
     };
     let (ev_tiers, user_tiers): (&[&str], &[&str]) = match effort {
@@ -82,14 +82,14 @@ pub fn run(file: &Path, effort: Effort, seed: u64, out: &Path) -> anyhow::Result
                 for &v in &VERIFIER_SHARES {
                     let mut c = base.clone();
                     let mut p: StaticParams = sp.clone();
-                    p.shares = Shares {
+                    p.common.shares = Shares {
                         evolver: e,
                         user: None,
                         verifier: v,
                     };
-                    p.tiers.evolver = et.to_string();
-                    p.tiers.user = ut.to_string();
-                    c.policy = PolicyConfig::Static(p);
+                    p.common.tiers.evolver = et.to_string();
+                    p.common.tiers.user = ut.to_string();
+                    c.policy = PolicyConfig::new(p);
                     variants.push(c);
                     keys.push((et, ut, e, v));
                 }
@@ -97,7 +97,7 @@ pub fn run(file: &Path, effort: Effort, seed: u64, out: &Path) -> anyhow::Result
         }
     }
     let mut advice = base.clone();
-    advice.policy = PolicyConfig::CorpusAdvice(CorpusParams::default());
+    advice.policy = PolicyConfig::new(CorpusParams::default());
     variants.push(advice);
     let reps = effort.reps(4, 8);
     let outs = runs::replicate(&variants, reps, seed)?;

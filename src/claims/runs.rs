@@ -100,13 +100,14 @@ pub fn variant(cfg: &Scenario, f: impl FnOnce(&mut Scenario)) -> Scenario {
     c
 }
 
-/// The static policy parameters of `cfg`, for variants that change them (claims run on
-/// the `static` policy unless they compare policies).
-pub fn static_params(cfg: &mut Scenario) -> anyhow::Result<&mut crate::policy::StaticParams> {
-    match &mut cfg.policy {
-        crate::policy::PolicyConfig::Static(p) => Ok(p),
-        #[allow(unreachable_patterns)]
-        _ => anyhow::bail!("this claim's scenario must use the static policy (kind = \"static\")"),
+/// The shared parameters of `cfg`'s static policy, for variants that change them (claims
+/// run on the `static` policy unless they compare policies).
+pub fn static_params(cfg: &mut Scenario) -> anyhow::Result<&mut crate::policy::Common> {
+    match cfg.policy.params_mut::<crate::policy::StaticParams>() {
+        Some(p) => Ok(&mut p.common),
+        None => {
+            anyhow::bail!("this claim's scenario must use the static policy (kind = \"static\")")
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! `triad policies`: the built-in policies with their parameters, defaults and meanings.
 
-use crate::policy::builtins;
+use crate::policy::REGISTRY;
 
 /// The listing `triad policies` prints: every built-in policy, then one line per parameter
 /// with its default (taken from the policy's `Default`, so it cannot drift) and meaning.
@@ -11,13 +11,14 @@ pub fn policies_text() -> String {
          of its keys (the rest keep their defaults), or run `triad run FILE --policy NAME`.\n\
          docs/policies.md explains each one and how to write your own.\n",
     );
-    for b in builtins() {
+    for b in REGISTRY {
         let defaults = b.defaults();
+        let params = b.params();
         out.push_str(&format!("\n{}\n  {}\n", b.kind, b.summary));
-        let width = b.params.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        for (key, meaning) in b.params {
+        let width = params.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (key, meaning) in params {
             let value = defaults
-                .get(*key)
+                .get(key)
                 .map_or_else(|| "(unset)".to_string(), inline);
             out.push_str(&format!("    {key:<width$} = {value}\n      {meaning}\n"));
         }
@@ -56,7 +57,7 @@ mod tests {
     #[test]
     fn lists_every_kind_with_its_defaults() {
         let t = policies_text();
-        for b in builtins() {
+        for b in REGISTRY {
             assert!(t.contains(&format!("\n{}\n", b.kind)), "{}", b.kind);
         }
         assert!(t.contains("shares") && t.contains("evolver = 0.1"), "{t}");

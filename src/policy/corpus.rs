@@ -11,21 +11,20 @@
 //!   evolver tier (else the most skilled tier that is not one, else the users' tier).
 
 use super::struggle::{StruggleRule, StruggleState, rebalance};
-use super::{Shares, StaticParams};
+use super::{Common, Params, Shares, StaticParams};
 use crate::base::Issue;
-use crate::model::{Anchor, PerRole, Selection, Tier, Traits};
+use crate::model::{Anchor, PerRole, Tier, Traits};
 use crate::model::{Plan, Policy, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
 /// Most evolvers in the pool.
 pub const MAX_POOL: u32 = 64;
 
-/// Parameters of the `corpus-advice` policy.
+/// Parameters of the `corpus-advice` policy: its own keys, the struggle rule's and the
+/// common block (whose `tiers` and `evolver_pool` it does not read: it picks tiers from the
+/// ladder).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
 pub struct CorpusParams {
-    /// Budget shares per role (of the first epoch when `adaptive`); the user share may be left out (the rest).
-    pub shares: Shares,
     /// Evolvers in the pool.
     pub pool_size: u32,
     /// Distinct cheap tiers the pool cycles over.
@@ -34,93 +33,97 @@ pub struct CorpusParams {
     pub pool_min_skill: f64,
     /// Least skill of the verifier's tier.
     pub verifier_min_skill: f64,
-    /// Verifier reasoning tokens per vote (reasoning before scoring).
-    pub reasoning_tokens: f64,
-    /// Verifier votes per judged item.
-    pub votes: u32,
-    /// Parallel chains per task.
-    pub samples: u32,
-    /// Sequential attempts per chain.
-    pub revisions: u32,
-    /// How the answer is picked among chains.
-    pub selection: Selection,
-    /// Anchors an edit must pass, in order (external ones: never only "self").
-    pub acceptance: Vec<Anchor>,
-    /// Most candidate edits per evolution round.
-    pub candidates_per_round: u32,
     /// Fund evolution by the struggle-adaptive rule (false: fixed shares).
     pub adaptive: bool,
-    /// The rule's gain (as in struggle-adaptive).
-    pub k: f64,
-    /// The rule's least evolver share.
-    pub min_share: f64,
-    /// The rule's most evolver share.
-    pub max_share: f64,
-    /// The rule's gain per edit assumed for a category without an accepted edit.
-    pub optimistic_gain: f64,
+    /// The rule (as in struggle-adaptive), when `adaptive`.
+    #[serde(flatten)]
+    pub rule: StruggleRule,
+    /// Shares (of the first epoch when `adaptive`), compute per task, verifier reasoning
+    /// and votes, and acceptance (external anchors: never only "self").
+    #[serde(flatten)]
+    pub common: Common,
 }
 
 impl Default for CorpusParams {
     fn default() -> Self {
-        let r = StruggleRule::default();
         CorpusParams {
-            shares: Shares::new(0.1, 0.75, 0.15),
             pool_size: 6,
             pool_tiers: 2,
             pool_min_skill: 0.0,
             verifier_min_skill: 1.5,
-            reasoning_tokens: 4000.0,
-            votes: 1,
-            samples: 1,
-            revisions: 1,
-            selection: Selection::Verifier,
-            acceptance: vec![Anchor::Verifier],
-            candidates_per_round: 512,
             adaptive: true,
-            k: r.k,
-            min_share: r.min_share,
-            max_share: r.max_share,
-            optimistic_gain: r.optimistic_gain,
+            rule: StruggleRule::default(),
+            common: Common {
+                shares: Shares::new(0.1, 0.75, 0.15),
+                // The verifier reasons before scoring.
+                reasoning_tokens: 4000.0,
+                candidates_per_round: 512,
+                ..Common::default()
+            },
         }
     }
 }
 
 impl CorpusParams {
-    fn rule(&self) -> StruggleRule {
-        StruggleRule {
-            k: self.k,
-            min_share: self.min_share,
-            max_share: self.max_share,
-            optimistic_gain: self.optimistic_gain,
-        }
-    }
-
     /// The shared keys as `static` parameters (tier names are placeholders: tiers are
     /// chosen at the start of the run).
     fn base(&self, tiers: &[Tier]) -> StaticParams {
         let name = tiers.first().map(|t| t.name.clone()).unwrap_or_default();
         StaticParams {
-            strategy: Default::default(),
-            shares: self.shares,
-            tiers: PerRole {
-                evolver: name.clone(),
-                user: name.clone(),
-                verifier: name,
+            common: Common {
+                tiers: PerRole {
+                    evolver: name.clone(),
+                    user: name.clone(),
+                    verifier: name,
+                },
+                evolver_pool: Vec::new(),
+                ..self.common.clone()
             },
-            evolver_pool: Vec::new(),
-            samples: self.samples,
-            revisions: self.revisions,
-            selection: self.selection,
-            reasoning_tokens: self.reasoning_tokens,
-            votes: self.votes,
-            acceptance: self.acceptance.clone(),
-            candidates_per_round: self.candidates_per_round,
             predictor: None,
         }
     }
+}
 
-    /// Checks the parameters; issues at `policy.<key>`.
-    pub fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
+impl Params for CorpusParams {
+    const KIND: &'static str = "corpus-advice";
+    const SUMMARY: &'static str = "the research notes' advice: cheap diverse evolver pool, external reasoning verifier, users at the benefit peak";
+    const OWN: &'static [(&'static str, &'static str)] = &[
+        ("pool_size", "evolvers in the pool"),
+        ("pool_tiers", "distinct cheapest tiers the pool cycles over"),
+        ("pool_min_skill", "least skill of a pool tier"),
+        (
+            "verifier_min_skill",
+            "least skill of the verifier (cheapest such tier outside the pool)",
+        ),
+        (
+            "adaptive",
+            "fund evolution by the struggle-adaptive rule (false: fixed shares)",
+        ),
+        ("k", "the rule's gain, as in struggle-adaptive"),
+        ("min_share", "the rule's least evolver share"),
+        ("max_share", "the rule's most evolver share"),
+        (
+            "optimistic_gain",
+            "the rule's gain per edit for a category without an accepted edit",
+        ),
+    ];
+    const SKIPS: &'static [&'static str] = &["tiers", "evolver_pool"];
+    const NOTES: &'static [(&'static str, &'static str)] = &[
+        (
+            "shares",
+            "budget shares per role (of the first epoch when adaptive); must sum to 1",
+        ),
+        (
+            "acceptance",
+            "anchors an edit must pass, in order; at least one external",
+        ),
+    ];
+
+    fn common(&self) -> &Common {
+        &self.common
+    }
+
+    fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
         let mut base = Vec::new();
         self.base(tiers).validate(tiers, &mut base);
         out.extend(
@@ -128,7 +131,7 @@ impl CorpusParams {
                 .filter(|i| !i.path.starts_with("policy.tiers")),
         );
         if self.adaptive {
-            self.rule().validate(out);
+            self.rule.validate(out);
         }
         if self.pool_size == 0 || self.pool_size > MAX_POOL {
             out.push(Issue::new(
@@ -150,12 +153,26 @@ impl CorpusParams {
                 ));
             }
         }
-        if self.acceptance.iter().all(|&a| a == Anchor::SelfJudge) && !self.acceptance.is_empty() {
+        let acceptance = &self.common.acceptance;
+        if acceptance.iter().all(|&a| a == Anchor::SelfJudge) && !acceptance.is_empty() {
             out.push(Issue::new(
                 "policy.acceptance",
                 "the advice is an external anchor: add \"verifier\", \"replay\" or \"tool\"",
             ));
         }
+    }
+
+    fn build(&self, _tiers: &[Tier]) -> Box<dyn Policy> {
+        Box::new(CorpusAdvice::new(self))
+    }
+
+    /// The users' tier it picks from the ladder.
+    fn user_tier(&self, tiers: &[Tier], traits: &Traits) -> Option<String> {
+        if tiers.is_empty() {
+            return None;
+        }
+        let (user, _, _) = choose_tiers(self, tiers, traits);
+        tiers.get(user).map(|t| t.name.clone())
     }
 }
 
@@ -224,13 +241,13 @@ impl CorpusAdvice {
     /// The policy for valid parameters `p`.
     pub fn new(p: &CorpusParams) -> Self {
         CorpusAdvice {
-            rule: p.rule(),
+            rule: p.rule,
             state: StruggleState::default(),
             plan: None,
             task: TaskPlan {
-                chains: p.samples,
-                revisions: p.revisions,
-                selection: p.selection,
+                chains: p.common.samples,
+                revisions: p.common.revisions,
+                selection: p.common.selection,
                 skip: false,
             },
             p: p.clone(),
@@ -240,13 +257,13 @@ impl CorpusAdvice {
 
 impl Policy for CorpusAdvice {
     fn name(&self) -> &str {
-        "corpus-advice"
+        CorpusParams::KIND
     }
 
     fn start(&mut self, view: &View<'_>) -> Plan {
         let (user, pool, verifier) = choose_tiers(&self.p, view.tiers, view.traits);
         let plan = Plan {
-            shares: self.p.shares.resolve(),
+            shares: self.p.common.shares.resolve(),
             user_tier: user,
             verifier_tier: verifier,
             evolver_tiers: pool,
@@ -265,7 +282,7 @@ impl Policy for CorpusAdvice {
             return None;
         }
         let e = self.rule.share(view.traffic, view.failure_rate, gains);
-        Some(rebalance(&self.p.shares.resolve(), e))
+        Some(rebalance(&self.p.common.shares.resolve(), e))
     }
 
     fn task(&mut self, _task: &TaskView, _view: &View<'_>) -> TaskPlan {

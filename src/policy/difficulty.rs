@@ -13,10 +13,10 @@
 //! price a new task's attempts must beat. Its compute per task therefore matches a uniform
 //! policy with `samples = mean_samples` (plus the estimate's own tokens).
 
-use super::{Shares, StaticParams};
+use super::{Common, Params, StaticParams};
 use crate::base::Issue;
 use crate::model::tier::sigmoid;
-use crate::model::{Anchor, Attempts, PerRole, Selection, Tier, Traits};
+use crate::model::{Attempts, Tier, Traits};
 use crate::model::{Plan, Policy, Predictor, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
@@ -114,9 +114,9 @@ pub fn shape(n: u32, gap: f64, parallel_gap: f64, max_revisions: u32) -> (u32, u
     }
 }
 
-/// Parameters of the `difficulty-adaptive` policy.
+/// Parameters of the `difficulty-adaptive` policy: its own keys and the common block (whose
+/// `samples` and `revisions` it does not read: it sets them per task).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
 pub struct DifficultyParams {
     /// Attempts per task on average: the uniform policy it is compared with at equal
     /// compute uses `samples = mean_samples`.
@@ -138,27 +138,13 @@ pub struct DifficultyParams {
     pub skip_below: f64,
     /// Tasks in the window the price is set on.
     pub window: u32,
-    /// Budget shares per role; the user share may be left out (the rest).
-    pub shares: Shares,
-    /// Tier name per role.
-    pub tiers: PerRole<String>,
-    /// Extra evolver tiers (a pool).
-    pub evolver_pool: Vec<String>,
-    /// How the answer is picked among parallel chains.
-    pub selection: Selection,
-    /// Verifier reasoning tokens per vote.
-    pub reasoning_tokens: f64,
-    /// Verifier votes per judged item.
-    pub votes: u32,
-    /// Anchors an edit must pass, in order.
-    pub acceptance: Vec<Anchor>,
-    /// Most candidate edits per evolution round.
-    pub candidates_per_round: u32,
+    /// Shares, tiers, answer selection among parallel chains, verifier and acceptance.
+    #[serde(flatten)]
+    pub common: Common,
 }
 
 impl Default for DifficultyParams {
     fn default() -> Self {
-        let s = StaticParams::default();
         DifficultyParams {
             mean_samples: 4.0,
             max_samples: 16,
@@ -168,42 +154,66 @@ impl Default for DifficultyParams {
             max_revisions: 4,
             skip_below: 0.0,
             window: 512,
-            shares: s.shares,
-            tiers: s.tiers,
-            evolver_pool: s.evolver_pool,
-            selection: s.selection,
-            reasoning_tokens: s.reasoning_tokens,
-            votes: s.votes,
-            acceptance: s.acceptance,
-            candidates_per_round: s.candidates_per_round,
+            common: Common::default(),
         }
     }
 }
 
 impl DifficultyParams {
-    /// The tier, share and acceptance keys as `static` parameters (with the predictor).
+    /// The shared keys as `static` parameters (one attempt per task, with the predictor).
     pub fn base(&self) -> StaticParams {
         StaticParams {
-            strategy: Default::default(),
-            shares: self.shares,
-            tiers: self.tiers.clone(),
-            evolver_pool: self.evolver_pool.clone(),
-            samples: 1,
-            revisions: 1,
-            selection: self.selection,
-            reasoning_tokens: self.reasoning_tokens,
-            votes: self.votes,
-            acceptance: self.acceptance.clone(),
-            candidates_per_round: self.candidates_per_round,
+            common: Common {
+                samples: 1,
+                revisions: 1,
+                ..self.common.clone()
+            },
             predictor: Some(Predictor {
                 noise_sd: self.predictor_noise_sd,
                 tokens: self.predictor_tokens,
             }),
         }
     }
+}
 
-    /// Checks the parameters; issues at `policy.<key>`.
-    pub fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
+impl Params for DifficultyParams {
+    const KIND: &'static str = "difficulty-adaptive";
+    const SUMMARY: &'static str = "buys a difficulty estimate per task; more attempts where they add most, revisions on easy tasks, parallel chains on hard ones";
+    const OWN: &'static [(&'static str, &'static str)] = &[
+        (
+            "mean_samples",
+            "attempts per task on average (compare with static samples = this)",
+        ),
+        ("max_samples", "most attempts one task gets"),
+        (
+            "predictor_noise_sd",
+            "sd of the difficulty estimate's error",
+        ),
+        (
+            "predictor_tokens",
+            "output tokens the user tier spends per estimate",
+        ),
+        (
+            "parallel_gap",
+            "estimated difficulty minus ability above which a task gets parallel chains, not revisions",
+        ),
+        ("max_revisions", "most revisions per chain when revising"),
+        (
+            "skip_below",
+            "skip a task whose expected success with max_samples is below this (0 = never)",
+        ),
+        (
+            "window",
+            "recent tasks over which attempts are handed out greedily",
+        ),
+    ];
+    const SKIPS: &'static [&'static str] = &["samples", "revisions"];
+
+    fn common(&self) -> &Common {
+        &self.common
+    }
+
+    fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
         let mut base = Vec::new();
         self.base().validate(tiers, &mut base);
         // The predictor is written as two keys here: report them by their own names.
@@ -265,6 +275,10 @@ impl DifficultyParams {
                 format!("must be between 16 and 100000 tasks (got {})", self.window),
             ));
         }
+    }
+
+    fn build(&self, tiers: &[Tier]) -> Box<dyn Policy> {
+        Box::new(DifficultyAdaptive::new(self, tiers))
     }
 }
 
@@ -365,7 +379,7 @@ fn ability(traits: &Traits, skill: f64, quality: f64) -> f64 {
 
 impl Policy for DifficultyAdaptive {
     fn name(&self) -> &str {
-        "difficulty-adaptive"
+        DifficultyParams::KIND
     }
 
     fn start(&mut self, _view: &View<'_>) -> Plan {
@@ -373,7 +387,7 @@ impl Policy for DifficultyAdaptive {
     }
 
     fn task(&mut self, task: &TaskView, view: &View<'_>) -> TaskPlan {
-        let selection = self.p.selection;
+        let selection = self.p.common.selection;
         let Some(estimate) = task.difficulty_estimate.filter(|e| e.is_finite()) else {
             // No estimate (it could not be paid): the uniform plan.
             let n = self.p.mean_samples.round().clamp(1.0, MAX_ATTEMPTS as f64) as u32;

@@ -16,14 +16,16 @@
 //! and verifier split the rest in the proportions of their base shares. DESIGN.md section 7
 //! (claim 7) explains why the rule weighs failures by what edits can still fix.
 
-use super::{Shares, StaticParams};
+use super::{Common, Params, StaticParams};
 use crate::base::Issue;
-use crate::model::{Anchor, PerRole, Selection, Tier};
+use crate::model::{PerRole, Tier};
 use crate::model::{Plan, Policy, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
-/// The evolver-funding rule, shared by `struggle-adaptive` and `corpus-advice`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The evolver-funding rule, shared by `struggle-adaptive` and `corpus-advice` (each
+/// flattens it into its parameters: its keys are `k`, `min_share`, `max_share` and
+/// `optimistic_gain`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StruggleRule {
     /// Gain of the rule: evolver share per unit of expected fixable failure.
     pub k: f64,
@@ -167,101 +169,76 @@ pub fn rebalance(base: &PerRole<f64>, evolver: f64) -> PerRole<f64> {
     }
 }
 
-/// Parameters of the `struggle-adaptive` policy: the rule's four, then the same tier,
-/// sample and acceptance keys as `static`.
+/// Parameters of the `struggle-adaptive` policy: the rule's four keys and the common block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
 pub struct StruggleParams {
-    /// Gain of the rule: evolver share per unit of expected fixable failure.
-    pub k: f64,
-    /// Least evolver share.
-    pub min_share: f64,
-    /// Most evolver share.
-    pub max_share: f64,
-    /// Gain per edit, as a fraction of the remaining headroom, assumed for a category
-    /// without an accepted edit yet (optimism about new categories).
-    pub optimistic_gain: f64,
-    /// Shares of the first epoch, before any task is seen; afterwards users and verifier
-    /// split what the evolver does not take in the proportions of their entries here.
-    pub shares: Shares,
-    /// Tier name per role.
-    pub tiers: PerRole<String>,
-    /// Extra evolver tiers (a pool).
-    pub evolver_pool: Vec<String>,
-    /// Parallel chains per task.
-    pub samples: u32,
-    /// Sequential attempts per chain.
-    pub revisions: u32,
-    /// How the answer is picked among chains.
-    pub selection: Selection,
-    /// Verifier reasoning tokens per vote.
-    pub reasoning_tokens: f64,
-    /// Verifier votes per judged item.
-    pub votes: u32,
-    /// Anchors an edit must pass, in order.
-    pub acceptance: Vec<Anchor>,
-    /// Most candidate edits per round: high, so that the share, not this cap, sets how much
-    /// evolution happens.
-    pub candidates_per_round: u32,
+    /// The evolver-funding rule.
+    #[serde(flatten)]
+    pub rule: StruggleRule,
+    /// Shares (of the first epoch, before any task is seen; afterwards users and verifier
+    /// split what the evolver does not take in the proportions of their entries), tiers,
+    /// compute per task, verifier and acceptance.
+    #[serde(flatten)]
+    pub common: Common,
 }
 
 impl Default for StruggleParams {
     fn default() -> Self {
-        let r = StruggleRule::default();
-        let s = StaticParams::default();
         StruggleParams {
-            k: r.k,
-            min_share: r.min_share,
-            max_share: r.max_share,
-            optimistic_gain: r.optimistic_gain,
-            shares: s.shares,
-            tiers: s.tiers,
-            evolver_pool: s.evolver_pool,
-            samples: s.samples,
-            revisions: s.revisions,
-            selection: s.selection,
-            reasoning_tokens: s.reasoning_tokens,
-            votes: s.votes,
-            acceptance: s.acceptance,
-            candidates_per_round: 512,
+            rule: StruggleRule::default(),
+            common: Common {
+                // High, so that the share, not this cap, sets how much evolution happens.
+                candidates_per_round: 512,
+                ..Common::default()
+            },
         }
     }
 }
 
 impl StruggleParams {
-    /// The rule these parameters describe.
-    pub fn rule(&self) -> StruggleRule {
-        StruggleRule {
-            k: self.k,
-            min_share: self.min_share,
-            max_share: self.max_share,
-            optimistic_gain: self.optimistic_gain,
-        }
-    }
-
-    /// The tier, sample and acceptance keys as `static` parameters.
+    /// The shared keys as `static` parameters.
     pub fn base(&self) -> StaticParams {
         StaticParams {
-            strategy: Default::default(),
-            shares: self.shares,
-            tiers: self.tiers.clone(),
-            evolver_pool: self.evolver_pool.clone(),
-            samples: self.samples,
-            revisions: self.revisions,
-            selection: self.selection,
-            reasoning_tokens: self.reasoning_tokens,
-            votes: self.votes,
-            acceptance: self.acceptance.clone(),
-            candidates_per_round: self.candidates_per_round,
+            common: self.common.clone(),
             predictor: None,
         }
     }
+}
 
-    /// Checks the parameters; issues at `policy.<key>`.
-    pub fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
-        self.rule().validate(out);
-        self.base().validate(tiers, out);
-        let shares = self.shares.resolve();
+impl Params for StruggleParams {
+    const KIND: &'static str = "struggle-adaptive";
+    const SUMMARY: &'static str = "funds evolution while users fail where edits can still help, starves it when the harness carries the load";
+    const OWN: &'static [(&'static str, &'static str)] = &[
+        (
+            "k",
+            "evolver share = clip(k * sum w f g / sum w (1 - f), min_share, max_share)",
+        ),
+        ("min_share", "least evolver share"),
+        ("max_share", "most evolver share"),
+        (
+            "optimistic_gain",
+            "gain per edit (fraction of remaining headroom) assumed before any edit of a category is accepted",
+        ),
+    ];
+    const NOTES: &'static [(&'static str, &'static str)] = &[
+        (
+            "shares",
+            "shares of the first epoch; then users and verifier split what the evolver leaves in these proportions",
+        ),
+        (
+            "candidates_per_round",
+            "most candidate edits per round (high: the share sets how much evolution happens)",
+        ),
+    ];
+
+    fn common(&self) -> &Common {
+        &self.common
+    }
+
+    fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
+        self.rule.validate(out);
+        self.common.validate(tiers, out);
+        let shares = self.common.shares.resolve();
         if shares.user.is_finite()
             && shares.verifier.is_finite()
             && shares.user + shares.verifier <= 0.0
@@ -271,6 +248,10 @@ impl StruggleParams {
                 "users and verifier split what the evolver leaves by their shares: at least one of them must be > 0",
             ));
         }
+    }
+
+    fn build(&self, tiers: &[Tier]) -> Box<dyn Policy> {
+        Box::new(StruggleAdaptive::new(self, tiers))
     }
 }
 
@@ -289,7 +270,7 @@ impl StruggleAdaptive {
         let plan = base.plan(tiers);
         StruggleAdaptive {
             p: base,
-            rule: p.rule(),
+            rule: p.rule,
             state: StruggleState::default(),
             plan,
         }
@@ -298,7 +279,7 @@ impl StruggleAdaptive {
 
 impl Policy for StruggleAdaptive {
     fn name(&self) -> &str {
-        "struggle-adaptive"
+        StruggleParams::KIND
     }
 
     fn start(&mut self, _view: &View<'_>) -> Plan {
@@ -312,7 +293,7 @@ impl Policy for StruggleAdaptive {
             return None;
         }
         let e = self.rule.share(view.traffic, view.failure_rate, gains);
-        Some(rebalance(&self.p.shares.resolve(), e))
+        Some(rebalance(&self.p.common.shares.resolve(), e))
     }
 
     fn task(&mut self, _task: &TaskView, _view: &View<'_>) -> TaskPlan {

@@ -9,8 +9,8 @@ use triad::model::{
 };
 use triad::policy::difficulty::{Odds, attempts_at_price, price_for};
 use triad::policy::{
-    CorpusParams, DifficultyAdaptive, DifficultyParams, PolicyConfig, Shares, StaticParams,
-    StruggleParams, builtins,
+    Common, CorpusParams, DifficultyAdaptive, DifficultyParams, PolicyConfig, REGISTRY, Shares,
+    StaticParams, StruggleParams, StruggleRule,
 };
 use triad::scenario::{self, Scenario, Source};
 
@@ -86,14 +86,17 @@ fn static_params() -> impl Strategy<Value = StaticParams> {
         .prop_map(
             |(shares, tiers, evolver_pool, samples, revisions, selection, acceptance, cands)| {
                 StaticParams {
-                    shares,
-                    tiers,
-                    evolver_pool,
-                    samples,
-                    revisions,
-                    selection,
-                    acceptance,
-                    candidates_per_round: cands,
+                    common: Common {
+                        shares,
+                        tiers,
+                        evolver_pool,
+                        samples,
+                        revisions,
+                        selection,
+                        acceptance,
+                        candidates_per_round: cands,
+                        ..Common::default()
+                    },
                     ..StaticParams::default()
                 }
             },
@@ -102,7 +105,7 @@ fn static_params() -> impl Strategy<Value = StaticParams> {
 
 fn policy() -> impl Strategy<Value = PolicyConfig> {
     prop_oneof![
-        static_params().prop_map(PolicyConfig::Static),
+        static_params().prop_map(PolicyConfig::new),
         (
             static_params(),
             0.0..5.0f64,
@@ -110,23 +113,18 @@ fn policy() -> impl Strategy<Value = PolicyConfig> {
             0.0..0.7f64,
             0.0..1.0f64
         )
-            .prop_map(|(b, k, lo, span, opt)| PolicyConfig::StruggleAdaptive(
-                StruggleParams {
+            .prop_map(|(b, k, lo, span, opt)| PolicyConfig::new(StruggleParams {
+                rule: StruggleRule {
                     k,
                     min_share: lo,
                     max_share: lo + span,
                     optimistic_gain: opt,
-                    shares: b.shares,
-                    tiers: b.tiers,
-                    evolver_pool: b.evolver_pool,
-                    samples: b.samples,
-                    revisions: b.revisions,
-                    selection: b.selection,
-                    acceptance: b.acceptance,
-                    candidates_per_round: b.candidates_per_round * 8,
-                    ..StruggleParams::default()
-                }
-            )),
+                },
+                common: Common {
+                    candidates_per_round: b.common.candidates_per_round * 8,
+                    ..b.common
+                },
+            })),
         (
             static_params(),
             (1.0..4.0f64, 0..5u32, 0.0..2.0f64, 0.0..500.0f64),
@@ -134,7 +132,7 @@ fn policy() -> impl Strategy<Value = PolicyConfig> {
         )
             .prop_map(
                 |(b, (mean, more, noise, tokens), (gap, revs, skip, window))| {
-                    PolicyConfig::DifficultyAdaptive(DifficultyParams {
+                    PolicyConfig::new(DifficultyParams {
                         mean_samples: mean,
                         max_samples: mean.ceil() as u32 + more,
                         predictor_noise_sd: noise,
@@ -143,11 +141,13 @@ fn policy() -> impl Strategy<Value = PolicyConfig> {
                         max_revisions: revs,
                         skip_below: skip,
                         window,
-                        shares: b.shares,
-                        tiers: b.tiers,
-                        selection: b.selection,
-                        acceptance: b.acceptance,
-                        ..DifficultyParams::default()
+                        common: Common {
+                            shares: b.common.shares,
+                            tiers: b.common.tiers,
+                            selection: b.common.selection,
+                            acceptance: b.common.acceptance,
+                            ..Common::default()
+                        },
                     })
                 }
             ),
@@ -161,15 +161,15 @@ fn policy() -> impl Strategy<Value = PolicyConfig> {
             0.0..3.0f64
         )
             .prop_map(|(shares, pool_size, pool_tiers, pmin, vmin, adaptive, k)| {
-                PolicyConfig::CorpusAdvice(CorpusParams {
-                    shares,
+                let d = CorpusParams::default();
+                PolicyConfig::new(CorpusParams {
                     pool_size,
                     pool_tiers,
                     pool_min_skill: pmin,
                     verifier_min_skill: vmin,
                     adaptive,
-                    k,
-                    ..CorpusParams::default()
+                    rule: StruggleRule { k, ..d.rule },
+                    common: Common { shares, ..d.common },
                 })
             }),
     ]
@@ -274,7 +274,7 @@ fn struggle_adaptive_funds_evolution_after_a_regime_shift_and_withdraws_it_after
     assert!(max_share(&c, 48.0, 66.0) < 0.5 * peak);
     // A static policy does not react at all.
     let mut stat = cfg.clone();
-    stat.policy = PolicyConfig::Static(StaticParams::default());
+    stat.policy = PolicyConfig::default();
     let s = stat.run(7).unwrap();
     assert!(max_share(&s, 48.0, 66.0) < 1.5 * mean_share(&s, 24.0, 48.0) + 0.01);
 }
@@ -406,7 +406,7 @@ fn difficulty_adaptive_in_a_run_spends_more_on_predicted_hard_tasks() {
         mean_samples: 2.0,
         ..DifficultyParams::default()
     };
-    let mut cfg = small_world(72.0, 30.0, 50.0, 6.0, PolicyConfig::DifficultyAdaptive(p));
+    let mut cfg = small_world(72.0, 30.0, 50.0, 6.0, PolicyConfig::new(p));
     cfg.world.workload.categories.truncate(1);
     cfg.world.workload.categories[0].difficulty_sd = 1.2;
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -439,8 +439,11 @@ fn difficulty_adaptive_in_a_run_spends_more_on_predicted_hard_tasks() {
         30.0,
         50.0,
         6.0,
-        PolicyConfig::Static(StaticParams {
-            samples: 2,
+        PolicyConfig::new(StaticParams {
+            common: Common {
+                samples: 2,
+                ..Common::default()
+            },
             ..StaticParams::default()
         }),
     );
@@ -511,6 +514,29 @@ fn unknown_kinds_and_bad_parameters_are_located() {
     assert!(e.starts_with("p.toml:3:14:"), "{e}");
     let e = errors("[policy]\nsamples = 3\n");
     assert!(e.contains("missing `kind`"), "{e}");
+    // Keys of the shared block and of the struggle rule, flattened into each policy's
+    // parameters, keep their positions too.
+    let e = errors("[policy]\nkind = \"corpus-advice\"\nreasoning_tokens = \"lots\"\n");
+    assert!(e.starts_with("p.toml:3:20: invalid type"), "{e}");
+    let e = errors("[policy]\nkind = \"corpus-advice\"\noptimistic_gain = [1]\n");
+    assert!(e.starts_with("p.toml:3:19: invalid type"), "{e}");
+    let e = errors("[policy]\nkind = \"difficulty-adaptive\"\nstrategy = \"best\"\n");
+    assert!(e.starts_with("p.toml:3:12: unknown variant `best`"), "{e}");
+    // A shared key the policy does not read is unknown to it, at the key.
+    let e = errors("[policy]\nkind = \"difficulty-adaptive\"\nsamples = 2\n");
+    assert!(
+        e.starts_with("p.toml:3:1: unknown field `samples` of a difficulty-adaptive"),
+        "{e}"
+    );
+    // Every policy takes `strategy` now, and a key left out keeps the policy's default.
+    let cfg = scenario::parse(&Source::from_text(
+        "p.toml",
+        "[policy]\nkind = \"struggle-adaptive\"\nstrategy = \"best-of-n\"\n",
+    ))
+    .unwrap();
+    let p = cfg.policy.params::<StruggleParams>().unwrap();
+    assert_eq!(p.common.strategy, model::evolver::Strategy::BestOfN);
+    assert_eq!(p.common.candidates_per_round, 512);
 }
 
 #[test]
@@ -522,7 +548,7 @@ fn run_accepts_every_built_in_policy_by_name() {
         "horizon_hours = 24.0\nbudget = 5.0\n[workload]\narrival_per_hour = 10.0\n",
     )
     .unwrap();
-    for b in builtins() {
+    for b in REGISTRY {
         let args = triad::commands::RunArgs {
             file: file.clone(),
             seed: Some(1),

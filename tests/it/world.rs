@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use triad::model::{self, Anchor, PerRole, Shock, ShockKind, WorldConfig};
-use triad::policy::{PolicyConfig, Shares, StaticParams};
+use triad::policy::{Common, PolicyConfig, Shares, StaticParams};
 use triad::scenario::Scenario;
 
 /// A short, light scenario for debug-mode tests.
@@ -20,10 +20,11 @@ fn small(hours: f64, rate: f64) -> Scenario {
     cfg
 }
 
-fn with_policy(mut cfg: Scenario, f: impl FnOnce(&mut StaticParams)) -> Scenario {
+/// `cfg` under the static policy with its shared parameters changed by `f`.
+fn with_policy(mut cfg: Scenario, f: impl FnOnce(&mut Common)) -> Scenario {
     let mut p = StaticParams::default();
-    f(&mut p);
-    cfg.policy = PolicyConfig::Static(p);
+    f(&mut p.common);
+    cfg.policy = PolicyConfig::new(p);
     cfg
 }
 
