@@ -64,7 +64,7 @@ pub fn csv_bytes(header: &[String], rows: &[Vec<f64>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(header);
     for r in rows {
-        let _ = w.write_record(r.iter().map(|x| super::fmt::num(*x)));
+        let _ = w.write_record(r.iter().map(|x| super::fmt::opt_num(*x)));
     }
     w.into_inner().unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 use super::{UsageError, default_out, expect_kind};
 use crate::base::output::{csv_bytes, prepare_dir, utc_now, write_atomic};
 use crate::model::{RunResult, SERIES_COLUMNS, WorldConfig};
+use crate::policy::{BuiltIn, PolicyConfig};
 use crate::scenario::{self, FileKind, Scenario};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
     expect_kind(&args.file, &[FileKind::Scenario])?;
     let mut cfg = scenario::load(&args.file)?;
     if let Some(kind) = &args.policy {
-        cfg.policy = policy_by_name(kind)?;
+        cfg.policy = policy_by_name(kind, &args.file)?;
         let issues = cfg.validate();
         if !issues.is_empty() {
             let msgs: Vec<String> = issues
@@ -56,16 +57,27 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
     Ok(result)
 }
 
-fn policy_by_name(kind: &str) -> anyhow::Result<crate::policy::PolicyConfig> {
-    let table: toml::Table =
-        toml::from_str(&format!("kind = {kind:?}")).map_err(|e| UsageError(e.to_string()))?;
-    table.try_into().map_err(|e: toml::de::Error| {
+/// The built-in policy `kind`, with every key of the scenario's own `[policy]` table that it
+/// also has (tiers, samples, acceptance, ...): `--policy` swaps the rule, not the setting.
+fn policy_by_name(kind: &str, file: &Path) -> anyhow::Result<PolicyConfig> {
+    let b = BuiltIn::find(kind).ok_or_else(|| {
+        let kinds: Vec<&str> = crate::policy::REGISTRY.iter().map(|b| b.kind).collect();
         UsageError(format!(
-            "--policy {kind}: {}; `triad policies` lists the built-in policies",
-            e.message().trim()
+            "--policy {kind:?}: no built-in policy has that name; the policies are {}",
+            kinds.join(", ")
         ))
-        .into()
-    })
+    })?;
+    let written = scenario::Source::read(file)?.table()?;
+    let kept: toml::Table = match written.get("policy") {
+        Some(toml::Value::Table(t)) => t
+            .iter()
+            .filter(|(k, _)| *k != "kind" && b.has(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        _ => toml::Table::new(),
+    };
+    b.read(kept)
+        .map_err(|e| UsageError(format!("--policy {kind}: {e}")).into())
 }
 
 fn write_outputs(
@@ -82,7 +94,7 @@ fn write_outputs(
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header)?;
     let mut row = vec![cfg.world.name.clone(), seed.to_string()];
-    row.extend(cols.iter().map(|(_, v)| crate::base::fmt::num(*v)));
+    row.extend(cols.iter().map(|(_, v)| crate::base::fmt::opt_num(*v)));
     w.write_record(&row)?;
     write_atomic(&out.join("run.csv"), &w.into_inner()?)?;
     let header: Vec<String> = SERIES_COLUMNS.iter().map(|s| s.to_string()).collect();
@@ -144,7 +156,7 @@ fn print_summary(cfg: &WorldConfig, seed: u64, r: &RunResult, wall: f64, out: &P
     crate::say!(
         "  {:<28} {:>14}",
         "yield per dollar",
-        format!("{:.2}", get("yield_per_dollar"))
+        crate::base::fmt::sig(get("yield_per_dollar"))
     );
     crate::say!(
         "  {:<28} {:>14}",
@@ -164,12 +176,12 @@ fn print_summary(cfg: &WorldConfig, seed: u64, r: &RunResult, wall: f64, out: &P
     crate::say!(
         "  {:<28} {:>14}",
         "harness benefit (p.p.)",
-        format!("{:.1}", 100.0 * get("harness_benefit"))
+        crate::base::fmt::sig(100.0 * get("harness_benefit"))
     );
     crate::say!(
         "  {:<28} {:>14}",
         "verifier accuracy",
-        format!("{:.3}", get("verifier_accuracy"))
+        crate::base::fmt::sig(get("verifier_accuracy"))
     );
     crate::say!(
         "  {:<28} {:>14}",

@@ -63,7 +63,7 @@ pub fn runs_fields(plan: &SweepPlan, row: &RunRow, n_metrics: usize) -> Vec<Stri
     f.push(if row.ok { "ok" } else { "failed" }.into());
     f.push(row.error.clone());
     if row.ok {
-        f.extend(row.metrics.iter().map(|&x| num(x)));
+        f.extend(row.metrics.iter().map(|&x| opt_num(x)));
     } else {
         f.extend(std::iter::repeat_n(String::new(), n_metrics));
     }

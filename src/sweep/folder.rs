@@ -12,7 +12,7 @@ use super::plan::{Shard, SweepPlan};
 use super::runner::RunOutcome;
 use super::summary::RunRow;
 use crate::base::UsageError;
-use crate::base::fmt::num;
+use crate::base::fmt::opt_num;
 use crate::base::output::write_atomic;
 use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,7 @@ impl<'a> StreamWriter<'a> {
         let run = o.spec.index.to_string();
         for i in 0..rows {
             let mut f = vec![run.clone()];
-            f.extend(rec.series.iter().map(|(_, c)| num(c[i])));
+            f.extend(rec.series.iter().map(|(_, c)| opt_num(c[i])));
             ts.extend(csv_line(&f));
         }
         self.ts.write_all(&ts)?;

@@ -176,3 +176,47 @@ fn every_command_calls_a_base_with_policies_a_sweep() {
             .contains("is a stress plan: run it with `triad stress")
     );
 }
+
+#[test]
+fn policy_flag_keeps_the_scenarios_own_tiers_and_shared_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ladder.toml");
+    std::fs::write(
+        &file,
+        "horizon_hours = 48.0\n\
+         [[tier]]\nname = \"small\"\nparams_b = 8.0\nprice_in = 0.05\nprice_out = 0.1\ntokens_per_s = 200.0\nskill = 0.5\n\
+         [[tier]]\nname = \"big\"\nparams_b = 70.0\nprice_in = 0.5\nprice_out = 1.0\ntokens_per_s = 60.0\nskill = 1.5\n\
+         [policy]\nkind = \"static\"\nsamples = 2\ntiers = { evolver = \"small\", user = \"big\", verifier = \"small\" }\n",
+    )
+    .unwrap();
+    let out = triad()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--policy",
+            "struggle-adaptive",
+            "--quiet",
+        ])
+        .args(["--out", dir.path().join("o").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest = std::fs::read_to_string(dir.path().join("o/manifest.json")).unwrap();
+    assert!(manifest.contains("\"struggle-adaptive\""), "{manifest}");
+    assert!(manifest.contains("\"samples\": 2"), "{manifest}");
+    let bad = triad()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--policy",
+            "greedy",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
