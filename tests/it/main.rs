@@ -6,6 +6,8 @@ mod mmc_model;
 mod claims;
 mod cli;
 mod engine;
+#[cfg(unix)]
+mod fuzz_inputs;
 mod golden;
 mod layering;
 mod policies;
