@@ -5,15 +5,27 @@
 //! Data flows one way:
 //!
 //! ```text
-//! scenario file ──> scenario (parse, validate) ──> model::WorldConfig + policy
-//!        ──> model::run (the world on the engine) ──> metrics record + time series
+//! scenario file ──> scenario (parse, validate: Scenario = world + policy [+ stress])
+//!        ──> model::run (the world on the engine, under a built policy)
+//!        ──> metrics record + time series
 //!        ──> sweep (plans, replications, statistics) ──> report (CSV, plots, markdown)
-//!                                      └──> claims (shape checks, counter-scenarios)
+//!                  ├──> stress (perturbations, robust rankings)
+//!                  └──> claims (shape checks, counter-scenarios)
+//!        ──> commands (one function per CLI command) ──> the `triad` binary
 //! ```
 //!
+//! **Layers.** Modules depend one way, lowest first: [`base`] (located errors, number
+//! formats, statistics, safe output files) ← [`engine`] ← [`model`] ← [`policy`] ←
+//! [`scenario`] ← [`sweep`] ← [`report`] ← {[`stress`], [`claims`]} ← [`commands`], with the
+//! binary (`main.rs`) on top. A module may use any module below it, never one above it, and
+//! `stress` and `claims` do not use each other. `tests/it/layering.rs` checks every `crate::`
+//! path in `src/` against this order; a new module gets its place there.
+//!
 //! The [`engine`] knows nothing of the domain; [`model`] holds every mechanism of the world
-//! (`docs/model.md` is its reference); [`policy`] decides allocations; [`scenario`] turns text
-//! into validated values; [`sweep`], [`report`] and [`claims`] run and summarise many runs.
+//! (`docs/model.md` is its reference) and the [`model::Policy`] interface; [`policy`] holds
+//! the built-in policies and their registry; [`scenario`] owns the file formats and turns
+//! text into validated values; [`sweep`], [`report`], [`stress`] and [`claims`] run and
+//! summarise many runs.
 //!
 //! One run in a few lines:
 //!
