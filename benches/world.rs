@@ -1,6 +1,12 @@
 //! Criterion bench of whole world runs: the baseline scenario (30 simulated days) under
 //! each built-in policy, and a busy variant of about a million events.
 //! `cargo bench --bench world`.
+//!
+//! To measure the world with the previous random streams (ChaCha8 sub-streams, Box-Muller
+//! normals, exponentials by inversion) from the same checkout, add the bench-only feature:
+//! `cargo bench --bench world --features old-rng`. Its runs draw other numbers, so its event
+//! counts differ a little; compare the events/s (criterion's "thrpt"), not the times.
+//! Short runs: `cargo bench --bench world -- --warm-up-time 1 --measurement-time 3`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
