@@ -88,7 +88,7 @@ impl Claim for Anchors {
                 Ok(c)
             })
             .collect::<anyhow::Result<_>>()?;
-        let reps = effort.reps(32, 96);
+        let reps = effort.reps(96, 96);
         let out = runs::replicate(&variants, reps, seed)?;
         let (end, mid) = (base.world.horizon_hours, base.world.horizon_hours / 2.0);
         let q = column("harness_quality");

@@ -52,7 +52,7 @@ impl Claim for Struggle {
             c.policy = PolicyConfig::new(s);
             variants.push(c);
         }
-        let reps = effort.reps(16, 40);
+        let reps = effort.reps(40, 40);
         let out = runs::replicate(&variants, reps, seed)?;
         let y: Vec<Vec<f64>> = out.iter().map(|o| runs::metric(o, "yield")).collect();
         let labels: Vec<String> = std::iter::once("struggle-adaptive".to_string())

@@ -63,7 +63,8 @@ fn policy_by_name(kind: &str, file: &Path) -> anyhow::Result<PolicyConfig> {
     let b = BuiltIn::find(kind).ok_or_else(|| {
         let kinds: Vec<&str> = crate::policy::REGISTRY.iter().map(|b| b.kind).collect();
         UsageError(format!(
-            "--policy {kind:?}: no built-in policy has that name; the policies are {}",
+            "--policy {kind}: no built-in policy has that name; the policies are {} \
+             (`triad policies` lists their keys)",
             kinds.join(", ")
         ))
     })?;

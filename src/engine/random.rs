@@ -112,14 +112,14 @@ impl Streams {
         self.seed
     }
 
-    /// Sub-stream `id`: xoroshiro128++ with its state filled by SplitMix64 from `mix(seed, id)`.
+    /// Sub-stream `id`: xoroshiro128++ with its state filled by SplitMix64 from `hash2(seed, id)`.
     /// For a given seed, distinct ids give distinct keys (`mix` is a bijection in each
     /// argument), so no two sub-streams of a run start in the same state.
     #[inline]
     pub fn stream(&self, id: u64) -> Stream {
         #[cfg(not(feature = "old-rng"))]
         {
-            Stream(Gen::seed_from_u64(mix(self.seed, id)))
+            Stream(Gen::seed_from_u64(hash2(self.seed, id)))
         }
         #[cfg(feature = "old-rng")]
         {

@@ -522,7 +522,10 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
                         to.truncate(pop_size);
                     }
                 }
-                if *reset_every > 0 && *emigrants > 0 && generation % reset_every == 0 && n_isl > 1
+                if *reset_every > 0
+                    && *emigrants > 0
+                    && generation.is_multiple_of(*reset_every)
+                    && n_isl > 1
                 {
                     // The worst islands restart from copies of the best island's top candidates.
                     let mut order: Vec<usize> = (0..n_isl).collect();

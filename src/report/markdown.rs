@@ -209,10 +209,11 @@ pub fn report(
         for cell in 0..plan.n_cells().min(MAX_CELL_ROWS) {
             let mut best: Option<(usize, f64)> = None;
             for p in 0..plan.policies.len() {
-                if let Some(r) = summary.get(cell, p, m) {
-                    if r.ci.mean.is_finite() && best.is_none_or(|(_, b)| r.ci.mean > b) {
-                        best = Some((p, r.ci.mean));
-                    }
+                if let Some(r) = summary.get(cell, p, m)
+                    && r.ci.mean.is_finite()
+                    && best.is_none_or(|(_, b)| r.ci.mean > b)
+                {
+                    best = Some((p, r.ci.mean));
                 }
             }
             let vals: Vec<String> = plan

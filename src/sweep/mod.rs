@@ -83,12 +83,12 @@ impl RunRecord {
         series: Option<&[String]>,
     ) -> Result<(), String> {
         let names: Vec<&str> = self.metrics.iter().map(|(n, _)| n.as_str()).collect();
-        if let Some(want) = metrics {
-            if names.iter().copied().ne(want.iter().map(String::as_str)) {
-                return Err(format!(
-                    "the run returned metrics {names:?}, but the sweep's columns are {want:?}"
-                ));
-            }
+        if let Some(want) = metrics
+            && names.iter().copied().ne(want.iter().map(String::as_str))
+        {
+            return Err(format!(
+                "the run returned metrics {names:?}, but the sweep's columns are {want:?}"
+            ));
         }
         if let Some((first, _)) = self.series.first() {
             if first != "hour" {

@@ -269,10 +269,11 @@ impl Summary {
             .map(|p| {
                 let mut best: Option<(usize, f64)> = None;
                 for c in 0..cells {
-                    if let Some(r) = self.get(c, p, metric) {
-                        if r.ci.mean.is_finite() && best.is_none_or(|(_, b)| r.ci.mean > b) {
-                            best = Some((c, r.ci.mean));
-                        }
+                    if let Some(r) = self.get(c, p, metric)
+                        && r.ci.mean.is_finite()
+                        && best.is_none_or(|(_, b)| r.ci.mean > b)
+                    {
+                        best = Some((c, r.ci.mean));
                     }
                 }
                 best.map(|(c, _)| c)

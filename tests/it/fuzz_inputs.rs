@@ -31,7 +31,7 @@
 //! mutations applied, the command and what it printed.
 
 use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand_xoshiro::Xoroshiro128PlusPlus as FuzzRng;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -445,11 +445,11 @@ const OPS: &[(Op, u32)] = &[
     (Op::HugeArray, 1), (Op::Truncate, 1), (Op::Junk, 2),
 ];
 
-fn pick<'a, T>(rng: &mut ChaCha8Rng, v: &'a [T]) -> Option<&'a T> {
+fn pick<'a, T>(rng: &mut FuzzRng, v: &'a [T]) -> Option<&'a T> {
     (!v.is_empty()).then(|| &v[rng.random_range(0..v.len())])
 }
 
-fn pick_op(rng: &mut ChaCha8Rng) -> Op {
+fn pick_op(rng: &mut FuzzRng) -> Op {
     let total: u32 = OPS.iter().map(|o| o.1).sum();
     let mut r = rng.random_range(0..total);
     for &(op, w) in OPS {
@@ -486,7 +486,7 @@ fn splice(s: &[u8], r: Range<usize>, with: &[u8]) -> Vec<u8> {
 }
 
 /// A line boundary (start of a line), chosen at random.
-fn line_boundary(rng: &mut ChaCha8Rng, s: &[u8]) -> usize {
+fn line_boundary(rng: &mut FuzzRng, s: &[u8]) -> usize {
     let mut b: Vec<usize> = vec![0];
     b.extend(
         s.iter()
@@ -506,7 +506,7 @@ fn dotted(n: usize) -> String {
 }
 
 /// Applies `op` to `s`; `None` when it has nothing to work on.
-fn apply(rng: &mut ChaCha8Rng, kind: Kind, op: Op, s: &[u8]) -> Option<(Vec<u8>, String)> {
+fn apply(rng: &mut FuzzRng, kind: Kind, op: Op, s: &[u8]) -> Option<(Vec<u8>, String)> {
     let doc = Doc::parse(s);
     let nums: Vec<Tok> = doc
         .toks
@@ -786,7 +786,7 @@ fn make_case<'a>(srcs: &'a [Source], kind: Kind, idx: usize, seed: u64) -> Case<
     let case_seed = seed
         .wrapping_mul(0x9e37_79b9_7f4a_7c15)
         .wrapping_add(((kind as u64) << 40) | idx as u64);
-    let mut rng = ChaCha8Rng::seed_from_u64(case_seed);
+    let mut rng = FuzzRng::seed_from_u64(case_seed);
     let src = mine[rng.random_range(0..mine.len())];
     let n = match rng.random_range(0..10) {
         0..7 => 1,
