@@ -55,10 +55,9 @@ pub fn enforced() -> bool {
 /// What a run of the world will cost, estimated before it starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
-    /// Tasks drawn: arrival rate times horizon, times every arrival shock's factor above 1
-    /// (an upper bound).
+    /// Tasks drawn: the arrival rate integrated over the horizon, arrival shocks included.
     pub tasks: f64,
-    /// Tasks alive at once: the highest arrival rate times the hours a task can wait.
+    /// Tasks alive at once: the peak arrival rate times the hours a task can wait.
     pub alive: f64,
     /// Rows of the time series.
     pub series_rows: f64,
@@ -71,21 +70,50 @@ pub struct Estimate {
 impl Estimate {
     /// The estimate for `w`.
     pub fn of(w: &WorldConfig) -> Estimate {
-        let burst: f64 = w
-            .shocks
-            .iter()
-            .filter(|s| s.kind == ShockKind::Arrivals)
-            .map(|s| s.factor.max(1.0))
-            .product();
-        let peak = w.workload.arrival_per_hour * burst;
+        let (expected, peak) = arrivals(w);
         Estimate {
-            tasks: peak * w.horizon_hours,
+            tasks: expected,
             alive: peak * w.workload.patience_hours.min(w.horizon_hours),
             series_rows: w.horizon_hours / w.sample_every_hours,
             epochs: w.horizon_hours / w.epoch_hours,
             mode_cells: f64::from(w.evolver.modes) * w.workload.categories.len() as f64,
         }
     }
+}
+
+/// The expected number of arrivals over the horizon and the peak arrival rate: the rate
+/// integrated piecewise between the moments arrival shocks start and end (a shock's factor
+/// multiplies the rate while it is active).
+fn arrivals(w: &WorldConfig) -> (f64, f64) {
+    let h = w.horizon_hours;
+    let base = w.workload.arrival_per_hour;
+    // (time, ln factor, zero factor) changes, +1 at start and -1 at the end of each shock.
+    let mut changes: Vec<(f64, f64, i64)> = Vec::new();
+    for s in w.shocks.iter().filter(|s| s.kind == ShockKind::Arrivals) {
+        let end = s.until_hour.unwrap_or(h).min(h);
+        if !(s.at_hour < end) {
+            continue;
+        }
+        let (ln, zero) = if s.factor > 0.0 {
+            (s.factor.ln(), 0)
+        } else {
+            (0.0, 1)
+        };
+        changes.push((s.at_hour.max(0.0), ln, zero));
+        changes.push((end, -ln, -zero));
+    }
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut t, mut ln, mut zeros) = (0.0_f64, 0.0_f64, 0_i64);
+    let (mut total, mut peak) = (0.0, base);
+    for (at, dln, dz) in changes {
+        let rate = if zeros > 0 { 0.0 } else { base * ln.exp() };
+        total += rate * (at - t);
+        peak = peak.max(rate);
+        (t, ln, zeros) = (at, ln + dln, zeros + dz);
+    }
+    let rate = if zeros > 0 { 0.0 } else { base * ln.exp() };
+    total += rate * (h - t);
+    (total, peak.max(rate))
 }
 
 /// The problems of `w` against `limits`, each at the key to change.
@@ -181,6 +209,38 @@ mod tests {
         assert!(
             issues.iter().any(|i| i.path == "workload.arrival_per_hour"),
             "{issues:?}"
+        );
+    }
+
+    #[test]
+    fn arrivals_integrate_the_shock_windows() {
+        let mut w = WorldConfig {
+            horizon_hours: 100.0,
+            ..WorldConfig::default()
+        };
+        w.workload.arrival_per_hour = 10.0;
+        let shock = |at, until, factor| crate::model::Shock {
+            kind: ShockKind::Arrivals,
+            at_hour: at,
+            until_hour: until,
+            tier: None,
+            factor,
+        };
+        // Two tripling windows of 10 h that overlap for 5 h, and a 10 h stop.
+        w.shocks = vec![
+            shock(10.0, Some(20.0), 3.0),
+            shock(15.0, Some(25.0), 3.0),
+            shock(50.0, Some(60.0), 0.0),
+        ];
+        let e = Estimate::of(&w);
+        // By hand: 5 h at x3, 5 h at x9, 5 h at x3, 10 h at x0, the other 75 h at x1.
+        let want = 10.0 * (3.0 * 5.0 + 9.0 * 5.0 + 3.0 * 5.0 + 75.0);
+        assert!((e.tasks - want).abs() < 1e-9, "{} vs {want}", e.tasks);
+        let peak = 90.0 * w.workload.patience_hours.min(100.0);
+        assert!(
+            (e.alive - peak).abs() < 1e-9 * peak,
+            "{} vs {peak}",
+            e.alive
         );
     }
 }
