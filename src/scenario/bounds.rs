@@ -91,7 +91,7 @@ fn arrivals(w: &WorldConfig) -> (f64, f64) {
     let mut changes: Vec<(f64, f64, i64)> = Vec::new();
     for s in w.shocks.iter().filter(|s| s.kind == ShockKind::Arrivals) {
         let end = s.until_hour.unwrap_or(h).min(h);
-        if !(s.at_hour < end) {
+        if s.at_hour.partial_cmp(&end) != Some(std::cmp::Ordering::Less) {
             continue;
         }
         let (ln, zero) = if s.factor > 0.0 {
