@@ -14,6 +14,7 @@ pub trait Model {
 
 /// Why the engine refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EngineError {
     /// An event or a deadline was asked for before the current time.
     #[error("time {requested} is before the current time {now}")]

@@ -5,6 +5,7 @@ use std::ops::Sub;
 
 /// Why a time or a duration was refused.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TimeError {
     /// The value was NaN.
     #[error("time must be a number, got NaN")]
