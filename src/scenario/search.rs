@@ -11,6 +11,11 @@ use std::path::Path;
 const MAX_GENOME_BYTES: f64 = 2e8;
 /// Most interactions drawn (`sections x edits x interaction_density x edits`).
 const MAX_INTERACTIONS: f64 = 2e7;
+/// Most work of one search: each evaluation scores every edit and interaction, so
+/// `evaluations x (edits in all + interactions)` is bounded (claim 9's file: about 4e5;
+/// the limit is a few seconds of one search, which `check-claim 9` repeats per strategy
+/// and replication).
+const MAX_SEARCH_WORK: f64 = 2e7;
 
 /// Reads and checks a harness-search file.
 pub fn load_search(path: &Path) -> Result<SearchConfig, InputError> {
@@ -117,6 +122,18 @@ pub fn validate_search(cfg: &SearchConfig) -> Vec<Issue> {
             ));
         }
         let pairs = n * l.interaction_density * f64::from(l.edits);
+        let work = f64::from(cfg.evaluations) * (n + pairs);
+        if work > MAX_SEARCH_WORK {
+            out.push(Issue::new(
+                "evaluations",
+                format!(
+                    "one search would score about {work:.3e} edits and interactions \
+                     (evaluations x (sections x edits + interactions)), past the limit of \
+                     {MAX_SEARCH_WORK:.0e}; use fewer evaluations or a smaller landscape, or \
+                     pass --no-limits if you mean it"
+                ),
+            ));
+        }
         if pairs > MAX_INTERACTIONS {
             out.push(Issue::new(
                 "landscape.interaction_density",
