@@ -57,6 +57,11 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same scenario (never the root, home or a project's source
+        /// folders, nor another command's results).
+        #[arg(long)]
+        force: bool,
     },
     /// List the built-in policies with their parameters, defaults and meanings.
     Policies,
@@ -85,6 +90,11 @@ pub enum Command {
         /// No progress output.
         #[arg(long)]
         quiet: bool,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same sweep (it starts that folder over) (never the root, home or a project's source
+        /// folders, nor another command's results).
+        #[arg(long)]
+        force: bool,
     },
     /// Stress-test policies: run them on a scenario put through perturbations (budget cut,
     /// price shock, outage, rate limit, latency spike, verifier noise, reward hacking,
@@ -107,6 +117,11 @@ pub enum Command {
         /// No progress output.
         #[arg(long)]
         quiet: bool,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same stress plan (it starts that folder over) (never the root, home or a project's source
+        /// folders, nor another command's results).
+        #[arg(long)]
+        force: bool,
     },
     /// Join the shard folders of one sweep into one folder, byte-identical to a
     /// one-machine run.
@@ -117,6 +132,11 @@ pub enum Command {
         /// Output folder (default: output/<sweep name>/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same sweep (never the root, home or a project's source
+        /// folders, nor another command's results).
+        #[arg(long)]
+        force: bool,
     },
     /// Reproduce the corpus claims: run each claim's check on its scenario and on its
     /// counter-scenario (the mechanism switched off), print a table and write
@@ -141,6 +161,11 @@ pub enum Command {
         /// scenarios/claims/expected.toml) and fail on any difference.
         #[arg(long, value_name = "FILE")]
         expect: Option<PathBuf>,
+        /// Write into an output folder that is not empty and was not written by `triad
+        /// reproduce` (never the root, home or a project's source folders, nor another
+        /// command's results).
+        #[arg(long)]
+        force: bool,
     },
     /// Run one claim's check on your own scenario: does the claim survive your setting?
     CheckClaim {

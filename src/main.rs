@@ -25,12 +25,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             policy,
             quiet,
+            force,
         } => commands::run(&commands::RunArgs {
             file,
             seed,
             out,
             policy,
             quiet,
+            force,
         })
         .map(|_| ()),
         Command::Validate { files } => commands::validate(&files),
@@ -40,12 +42,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             shard,
             quiet,
+            force,
         } => commands::sweep(&commands::SweepArgs {
             file,
             threads,
             out,
             shard,
             quiet,
+            force,
         }),
         Command::Stress {
             file,
@@ -53,14 +57,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             shard,
             quiet,
+            force,
         } => commands::stress(&commands::StressArgs {
             file,
             threads,
             out,
             shard,
             quiet,
+            force,
         }),
-        Command::Merge { dirs, out } => commands::merge(&dirs, out.as_deref()),
+        Command::Merge { dirs, out, force } => commands::merge(&dirs, out.as_deref(), force),
         Command::Plot { dir } => commands::plot(&dir),
         Command::Reproduce {
             quick,
@@ -69,6 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             seed,
             expect,
+            force,
         } => {
             let args = commands::ReproduceArgs {
                 claim,
@@ -77,6 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 threads,
                 seed,
                 expect,
+                force,
             };
             if commands::reproduce(&args)? {
                 Ok(())

@@ -4,6 +4,7 @@
 mod error;
 pub mod fmt;
 pub mod interrupt;
+pub mod outdir;
 pub mod output;
 pub mod stats;
 

@@ -19,8 +19,28 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then
-/// renamed over the target, so readers see the old file or the new one, never a part.
+/// renamed over the target, so readers see the old file or the new one, never a part. An
+/// error names the file and leaves no temporary file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = temp_path(path, "tmp");
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::anyhow!("cannot write {}: {e}", path.display()));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::anyhow!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// A temporary file beside `path` for writing it: `.NAME.PID.EXT` in the same folder (the
+/// same file system, so that a rename replaces the target at once).
+pub fn temp_path(path: &Path, ext: &str) -> PathBuf {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -29,34 +49,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(())
-}
-
-/// Creates `dir` (and parents) and checks it can be written, before any work starts.
-pub fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create the output folder {}: {e}; choose another with --out",
-            dir.display()
-        )
-    })?;
-    let probe = dir.join(".triad-write-test");
-    std::fs::write(&probe, b"").map_err(|e| {
-        anyhow::anyhow!(
-            "cannot write in the output folder {}: {e}; choose another with --out",
-            dir.display()
-        )
-    })?;
-    let _ = std::fs::remove_file(probe);
-    Ok(())
+    dir.join(format!(".{name}.{}.{ext}", std::process::id()))
 }
 
 /// A CSV of named columns, one row per record, in the given column order.
@@ -106,5 +99,21 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"x\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert_eq!(utc_now().len(), 20);
+    }
+
+    #[test]
+    fn a_failed_write_names_the_file_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The target is a folder that is not empty: the rename fails.
+        let p = dir.path().join("report.md");
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(p.join("x"), b"").unwrap();
+        let e = write_atomic(&p, b"x\n").unwrap_err().to_string();
+        assert!(e.contains("cannot write") && e.contains("report.md"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // The folder is missing: the temporary file cannot be created.
+        let q = dir.path().join("none/a.csv");
+        let e = write_atomic(&q, b"x\n").unwrap_err().to_string();
+        assert!(e.contains("none/a.csv"), "{e}");
     }
 }

@@ -31,6 +31,30 @@ pub fn default_out(file: &Path, under: &str) -> PathBuf {
     Path::new("output").join(under).join(stem)
 }
 
+/// Most worker threads per available core: a larger `--threads` is lowered to this, with a
+/// note (more threads than that only add scheduling and memory, and 100 000 of them take
+/// seconds to start).
+pub const THREADS_PER_CORE: usize = 4;
+
+/// The worker threads for `--threads`: one per core when absent; 0 is refused; more than
+/// [`THREADS_PER_CORE`] per core is lowered to that, with a note on stderr.
+pub(crate) fn threads(requested: Option<usize>) -> Result<usize, UsageError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = cores * THREADS_PER_CORE;
+    match requested {
+        None => Ok(cores),
+        Some(0) => Err(UsageError("--threads must be at least 1".into())),
+        Some(n) if n > max => {
+            eprintln!(
+                "note: --threads {n} is more than {THREADS_PER_CORE} per core ({cores} cores \
+                 here); using {max}"
+            );
+            Ok(max)
+        }
+        Some(n) => Ok(n),
+    }
+}
+
 /// Refuses a file whose kind ([`FileKind::of`]) is not among those a command `accepts`,
 /// naming the command that takes it. A file that cannot be read passes: the command's own
 /// reader reports the problem, located.

@@ -2,7 +2,8 @@
 //! report with one plot per claim.
 
 use crate::base::UsageError;
-use crate::base::output::{prepare_dir, utc_now, write_atomic};
+use crate::base::outdir::{self, MANIFEST, Owner};
+use crate::base::output::{utc_now, write_atomic};
 use crate::claims::{self, Claim, Effort, Outcome, scenario_file};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -25,6 +26,8 @@ pub struct ReproduceArgs {
     pub seed: u64,
     /// A file of expected verdicts (`"1a" = "reproduced"`); any difference fails.
     pub expect: Option<PathBuf>,
+    /// Write into an output folder that is not empty and not written by `triad reproduce`.
+    pub force: bool,
 }
 
 /// One claim's result: the check on its scenario and on its counter-scenario.
@@ -91,18 +94,19 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
         Some(p) => Some(read_expected(p)?),
         None => None,
     };
-    prepare_dir(&args.out)?;
+    let threads = super::threads(args.threads)?;
+    outdir::claim(&args.out, args.force, owner)?;
     let effort = if args.quick {
         Effort::Quick
     } else {
         Effort::Full
     };
-    let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start {threads} threads: {e}"))?;
     let started = utc_now();
+    write_manifest(args, &started, None)?;
     let clock = Instant::now();
     eprintln!(
         "triad reproduce: {} claims{} on {} threads",
@@ -182,12 +186,54 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
         );
     }
     write_atomic(&args.out.join("verdicts.csv"), csv.as_bytes())?;
+    write_manifest(args, &started, Some(&results))?;
     crate::say!();
     crate::say!("wrote {}/report.md ({:.1} s)", args.out.display(), wall);
     for m in &mismatches {
         eprintln!("verdict changed: {m}");
     }
     Ok(ok)
+}
+
+/// Whose the non-empty folder `dir` is, for `triad reproduce`: ours when its manifest was
+/// written by `triad reproduce`.
+fn owner(dir: &Path) -> Owner {
+    if let Some(o) = outdir::other_command(dir, &["reproduce"]) {
+        return o;
+    }
+    if outdir::manifest_command(dir).as_deref() == Some("reproduce") {
+        Owner::Ours
+    } else {
+        Owner::Other(outdir::describe(dir))
+    }
+}
+
+/// Writes `manifest.json`: what ran, and (once `results` are in) the verdicts.
+fn write_manifest(
+    args: &ReproduceArgs,
+    started: &str,
+    results: Option<&[ClaimResult]>,
+) -> anyhow::Result<()> {
+    let mut m = serde_json::json!({
+        "triad_version": env!("CARGO_PKG_VERSION"),
+        "command": "reproduce",
+        "claim": args.claim,
+        "quick": args.quick,
+        "seed": args.seed,
+        "started": started,
+        "status": if results.is_some() { "complete" } else { "running" },
+    });
+    if let Some(results) = results {
+        m["finished"] = utc_now().into();
+        m["verdicts"] = results
+            .iter()
+            .map(|r| (r.id.clone(), serde_json::Value::from(r.verdict())))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    let mut bytes = serde_json::to_vec_pretty(&m)?;
+    bytes.push(b'\n');
+    write_atomic(&args.out.join(MANIFEST), &bytes)
 }
 
 fn read_expected(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {

@@ -1,7 +1,8 @@
 //! `triad run`: one scenario, its summary on stdout and its files.
 
 use super::{UsageError, default_out, expect_kind};
-use crate::base::output::{csv_bytes, prepare_dir, utc_now, write_atomic};
+use crate::base::outdir::{self, MANIFEST, Owner};
+use crate::base::output::{csv_bytes, utc_now, write_atomic};
 use crate::model::{RunResult, SERIES_COLUMNS, WorldConfig};
 use crate::policy::{BuiltIn, PolicyConfig};
 use crate::scenario::{self, FileKind, Scenario};
@@ -22,6 +23,8 @@ pub struct RunArgs {
     pub policy: Option<String>,
     /// Print nothing but errors.
     pub quiet: bool,
+    /// Write into an output folder that is not empty and not a run of this scenario.
+    pub force: bool,
 }
 
 /// Runs one scenario, prints a summary and writes `run.csv`, `timeseries.csv` and
@@ -45,12 +48,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.file, ""));
-    prepare_dir(&out)?;
+    let file = scenario_id(&args.file);
+    outdir::claim(&out, args.force, |d| owner(d, &file))?;
     let started = utc_now();
     let clock = Instant::now();
     let result = cfg.run(seed).context("the simulation stopped")?;
     let wall = clock.elapsed().as_secs_f64();
-    write_outputs(&out, &cfg, seed, &result, &started, wall)?;
+    write_outputs(&out, &cfg, &file, seed, &result, &started, wall)?;
     if !args.quiet {
         print_summary(&cfg.world, seed, &result, wall, &out);
     }
@@ -63,8 +67,9 @@ fn policy_by_name(kind: &str, file: &Path) -> anyhow::Result<PolicyConfig> {
     let b = BuiltIn::find(kind).ok_or_else(|| {
         let kinds: Vec<&str> = crate::policy::REGISTRY.iter().map(|b| b.kind).collect();
         UsageError(format!(
-            "--policy {kind}: no built-in policy has that name; the policies are {} \
-             (`triad policies` lists their keys)",
+            "--policy {}: no built-in policy has that name; the policies are {} (see `triad \
+             policies`)",
+            kind.escape_debug(),
             kinds.join(", ")
         ))
     })?;
@@ -81,14 +86,60 @@ fn policy_by_name(kind: &str, file: &Path) -> anyhow::Result<PolicyConfig> {
         .map_err(|e| UsageError(format!("--policy {kind}: {e}")).into())
 }
 
+/// How a run's manifest names its scenario file: its absolute path.
+fn scenario_id(file: &Path) -> String {
+    file.canonicalize()
+        .unwrap_or_else(|_| file.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Whose the non-empty folder `dir` is, for a run of the scenario file `file`
+/// ([`scenario_id`]): ours when its manifest records a run of the same file.
+fn owner(dir: &Path, file: &str) -> Owner {
+    if let Some(o) = outdir::other_command(dir, &["run"]) {
+        return o;
+    }
+    let Some(m) = outdir::manifest(dir) else {
+        return Owner::Other(outdir::describe(dir));
+    };
+    match m.get("scenario_file").and_then(|v| v.as_str()) {
+        Some(f) if f == file => Owner::Ours,
+        Some(f) => Owner::Other(format!("the results of `triad run {f}`")),
+        None if m.get("command").is_some() => {
+            Owner::Other("the results of `triad run` of an unknown scenario".into())
+        }
+        None => Owner::Other(outdir::describe(dir)),
+    }
+}
+
 fn write_outputs(
     out: &Path,
     cfg: &Scenario,
+    file: &str,
     seed: u64,
     r: &RunResult,
     started: &str,
     wall: f64,
 ) -> anyhow::Result<()> {
+    let manifest = serde_json::json!({
+        "triad_version": env!("CARGO_PKG_VERSION"),
+        "command": "run",
+        "scenario_file": file,
+        "seed": seed,
+        "threads": 1,
+        "started": started,
+        "finished": utc_now(),
+        "wall_s": wall,
+        "events": r.metrics.events,
+        "events_per_s": r.metrics.events as f64 / wall.max(1e-9),
+        "scenario": cfg,
+    });
+    // The manifest first: it marks the folder as this run's, even if a later write fails.
+    write_atomic(
+        &out.join(MANIFEST),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
     let cols = r.columns();
     let mut header = vec!["scenario".to_string(), "seed".to_string()];
     header.extend(cols.iter().map(|(n, _)| n.clone()));
@@ -101,22 +152,6 @@ fn write_outputs(
     let header: Vec<String> = SERIES_COLUMNS.iter().map(|s| s.to_string()).collect();
     let rows: Vec<Vec<f64>> = r.series.rows.iter().map(|x| x.to_vec()).collect();
     write_atomic(&out.join("timeseries.csv"), &csv_bytes(&header, &rows))?;
-    let manifest = serde_json::json!({
-        "triad_version": env!("CARGO_PKG_VERSION"),
-        "command": "run",
-        "seed": seed,
-        "threads": 1,
-        "started": started,
-        "finished": utc_now(),
-        "wall_s": wall,
-        "events": r.metrics.events,
-        "events_per_s": r.metrics.events as f64 / wall.max(1e-9),
-        "scenario": cfg,
-    });
-    write_atomic(
-        &out.join("manifest.json"),
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
     Ok(())
 }
 

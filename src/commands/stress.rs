@@ -29,6 +29,7 @@ pub fn stress(args: &StressArgs) -> anyhow::Result<()> {
         shard: args.shard.as_deref(),
         threads: args.threads,
         quiet: args.quiet,
+        force: args.force,
         sim: &sim,
         finalize: &|out, plan| report::finalize(out, plan),
     })

@@ -1,7 +1,7 @@
 //! The implementations of `triad sweep`, `triad merge` and `triad plot`, called by the
 //! binary with already-parsed arguments.
 
-use super::{default_out, expect_kind};
+use super::{default_out, expect_kind, threads};
 use crate::base::output::{utc_now, write_atomic};
 use crate::base::{Failed, UsageError};
 use crate::report;
@@ -9,6 +9,7 @@ use crate::scenario::FileKind;
 use crate::sweep::folder::{self, MANIFEST, REPORT};
 use crate::sweep::plan::{Shard, SweepPlan};
 use crate::sweep::progress::{Progress, Reporter};
+use crate::sweep::read::{read_plan, read_runs};
 use crate::sweep::{Simulator, default_simulator, runner};
 use crate::sweep::{csv, merge};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,9 @@ pub struct SweepArgs {
     pub shard: Option<String>,
     /// No progress output.
     pub quiet: bool,
+    /// Write into an output folder that is not empty and not this sweep's (starting it
+    /// over).
+    pub force: bool,
 }
 
 fn manifest(
@@ -63,6 +67,8 @@ pub struct Execution<'a> {
     pub threads: Option<usize>,
     /// No progress output.
     pub quiet: bool,
+    /// Write into a folder that is not this plan's (starting it over).
+    pub force: bool,
     /// Runs one scenario.
     pub sim: &'a dyn Simulator,
     /// Writes summaries, plots and the report from the finished folder.
@@ -79,13 +85,17 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
         Some(s) => Shard::parse(s).map_err(UsageError)?,
         None => Shard::ALL,
     };
-    let threads = match e.threads {
-        Some(0) => return Err(UsageError("--threads must be at least 1".into()).into()),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    if shard.n > plan.n_runs().max(1) {
+        return Err(UsageError(format!(
+            "--shard {shard}: the plan has {} runs, so at most {} shards (one run each)",
+            plan.n_runs(),
+            plan.n_runs().max(1)
+        ))
+        .into());
+    }
+    let threads = threads(e.threads)?;
     let out = e.out;
-    let opened = folder::open(&out, plan, shard)?;
+    let opened = folder::open(&out, plan, shard, e.force)?;
     let (done, todo) = (opened.done, opened.todo);
     let mut writer = opened.writer;
     let in_shard = done + todo.len();
@@ -113,7 +123,7 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
     })?;
     writer.finish()?;
     progress.finish();
-    let table = csv::read_runs(&out, plan)?;
+    let table = read_runs(&out, plan)?;
     let failed = table.rows.iter().filter(|r| !r.ok).count();
     if shard.n == 1 {
         (e.finalize)(&out, plan)?;
@@ -159,22 +169,24 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         shard: args.shard.as_deref(),
         threads: args.threads,
         quiet: args.quiet,
+        force: args.force,
         sim: sim.as_ref(),
         finalize: &|out, plan| report::finalize(out, plan, &report::markdown::describe(plan)),
     })
 }
 
-/// `triad merge`: joins shard folders into one folder equal to a one-machine run.
-pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
+/// `triad merge`: joins shard folders into one folder equal to a one-machine run; `force`
+/// writes over an output folder that is not empty and not this sweep's.
+pub fn merge(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> anyhow::Result<()> {
     let started = utc_now();
     let first = dirs
         .first()
         .ok_or_else(|| UsageError("triad merge needs at least one shard folder".into()))?;
-    let (plan0, _) = folder::read_plan(first)?;
+    let (plan0, _) = read_plan(first)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("output").join(&plan0.name));
-    let plan = merge::merge(dirs, &out)?;
+    let plan = merge::merge(dirs, &out, force)?;
     if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(&out, &plan)?;
     } else {
@@ -200,15 +212,15 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<()> {
 
 /// `triad plot`: redraws the plots of a sweep folder from its CSVs.
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
-    let (plan, _) = folder::read_plan(dir)?;
+    let (plan, _) = read_plan(dir)?;
     if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(dir, &plan)?;
         crate::say!("{}", dir.join(REPORT).display());
         return Ok(());
     }
-    let table = csv::read_runs(dir, &plan)?;
+    let table = read_runs(dir, &plan)?;
     let summary = crate::sweep::Summary::new(&plan, &table);
-    let series = csv::read_series(dir, &plan, &summary.best_headline_cells())?;
+    let series = csv::read_series(dir, &plan, &table, &summary.best_headline_cells())?;
     let plots = report::draw_all(dir, &plan, &table, &summary, &series)?;
     for p in plots {
         crate::say!("{}", dir.join(format!("{}.png", p.stem)).display());

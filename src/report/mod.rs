@@ -9,6 +9,7 @@ use crate::base::stats::{MeanCi, mean_ci};
 use crate::sweep::csv::{self, SeriesSummary};
 use crate::sweep::folder::REPORT;
 use crate::sweep::plan::SweepPlan;
+use crate::sweep::read::read_runs;
 use crate::sweep::summary::{LEVEL, Lookup, RunTable, Summary};
 use std::path::Path;
 
@@ -320,10 +321,10 @@ pub fn draw_all(
 /// `report.md` from `runs.csv` and `timeseries.csv`. `about` is the report's "what ran"
 /// section (no wall-clock times, so that outputs compare byte for byte).
 pub fn finalize(dir: &Path, plan: &SweepPlan, about: &str) -> anyhow::Result<()> {
-    let table = csv::read_runs(dir, plan)?;
+    let table = read_runs(dir, plan)?;
     let summary = Summary::new(plan, &table);
     csv::write_summary_csvs(dir, plan, &summary)?;
-    let series = csv::read_series(dir, plan, &summary.best_headline_cells())?;
+    let series = csv::read_series(dir, plan, &table, &summary.best_headline_cells())?;
     csv::write_series_summary(dir, plan, &series)?;
     let plots = draw_all(dir, plan, &table, &summary, &series)?;
     let md = markdown::report(plan, &table, &summary, &plots, about);

@@ -10,7 +10,7 @@ use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 /// Size of every plot in pixels.
@@ -87,28 +87,38 @@ trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R;
 }
 
+/// Draws `chart` to `STEM.png` and `STEM.svg`, each written atomically; an error names the
+/// plot and what failed (a full disk, a folder that cannot be written).
 fn save(stem: &Path, chart: &impl Chart) -> anyhow::Result<()> {
     register_font();
-    if let Some(dir) = stem.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let name = stem
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let png = stem.with_file_name(format!("{name}.png"));
-    let tmp: PathBuf = stem.with_file_name(format!(".{name}.{}.tmp.png", std::process::id()));
-    {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        chart.draw(&root).map_err(anyhow::Error::msg)?;
-        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let failed = |e: String| anyhow::anyhow!("cannot draw the plot {}: {e}", png.display());
+    if let Some(dir) = stem.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| failed(format!("cannot create the folder {}: {e}", dir.display())))?;
     }
-    std::fs::rename(&tmp, &png)?;
+    let (w, h) = SIZE;
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        chart.draw(&root).map_err(failed)?;
+        root.present().s().map_err(failed)?;
+    }
+    let img = image::RgbImage::from_raw(w, h, pixels)
+        .ok_or_else(|| failed("the pixel buffer has the wrong size".into()))?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageOutputFormat::Png)
+        .map_err(|e| failed(e.to_string()))?;
+    super::write_atomic(&png, bytes.get_ref())?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        chart.draw(&root).map_err(anyhow::Error::msg)?;
-        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart.draw(&root).map_err(failed)?;
+        root.present().s().map_err(failed)?;
     }
     super::write_atomic(&stem.with_file_name(format!("{name}.svg")), svg.as_bytes())
 }

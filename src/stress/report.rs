@@ -8,8 +8,9 @@ use crate::base::fmt::{num, opt_num};
 use crate::base::output::write_atomic;
 use crate::report::plot;
 use crate::sweep::SweepPlan;
-use crate::sweep::csv::{csv_line, read_runs, write_summary_csvs};
+use crate::sweep::csv::{csv_line, write_summary_csvs};
 use crate::sweep::folder::REPORT;
+use crate::sweep::read::read_runs;
 use crate::sweep::summary::Summary;
 use std::path::Path;
 

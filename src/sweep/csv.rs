@@ -1,27 +1,18 @@
 //! The CSV files of a sweep folder: their columns, one line at a time for the streamed files,
-//! the readers that bring `runs.csv` and `timeseries.csv` back, and the writers of the
-//! summaries derived from them.
+//! and the writers of the summaries derived from them (the files are read back by
+//! [`super::read`]).
 //!
 //! Every number is written by [`crate::base::fmt`]; every line ends in LF.
 
-use super::folder::{PAIRED, RUNS, SUMMARY, TIMESERIES, TIMESERIES_SUMMARY};
+use super::folder::{PAIRED, SUMMARY, TIMESERIES_SUMMARY};
 use super::plan::SweepPlan;
+use super::read::{SeriesReader, Torn};
 use super::summary::{LEVEL, RunRow, RunTable, Summary};
 use crate::base::fmt::{num, opt_num, param_str};
 use crate::base::output::write_atomic;
 use crate::base::stats::{MeanCi, Running};
-use anyhow::{Context, anyhow};
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::Path;
-
-fn parse_num(s: &str) -> f64 {
-    if s.is_empty() {
-        f64::NAN
-    } else {
-        s.parse().unwrap_or(f64::NAN)
-    }
-}
 
 /// One CSV line (LF-terminated) of `fields`.
 pub fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> Vec<u8> {
@@ -31,13 +22,6 @@ pub fn csv_line<S: AsRef<[u8]>>(fields: &[S]) -> Vec<u8> {
     // Writing to memory cannot fail.
     let _ = w.write_record(fields);
     w.into_inner().unwrap_or_default()
-}
-
-pub(super) fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes)
 }
 
 /// The fixed leading columns of `runs.csv`.
@@ -76,40 +60,6 @@ pub(super) fn ts_header(series: &[String]) -> Vec<String> {
     h
 }
 
-/// Reads `runs.csv` back as a table.
-pub fn read_runs(dir: &Path, plan: &SweepPlan) -> anyhow::Result<RunTable> {
-    let p = dir.join(RUNS);
-    let bytes = std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
-    let fixed = runs_fixed_header(plan).len();
-    let mut rdr = reader(&bytes);
-    let mut recs = rdr.records();
-    let header = recs
-        .next()
-        .transpose()?
-        .ok_or_else(|| anyhow!("{} is empty", p.display()))?;
-    let metrics: Vec<String> = header.iter().skip(fixed).map(str::to_string).collect();
-    let mut rows = Vec::new();
-    for r in recs {
-        let r = r?;
-        let run: usize = r
-            .get(0)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| anyhow!("{}: a row without a run index", p.display()))?;
-        if r.get(fixed - 2) == Some("ok") {
-            rows.push(RunRow::ok(
-                run,
-                r.iter().skip(fixed).map(parse_num).collect(),
-            ));
-        } else {
-            rows.push(RunRow::failed(
-                run,
-                r.get(fixed - 1).unwrap_or("").to_string(),
-            ));
-        }
-    }
-    Ok(RunTable { metrics, rows })
-}
-
 /// Per policy, per hour, per series column: running statistics over the runs of one cell
 /// per policy (its best cell, see [`Summary::best_cells`]), from `timeseries.csv`.
 pub struct SeriesSummary {
@@ -136,48 +86,37 @@ fn hour_key(h: f64) -> u64 {
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
 
-/// Streams `timeseries.csv` into per-policy statistics over the runs of cell `at[policy]`
-/// (a policy with `None` gets no rows).
+/// Streams `timeseries.csv` (checked, see [`super::read`]) into per-policy statistics
+/// over the runs of cell `at[policy]` (a policy with `None` gets no rows); `runs` is the
+/// folder's `runs.csv`.
 pub fn read_series(
     dir: &Path,
     plan: &SweepPlan,
+    runs: &RunTable,
     at: &[Option<usize>],
 ) -> anyhow::Result<SeriesSummary> {
-    let p = dir.join(TIMESERIES);
-    let f = File::open(&p).with_context(|| format!("cannot read {}", p.display()))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(std::io::BufReader::new(f));
-    let mut rec = csv::StringRecord::new();
-    if !rdr.read_record(&mut rec)? {
-        return Ok(SeriesSummary {
-            columns: vec![],
-            at: at.to_vec(),
-            cells: BTreeMap::new(),
-        });
-    }
-    let columns: Vec<String> = rec.iter().skip(2).map(str::to_string).collect();
+    let mut rdr = SeriesReader::open(dir, plan, runs, Torn::Refuse)?;
+    let columns = rdr.columns.clone();
     let mut cells: BTreeMap<(usize, u64), (f64, Vec<Running>)> = BTreeMap::new();
-    while rdr.read_record(&mut rec)? {
-        let run: usize = rec
-            .get(0)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(usize::MAX);
-        if run >= plan.n_runs() {
-            continue;
-        }
-        let spec = plan.run(run);
+    while rdr.advance()? {
+        let spec = plan.run(rdr.run());
         if at.get(spec.policy).copied().flatten() != Some(spec.cell) {
             continue;
         }
-        let hour = parse_num(rec.get(1).unwrap_or(""));
+        let rec = rdr.record();
+        let hour = rec.get(1).parse().unwrap_or(f64::NAN);
         let e = cells
             .entry((spec.policy, hour_key(hour)))
             .or_insert_with(|| (hour, vec![Running::default(); columns.len()]));
-        for (st, v) in e.1.iter_mut().zip(rec.iter().skip(2)) {
-            st.push(parse_num(v));
+        for (st, v) in e.1.iter_mut().zip(rec.fields().skip(2)) {
+            st.push(if v.is_empty() {
+                f64::NAN
+            } else {
+                v.parse().unwrap_or(f64::NAN)
+            });
         }
     }
+    rdr.finish()?;
     Ok(SeriesSummary {
         columns,
         at: at.to_vec(),

@@ -2,23 +2,28 @@
 //! runs finish, recovered after a crash.
 //!
 //! Crash safety: each finished run appends its `timeseries.csv` rows, then its `runs.csv`
-//! row, in run-index order. `runs.csv` is the commit log: on restart a partial last line is
-//! cut off, the complete rows say which runs are done, and `timeseries.csv` is cut back to
-//! the rows of those runs. Everything else is derived from these two files and written
+//! row, in run-index order. `runs.csv` is the commit log: on restart a partial last record
+//! is cut off, the complete rows say which runs are done, and `timeseries.csv` is cut back
+//! to the rows of those runs. Both are read back by [`super::read`], which checks them
+//! against the plan. Everything else is derived from these two files and written
 //! atomically (temporary file, then rename).
+//!
+//! A sweep writes into a new or empty folder, or resumes in a folder whose `plan.json`
+//! holds the same plan and shard; into any other folder only with `--force`, which starts
+//! it over (see [`crate::base::outdir`]).
 
-use super::csv::{csv_line, reader, runs_fields, runs_fixed_header, ts_header};
+use super::csv::{csv_line, runs_fields, runs_fixed_header, ts_header};
 use super::plan::{Shard, SweepPlan};
+use super::read::{FORMAT, SeriesReader, Torn, read_runs_file, read_state};
 use super::runner::RunOutcome;
 use super::summary::RunRow;
-use crate::base::UsageError;
 use crate::base::fmt::opt_num;
+use crate::base::outdir::{self, Found, Owner};
 use crate::base::output::write_atomic;
-use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Streamed, one row per run.
 pub const RUNS: &str = "runs.csv";
@@ -58,12 +63,34 @@ pub(super) fn write_state(
     shard: Shard,
 ) -> anyhow::Result<()> {
     let st = PlanState {
-        format: 1,
+        format: FORMAT,
         fingerprint: fp,
         shard: shard.to_string(),
         plan: plan.clone(),
     };
     write_atomic(&dir.join(PLAN), &serde_json::to_vec(&st)?)
+}
+
+/// Whose the non-empty folder `dir` is, for a sweep-like command (`sweep`, `stress`,
+/// `merge`) about to write shard `shard` of the plan with fingerprint `fp` into it.
+pub fn owner(dir: &Path, fp: &str, shard: Shard) -> Owner {
+    if !dir.join(PLAN).exists() {
+        return outdir::other_command(dir, &["sweep", "stress", "merge"])
+            .unwrap_or_else(|| Owner::Other(outdir::describe(dir)));
+    }
+    match read_state(dir) {
+        Err(e) => Owner::Other(format!("a {PLAN} triad cannot use ({e:#})")),
+        Ok(st) if st.fingerprint != fp => Owner::Other(
+            "the results of a different sweep (the sweep file, its base scenario or the \
+             program's plan expansion changed)"
+                .into(),
+        ),
+        Ok(st) if st.shard != shard.to_string() => Owner::Other(format!(
+            "shard {} of this sweep, not {shard} (give each shard its own --out DIR)",
+            st.shard
+        )),
+        Ok(_) => Owner::Ours,
+    }
 }
 
 /// Appends each run's rows, in run-index order, to `runs.csv` and `timeseries.csv`.
@@ -72,13 +99,50 @@ pub(super) fn write_state(
 /// in memory until then (or until [`StreamWriter::finish`]).
 pub struct StreamWriter<'a> {
     plan: &'a SweepPlan,
-    runs: File,
-    ts: File,
+    runs: Appended,
+    ts: Appended,
     metrics: Option<Vec<String>>,
     series: Option<Vec<String>>,
     held: Vec<RunRow>,
     /// Runs written in this session.
     pub written: usize,
+}
+
+/// A file appended to, with its path for error messages.
+struct Appended {
+    file: File,
+    path: PathBuf,
+}
+
+impl Appended {
+    /// Opens `path`, cut to `len` bytes, for appending.
+    fn open(path: PathBuf, len: u64) -> anyhow::Result<Appended> {
+        use std::io::{Seek, SeekFrom};
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .and_then(|mut f| {
+                f.set_len(len)?;
+                f.seek(SeekFrom::End(0))?;
+                Ok(f)
+            })
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        Ok(Appended { file, path })
+    }
+
+    /// Appends `bytes` and flushes them to the operating system.
+    fn append(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.file
+            .write_all(bytes)
+            .and_then(|()| self.file.flush())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", self.path.display()))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.file.metadata().map(|m| m.len() == 0).unwrap_or(false)
+    }
 }
 
 impl<'a> StreamWriter<'a> {
@@ -96,7 +160,7 @@ impl<'a> StreamWriter<'a> {
                 } else {
                     let n = self.metrics.as_ref().map_or(0, |m| m.len());
                     self.runs
-                        .write_all(&csv_line(&runs_fields(self.plan, &row, n)))?;
+                        .append(&csv_line(&runs_fields(self.plan, &row, n)))?;
                 }
                 self.written += 1;
                 return Ok(());
@@ -116,11 +180,11 @@ impl<'a> StreamWriter<'a> {
             f.extend(rec.series.iter().map(|(_, c)| opt_num(c[i])));
             ts.extend(csv_line(&f));
         }
-        self.ts.write_all(&ts)?;
-        self.ts.flush()?;
+        self.ts.append(&ts)?;
         let mut out = Vec::new();
         let n = rec.metrics.len();
-        if !self.held.is_empty() || self.written_header_pending() {
+        // The header is pending while runs.csv is empty.
+        if !self.held.is_empty() || self.runs.is_empty() {
             let mut h = runs_fixed_header(self.plan);
             h.extend(self.metrics.iter().flatten().cloned());
             out.extend(csv_line(&h));
@@ -130,29 +194,21 @@ impl<'a> StreamWriter<'a> {
         }
         let row = RunRow::ok(o.spec.index, rec.metrics.iter().map(|(_, v)| *v).collect());
         out.extend(csv_line(&runs_fields(self.plan, &row, n)));
-        self.runs.write_all(&out)?;
-        self.runs.flush()?;
+        self.runs.append(&out)?;
         self.written += 1;
         Ok(())
-    }
-
-    fn written_header_pending(&self) -> bool {
-        // The header is pending while runs.csv is empty.
-        self.runs.metadata().map(|m| m.len() == 0).unwrap_or(false)
     }
 
     /// Ends the stream: if no run succeeded, writes the headers (without metric columns)
     /// and the held failures.
     pub fn finish(mut self) -> anyhow::Result<()> {
-        if self.metrics.is_none() && self.written_header_pending() {
+        if self.metrics.is_none() && self.runs.is_empty() {
             let mut out = csv_line(&runs_fixed_header(self.plan));
             for row in self.held.drain(..) {
                 out.extend(csv_line(&runs_fields(self.plan, &row, 0)));
             }
-            self.ts.write_all(&csv_line(&ts_header(&[])))?;
-            self.ts.flush()?;
-            self.runs.write_all(&out)?;
-            self.runs.flush()?;
+            self.ts.append(&csv_line(&ts_header(&[])))?;
+            self.runs.append(&out)?;
         }
         Ok(())
     }
@@ -168,73 +224,27 @@ pub struct Opened<'a> {
     pub todo: Vec<usize>,
 }
 
-/// Creates or reopens `dir` for `plan`'s shard: checks that it is writable and holds
-/// nothing but this sweep, cuts a partial last line and unmatched time-series rows after a
-/// crash, and returns what is left to run.
-pub fn open<'a>(dir: &Path, plan: &'a SweepPlan, shard: Shard) -> anyhow::Result<Opened<'a>> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        UsageError(format!(
-            "cannot create the output folder {}: {e}; choose another with --out DIR",
-            dir.display()
-        ))
-    })?;
+/// Creates or reopens `dir` for `plan`'s shard: checks that the folder is new, empty or
+/// this sweep's (any other only with `force`, which starts it over) and that it can be
+/// written, cuts a partial last record and unmatched time-series rows after a crash, and
+/// returns what is left to run.
+pub fn open<'a>(
+    dir: &Path,
+    plan: &'a SweepPlan,
+    shard: Shard,
+    force: bool,
+) -> anyhow::Result<Opened<'a>> {
     let fp = plan.fingerprint();
-    let state_path = dir.join(PLAN);
-    if state_path.exists() {
-        let st = read_state(dir)?;
-        if st.fingerprint != fp {
-            return Err(UsageError(format!(
-                "{} holds the results of a different sweep (the sweep file, its base scenario or \
-                 the program's plan expansion changed): use a new --out DIR, or delete {} to start over",
-                dir.display(),
-                dir.display()
-            ))
-            .into());
-        }
-        if st.shard != shard.to_string() {
-            return Err(UsageError(format!(
-                "{} holds shard {} of this sweep, not {shard}: give each shard its own --out DIR",
-                dir.display(),
-                st.shard
-            ))
-            .into());
-        }
-    } else {
-        if dir.join(RUNS).exists() {
-            return Err(UsageError(format!(
-                "{} holds a {RUNS} but no {PLAN}: it is not a triad sweep folder of this version; \
-                 use a new --out DIR or delete the folder",
-                dir.display()
-            ))
-            .into());
-        }
-        write_state(dir, plan, fp, shard).map_err(|e| {
-            UsageError(format!(
-                "cannot write to the output folder {}: {e:#}; choose another with --out DIR",
-                dir.display()
-            ))
-        })?;
-    }
+    let found = outdir::claim(dir, force, |d| owner(d, &fp, shard))?;
     let all = shard.indices(plan.n_runs());
-    let (metrics, done_runs, runs_len) = recover_runs(dir, plan, &all)?;
-    let (series, ts_len) = recover_ts(dir, &done_runs, metrics.is_some())?;
-    let open = |name: &str, len: u64| -> anyhow::Result<File> {
-        let p = dir.join(name);
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&p)
-            .with_context(|| format!("cannot open {}", p.display()))?;
-        f.set_len(len)?;
-        let mut f = f;
-        use std::io::Seek;
-        f.seek(std::io::SeekFrom::End(0))?;
-        Ok(f)
+    let (metrics, series, done, runs_len, ts_len) = if found == Found::Ours {
+        recover(dir, plan, &all)?
+    } else {
+        write_state(dir, plan, fp, shard)?;
+        (None, None, 0, 0, 0)
     };
-    let runs = open(RUNS, runs_len)?;
-    let ts = open(TIMESERIES, ts_len)?;
-    let done = done_runs.len();
+    let runs = Appended::open(dir.join(RUNS), runs_len)?;
+    let ts = Appended::open(dir.join(TIMESERIES), ts_len)?;
     Ok(Opened {
         writer: StreamWriter {
             plan,
@@ -250,133 +260,26 @@ pub fn open<'a>(dir: &Path, plan: &'a SweepPlan, shard: Shard) -> anyhow::Result
     })
 }
 
-pub(super) fn read_state(dir: &Path) -> anyhow::Result<PlanState> {
-    let p = dir.join(PLAN);
-    let bytes = std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        UsageError(format!(
-            "{} is damaged ({e}); delete the folder {} and run the sweep again",
-            p.display(),
-            dir.display()
-        ))
-        .into()
-    })
-}
+/// What a resumed folder holds: the metric and series names (when `runs.csv` has its
+/// header), the runs done, and the bytes of `runs.csv` and `timeseries.csv` to keep.
+type Recovered = (Option<Vec<String>>, Option<Vec<String>>, usize, u64, u64);
 
-/// Reads the plan stored in a sweep folder, and the shard it holds.
-pub fn read_plan(dir: &Path) -> anyhow::Result<(SweepPlan, Shard)> {
-    if !dir.join(PLAN).exists() {
-        return Err(UsageError(format!(
-            "{} is not a sweep output folder (no {PLAN}); give the folder `triad sweep` wrote",
-            dir.display()
-        ))
-        .into());
+/// Reads back the runs done in `dir` (the first of `expected`): a partial last record of
+/// `runs.csv` is cut off, and `timeseries.csv` cut back to the rows of the runs done.
+fn recover(dir: &Path, plan: &SweepPlan, expected: &[usize]) -> anyhow::Result<Recovered> {
+    let runs = read_runs_file(dir, plan, expected, Torn::Cut)?;
+    if !runs.header {
+        return Ok((None, None, 0, 0, 0));
     }
-    let st = read_state(dir)?;
-    let shard = Shard::parse(&st.shard).map_err(|e| anyhow!("{}: {e}", dir.display()))?;
-    Ok((st.plan, shard))
-}
-
-/// Reads `runs.csv`'s complete lines: the metric names (if the header is there), the run
-/// indices done, and the byte length to keep.
-fn recover_runs(
-    dir: &Path,
-    plan: &SweepPlan,
-    expected: &[usize],
-) -> anyhow::Result<(Option<Vec<String>>, Vec<usize>, u64)> {
-    let p = dir.join(RUNS);
-    let bytes = match std::fs::read(&p) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, vec![], 0)),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
-    };
-    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let bytes = &bytes[..keep];
-    if bytes.is_empty() {
-        return Ok((None, vec![], 0));
-    }
-    let damaged = |why: String| -> anyhow::Error {
-        UsageError(format!(
-            "{} does not match this sweep ({why}); delete the folder {} and run again",
-            p.display(),
-            dir.display()
-        ))
-        .into()
-    };
-    let mut rdr = reader(bytes);
-    let mut recs = rdr.records();
-    let header = recs
-        .next()
-        .transpose()
-        .map_err(|e| damaged(e.to_string()))?
-        .ok_or_else(|| damaged("no header".into()))?;
-    let fixed = runs_fixed_header(plan);
-    let head: Vec<&str> = header.iter().collect();
-    if head.len() < fixed.len()
-        || head[..fixed.len()] != fixed.iter().map(String::as_str).collect::<Vec<_>>()[..]
-    {
-        return Err(damaged("unexpected header".into()));
-    }
-    let metrics: Vec<String> = head[fixed.len()..].iter().map(|s| s.to_string()).collect();
-    let mut done = Vec::new();
-    for r in recs {
-        let r = r.map_err(|e| damaged(e.to_string()))?;
-        let run: usize = r
-            .get(0)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| damaged("a row without a run index".into()))?;
-        if expected.get(done.len()) != Some(&run) || r.len() != head.len() {
-            return Err(damaged(format!("unexpected row for run {run}")));
-        }
-        done.push(run);
-    }
-    Ok((Some(metrics), done, keep as u64))
-}
-
-/// Cuts `timeseries.csv` back to the rows of runs in `done`; returns its series names and
-/// the byte length to keep.
-fn recover_ts(
-    dir: &Path,
-    done: &[usize],
-    has_header: bool,
-) -> anyhow::Result<(Option<Vec<String>>, u64)> {
-    if !has_header {
-        return Ok((None, 0));
-    }
-    let p = dir.join(TIMESERIES);
-    let bytes = std::fs::read(&p).with_context(|| {
-        format!(
-            "{} is missing though {RUNS} is not; delete the folder {} and run again",
-            p.display(),
-            dir.display()
-        )
-    })?;
-    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let bytes = &bytes[..keep];
-    let mut rdr = reader(bytes);
-    let mut rec = csv::StringRecord::new();
-    if !rdr.read_record(&mut rec)? {
-        return Err(anyhow!(
-            "{} has no header; delete the folder and run again",
-            p.display()
-        ));
-    }
-    let series: Vec<String> = rec.iter().skip(2).map(str::to_string).collect();
-    let done_set: std::collections::BTreeSet<usize> = done.iter().copied().collect();
-    let mut cut = rdr.position().byte();
-    loop {
-        let pos = rdr.position().byte();
-        if !rdr.read_record(&mut rec)? {
-            break;
-        }
-        let run: Option<usize> = rec.get(0).and_then(|s| s.parse().ok());
-        match run {
-            Some(r) if done_set.contains(&r) => cut = rdr.position().byte(),
-            _ => {
-                cut = pos;
-                break;
-            }
-        }
-    }
-    Ok((Some(series), cut))
+    let mut ts = SeriesReader::open(dir, plan, &runs.table, Torn::Cut)?;
+    while ts.advance()? {}
+    let series = ts.columns.clone();
+    let ts_len = ts.finish()?;
+    Ok((
+        Some(runs.table.metrics),
+        Some(series),
+        runs.table.rows.len(),
+        runs.keep,
+        ts_len,
+    ))
 }

@@ -14,7 +14,8 @@
 //! The modules, in the order of the data: [`plan`] (sweep files read into a [`SweepPlan`],
 //! its cells, runs and seeds, shards), [`design`] (sampled points), [`runner`] (runs in
 //! parallel, outcomes in index order), [`folder`] (the crash-safe output folder, resumed
-//! after a crash), [`csv`] (the columns, readers and summary writers of its CSV files),
+//! after a crash), [`csv`] (the columns and summary writers of its CSV files), [`read`]
+//! (its files read back and checked, for resume, merge and plot alike),
 //! [`summary`] (statistics per cell, policy and metric) and [`merge`] (shard folders joined).
 //!
 //! ```
@@ -37,6 +38,7 @@ pub mod folder;
 pub mod merge;
 pub mod plan;
 pub mod progress;
+pub mod read;
 pub mod runner;
 pub mod summary;
 

@@ -9,9 +9,12 @@ mod engine;
 #[cfg(unix)]
 mod fuzz_inputs;
 mod golden;
+mod interrupt;
 mod layering;
+mod output_folders;
 mod policies;
 mod queueing_theory;
+mod read_back;
 mod scenario_errors;
 mod stress;
 mod sweep;

@@ -555,6 +555,7 @@ fn run_accepts_every_built_in_policy_by_name() {
             out: Some(dir.path().join(b.kind)),
             policy: Some(b.kind.to_string()),
             quiet: true,
+            force: false,
         };
         let r = triad::commands::run(&args).unwrap_or_else(|e| panic!("{}: {e:#}", b.kind));
         assert!(r.metrics.tasks_attempted > 0, "{}", b.kind);
@@ -572,6 +573,7 @@ fn run_accepts_every_built_in_policy_by_name() {
         out: Some(dir.path().join("x")),
         policy: Some("greedy".into()),
         quiet: true,
+        force: false,
     };
     let e = format!("{:#}", triad::commands::run(&args).unwrap_err());
     assert!(
