@@ -55,8 +55,8 @@ pub fn enforced() -> bool {
 /// What a run of the world will cost, estimated before it starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
-    /// Tasks drawn: arrival rate times horizon, times every arrival shock's factor above 1
-    /// (an upper bound).
+    /// Tasks drawn on average: the arrival rate times the hours of the run, each hour
+    /// weighted by the arrival shocks in force.
     pub tasks: f64,
     /// Tasks alive at once: the highest arrival rate times the hours a task can wait.
     pub alive: f64,
@@ -71,21 +71,52 @@ pub struct Estimate {
 impl Estimate {
     /// The estimate for `w`.
     pub fn of(w: &WorldConfig) -> Estimate {
-        let burst: f64 = w
-            .shocks
-            .iter()
-            .filter(|s| s.kind == ShockKind::Arrivals)
-            .map(|s| s.factor.max(1.0))
-            .product();
+        let (hours, burst) = arrival_hours(w);
         let peak = w.workload.arrival_per_hour * burst;
         Estimate {
-            tasks: peak * w.horizon_hours,
+            tasks: w.workload.arrival_per_hour * hours,
             alive: peak * w.workload.patience_hours.min(w.horizon_hours),
             series_rows: w.horizon_hours / w.sample_every_hours,
             epochs: w.horizon_hours / w.epoch_hours,
             mode_cells: f64::from(w.evolver.modes) * w.workload.categories.len() as f64,
         }
     }
+}
+
+/// The run's hours weighted by the arrival multiplier in force (the product of the active
+/// arrival shocks' factors), and the highest multiplier: with no arrival shock, the
+/// horizon and 1.
+fn arrival_hours(w: &WorldConfig) -> (f64, f64) {
+    let h = w.horizon_hours;
+    // (hour, change of the log multiplier), each shock clamped to the run.
+    let mut events: Vec<(f64, f64)> = Vec::new();
+    for s in w.shocks.iter().filter(|s| s.kind == ShockKind::Arrivals) {
+        let ln = s.factor.ln();
+        let from = s.at_hour.clamp(0.0, h);
+        let to = s.until_hour.unwrap_or(h).clamp(from, h);
+        if to > from {
+            events.push((from, ln));
+            events.push((to, -ln));
+        }
+    }
+    if events.is_empty() {
+        return (h, 1.0);
+    }
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut hours, mut peak, mut ln, mut at) = (0.0, 1.0f64, 0.0f64, 0.0);
+    for (t, d) in events {
+        if t > at {
+            hours += ln.exp() * (t - at);
+            peak = peak.max(ln.exp());
+            at = t;
+        }
+        ln += d;
+    }
+    if h > at {
+        hours += ln.exp() * (h - at);
+        peak = peak.max(ln.exp());
+    }
+    (hours, peak)
 }
 
 /// The problems of `w` against `limits`, each at the key to change.
@@ -182,5 +213,19 @@ mod tests {
             issues.iter().any(|i| i.path == "workload.arrival_per_hour"),
             "{issues:?}"
         );
+        // A burst counts for its hours only: ten times the traffic for a tenth of the run
+        // is about twice the tasks.
+        let mut short = WorldConfig::default();
+        let h = short.horizon_hours;
+        short.shocks.push(crate::model::Shock {
+            kind: ShockKind::Arrivals,
+            at_hour: 0.5 * h,
+            until_hour: Some(0.6 * h),
+            tier: None,
+            factor: 10.0,
+        });
+        let (e, base) = (Estimate::of(&short), Estimate::of(&w));
+        assert!((e.tasks / base.tasks - 1.9).abs() < 1e-9, "{e:?}");
+        assert!((e.alive / base.alive - 10.0).abs() < 1e-9, "{e:?}");
     }
 }

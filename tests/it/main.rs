@@ -10,6 +10,7 @@ mod engine;
 mod fuzz_inputs;
 mod golden;
 mod layering;
+mod plans;
 mod policies;
 mod queueing_theory;
 mod scenario_errors;
