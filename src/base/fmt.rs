@@ -1,4 +1,44 @@
-//! How numbers are written: one format for every CSV, one for every human-readable table.
+//! How numbers are written: one format for every CSV, one for every human-readable table;
+//! and how user text is shown in messages ([`escape`]).
+
+use std::borrow::Cow;
+
+/// User text as it may be printed in a message: control characters (ESC, carriage return,
+/// a newline inside a name ...) are written as escapes (`\u{1b}`, `\r`, `\n`), so a
+/// string from a file or a flag can neither move the cursor nor fake a line of output.
+/// Text without control characters is returned as is.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape`] for a message of several lines: each line escaped, the newlines between them
+/// kept (tabs too).
+pub fn escape_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<String> = s
+        .split('\n')
+        .map(|l| {
+            l.split('\t')
+                .map(|p| escape(p).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
+    Cow::Owned(lines.join("\n"))
+}
 
 /// A number in a CSV: parsing it back gives the same bits (`3.0`, `0.25`, `1e-9`); NaN is
 /// `NaN` and infinities `inf` / `-inf`. Every CSV triad writes uses this format.
@@ -69,6 +109,15 @@ mod tests {
         }
         assert_eq!(num(3.0), "3.0");
         assert_eq!(opt_num(f64::NAN), "");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape("8B"), "8B");
+        assert_eq!(escape("\u{1b}[2J"), "\\u{1b}[2J");
+        assert_eq!(escape("a\nb\r"), "a\\nb\\r");
+        assert_eq!(escape_lines("a\u{7}\nb\tc"), "a\\u{7}\nb\tc");
+        assert!(!escape("\u{9b}x").contains('\u{9b}'));
     }
 
     #[test]

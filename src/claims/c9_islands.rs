@@ -73,10 +73,10 @@ impl Claim for Islands {
                 };
                 (0..reps)
                     .into_par_iter()
-                    .map(|r| search(&cfg, runs::seed_of(seed, r)).fitness)
-                    .collect()
+                    .map(|r| search(&cfg, runs::seed_of(seed, r)).map(|x| x.fitness))
+                    .collect::<Result<Vec<f64>, _>>()
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         let mut measured: Vec<Measured> = strategies
             .iter()
             .zip(&fit)

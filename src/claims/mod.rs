@@ -18,6 +18,7 @@ mod c9_islands;
 
 pub mod headline;
 pub mod runs;
+pub mod verdicts;
 
 use crate::base::stats::MeanCi;
 use crate::report::plot::{self, Line};

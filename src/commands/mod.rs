@@ -15,8 +15,9 @@ pub use sweep::{SweepArgs, merge, plot, sweep};
 pub use validate::validate;
 
 use crate::base::Failed;
+use crate::base::fmt::{escape, escape_lines};
 use crate::base::interrupt::{self, Interrupted};
-use crate::scenario::{FileKind, InputError};
+use crate::scenario::{FileKind, InputError, InputErrors};
 use std::path::{Path, PathBuf};
 
 pub use crate::base::UsageError;
@@ -62,7 +63,7 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
     let Some(kind) = FileKind::of(file).filter(|k| !accepts.contains(k)) else {
         return Ok(());
     };
-    let f = file.display();
+    let f = escape(&file.display().to_string()).into_owned();
     Err(UsageError(match kind {
         FileKind::Scenario => format!("{f} is a scenario: run it with `triad run {f}`"),
         FileKind::Sweep => format!(
@@ -73,6 +74,9 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
         FileKind::Search => format!(
             "{f} is a harness-search file (claim 9): check it with `triad check-claim 9 {f}`"
         ),
+        FileKind::Verdicts => {
+            format!("{f} holds expected claim verdicts: use it with `triad reproduce --expect {f}`")
+        }
     }))
 }
 
@@ -85,7 +89,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         interrupt::EXIT_CODE
     } else if e
         .chain()
-        .any(|c| c.is::<InputError>() || c.is::<UsageError>())
+        .any(|c| c.is::<InputError>() || c.is::<InputErrors>() || c.is::<UsageError>())
     {
         2
     } else {
@@ -95,16 +99,20 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// Prints an error the way the binary does (located input errors as
 /// `file:line:col: message` lines, failures and interruptions as one line, others as
-/// `Error: ...`) and returns its exit code.
+/// `Error: ...`) and returns its exit code. Control characters from user text are printed
+/// as escapes ([`escape_lines`]).
 pub fn report_error(e: &anyhow::Error) -> u8 {
-    if let Some(ie) = e.downcast_ref::<InputError>() {
-        eprintln!("{ie}");
+    let text = if let Some(ie) = e.downcast_ref::<InputError>() {
+        ie.to_string()
+    } else if let Some(ie) = e.downcast_ref::<InputErrors>() {
+        ie.to_string()
     } else if let Some(f) = e.downcast_ref::<Failed>() {
-        eprintln!("{f}");
+        f.to_string()
     } else if let Some(i) = e.downcast_ref::<Interrupted>() {
-        eprintln!("{i}");
+        i.to_string()
     } else {
-        eprintln!("Error: {e:#}");
-    }
+        format!("Error: {e:#}")
+    };
+    eprintln!("{}", escape_lines(&text));
     exit_code(e)
 }

@@ -237,20 +237,7 @@ fn write_manifest(
 }
 
 fn read_expected(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let src = crate::scenario::Source::read(path)?;
-    let table: BTreeMap<String, String> = src.deserialize()?;
-    for (k, v) in &table {
-        if v != "reproduced" && v != "not reproduced" {
-            let off = src.offset_of(k);
-            return Err(src
-                .error_at_offset(
-                    off,
-                    format!("claim {k}: expected \"reproduced\" or \"not reproduced\", got {v:?}"),
-                )
-                .into());
-        }
-    }
-    Ok(table)
+    Ok(claims::verdicts::load(path)?)
 }
 
 fn print_table(results: &[ClaimResult]) {

@@ -1,98 +1,88 @@
 //! `triad validate`: checks input files of every kind without running them.
 
 use super::UsageError;
-use crate::scenario::{self, FileKind};
+use crate::base::fmt::{escape, escape_lines};
+use crate::scenario::{self, FileKind, InputErrors};
+use crate::sweep::plan::Feasibility;
 use std::path::PathBuf;
 
-/// Most cell and policy scenarios `triad validate` checks in one sweep file.
-const MAX_CHECKED_SCENARIOS: usize = 10_000;
-/// Most invalid cell scenarios listed per sweep file.
-const MAX_LISTED_SCENARIOS: usize = 10;
-
-/// Checks scenario, sweep, stress-plan and harness-search files without running them;
-/// every problem of every file is reported. [`FileKind`] tells the kinds apart. A sweep
-/// file's plan is expanded and the scenario of every cell and policy (up to 10,000) is
-/// validated.
+/// Checks scenario, sweep, stress-plan, harness-search and expected-verdict files without
+/// running them ([`FileKind`] tells them apart). Every problem of every file is printed,
+/// located, then a line counting them; the error (exit code 2) is that count. A sweep or
+/// stress plan is checked whole, the scenario of every cell and policy included (see
+/// [`crate::sweep::plan::check_cells`]); cells that a combination of swept values makes
+/// infeasible are listed but are no error: their runs are recorded as failed.
 pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
-    let mut errors = Vec::new();
+    let (mut problems, mut bad_files) = (0usize, 0usize);
     for f in files {
+        let name = escape(&f.display().to_string()).into_owned();
         let kind = FileKind::of(f).unwrap_or(FileKind::Scenario);
-        if kind == FileKind::Stress {
-            match crate::stress::plan::load(f) {
-                Ok(_) => crate::say!("{}: ok (stress plan)", f.display()),
-                Err(e) => errors.push(format!("{e:#}")),
-            }
-            continue;
-        }
-        if kind == FileKind::Search {
-            let checked = scenario::load_search(f);
-            match checked {
-                Ok(_) => crate::say!("{}: ok (harness search)", f.display()),
-                Err(e) => errors.push(e.to_string()),
-            }
-            continue;
-        }
-        if kind != FileKind::Sweep {
-            match scenario::load(f) {
-                Ok(_) => crate::say!("{}: ok", f.display()),
-                Err(e) => errors.push(e.to_string()),
-            }
-            continue;
-        }
-        let plan = match crate::sweep::SweepPlan::from_file(f) {
-            Ok(p) => p,
+        let checked: Result<String, InputErrors> = match kind {
+            FileKind::Stress => crate::stress::plan::load_checked(f)
+                .map(|(plan, feas)| plan_line("a stress plan", plan.n_runs(), &feas)),
+            FileKind::Search => scenario::load_search(f)
+                .map(|_| "ok (harness search)".to_string())
+                .map_err(Into::into),
+            FileKind::Verdicts => crate::claims::verdicts::load(f)
+                .map(|v| format!("ok (expected verdicts of {} claims)", v.len()))
+                .map_err(Into::into),
+            FileKind::Sweep => crate::sweep::SweepPlan::load(f)
+                .map(|(plan, feas)| plan_line("a sweep", plan.n_runs(), &feas)),
+            FileKind::Scenario => scenario::load(f)
+                .map(|_| "ok".to_string())
+                .map_err(Into::into),
+        };
+        match checked {
+            Ok(line) => crate::say!("{name}: {}", escape_lines(&line)),
             Err(e) => {
-                errors.push(e.to_string());
-                continue;
+                problems += e.count().max(1);
+                bad_files += 1;
+                eprintln!("{e}");
             }
-        };
-        let sim = crate::sweep::WorldSimulator;
-        let (mut checked, mut bad) = (0usize, Vec::new());
-        'cells: for cell in 0..plan.n_cells() {
-            for policy in 0..plan.policies.len() {
-                if checked == MAX_CHECKED_SCENARIOS {
-                    break 'cells;
-                }
-                checked += 1;
-                let spec = plan.run(plan.run_index(cell, policy, 0));
-                if let Err(e) = plan.scenario(&spec).and_then(|sc| sim.config(&sc)) {
-                    bad.push(format!(
-                        "{}: cell {cell} ({}), policy {:?}: {e}",
-                        f.display(),
-                        crate::report::cell_desc(&plan, cell),
-                        plan.policies[policy].label
-                    ));
-                }
-            }
-        }
-        let total = plan.n_cells() * plan.policies.len();
-        let of = if checked < total {
-            format!(" (the first {checked} of {total})")
-        } else {
-            String::new()
-        };
-        if bad.is_empty() {
-            crate::say!(
-                "{}: ok, a sweep of {} runs; every cell's scenario{of} is valid",
-                f.display(),
-                plan.n_runs()
-            );
-        } else {
-            let n = bad.len();
-            bad.truncate(MAX_LISTED_SCENARIOS);
-            if n > MAX_LISTED_SCENARIOS {
-                bad.push(format!("... and {} more", n - MAX_LISTED_SCENARIOS));
-            }
-            bad.push(format!(
-                "{}: {n} of {checked} cell and policy scenarios{of} are invalid; their runs would fail",
-                f.display()
-            ));
-            errors.push(bad.join("\n"));
         }
     }
-    if errors.is_empty() {
+    let files_word = |n: usize| if n == 1 { "file" } else { "files" };
+    if problems == 0 {
+        crate::say!(
+            "{} {} checked, no problems",
+            files.len(),
+            files_word(files.len())
+        );
         Ok(())
     } else {
-        Err(UsageError(errors.join("\n")).into())
+        Err(UsageError(format!(
+            "{problems} problem{} in {bad_files} of {} {}",
+            if problems == 1 { "" } else { "s" },
+            files.len(),
+            files_word(files.len())
+        ))
+        .into())
     }
+}
+
+/// The line for a valid sweep or stress plan: its runs, and its infeasible cells with a few
+/// examples.
+fn plan_line(what: &str, runs: usize, feas: &Feasibility) -> String {
+    if feas.infeasible == 0 {
+        return format!(
+            "ok, {what} of {runs} runs; the scenarios of all {} cells and policies are valid",
+            feas.checked
+        );
+    }
+    let mut s = format!(
+        "ok, {what} of {runs} runs; {} of {} cell and policy scenarios are infeasible, so \
+         their runs will be recorded as failed:",
+        feas.infeasible, feas.checked
+    );
+    for e in &feas.examples {
+        s.push_str("\n  ");
+        s.push_str(e);
+    }
+    if feas.infeasible > feas.examples.len() {
+        s.push_str(&format!(
+            "\n  ... and {} more",
+            feas.infeasible - feas.examples.len()
+        ));
+    }
+    s
 }

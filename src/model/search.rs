@@ -9,8 +9,29 @@
 //! crossover, migration and island resets, after Mind Evolution).
 
 use super::tier::sigmoid;
+use crate::base::Issue;
 use crate::engine::{Stream, Streams};
 use serde::{Deserialize, Serialize};
+
+/// Most bytes of candidate harnesses a search may hold at once (every distinct candidate
+/// it has seen, and those alive), whatever the caller's limits: past it [`search`] refuses
+/// rather than exhaust the machine's memory.
+pub const MAX_SEARCH_BYTES: f64 = 16e9;
+
+/// Why a search cannot run: the keys of its configuration that are out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SearchError(pub Vec<Issue>);
+
+impl std::fmt::Display for SearchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let msgs: Vec<String> = self
+            .0
+            .iter()
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect();
+        write!(f, "the harness search cannot run: {}", msgs.join("; "))
+    }
+}
 
 /// The landscape of candidate edits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +164,83 @@ impl Default for SearchConfig {
     }
 }
 
+impl SearchConfig {
+    /// The problems that keep a search from running at all, each at its dotted key: a
+    /// count out of range (zero children would loop forever, billions of sections would
+    /// exhaust memory), a probability outside [0, 1], or more than [`MAX_SEARCH_BYTES`] of
+    /// candidates. [`search`] refuses a configuration with any;
+    /// `scenario::validate_search` adds the checks of values that run but mean nothing
+    /// (NaN effects) and the resource bounds.
+    pub fn structure_issues(&self) -> Vec<Issue> {
+        let mut out = Vec::new();
+        let l = &self.landscape;
+        let mut range = |path: &str, v: u32, lo: u32, hi: u32| {
+            if !(lo..=hi).contains(&v) {
+                out.push(Issue::new(
+                    path,
+                    format!("must be a whole number from {lo} to {hi} (got {v})"),
+                ));
+            }
+        };
+        range("landscape.sections", l.sections, 1, 256);
+        range("landscape.edits", l.edits, 1, 100_000);
+        range("evaluations", self.evaluations, 1, 10_000_000);
+        range("initial_edits", self.initial_edits, 0, l.edits.max(1));
+        if let Evaluation::Replay { tasks } = self.evaluation {
+            range("evaluation.tasks", tasks, 1, 1_000_000);
+        }
+        let held = match &self.strategy {
+            SearchStrategy::BestOfN => 2.0,
+            SearchStrategy::Sequential { chains } => {
+                range("strategy.chains", *chains, 1, self.evaluations.max(1));
+                f64::from(*chains) + 2.0
+            }
+            SearchStrategy::Islands {
+                islands,
+                children,
+                population,
+                emigrants,
+                reset_every: _,
+                reset_islands,
+                guided: _,
+            } => {
+                range("strategy.islands", *islands, 1, 10_000);
+                range("strategy.children", *children, 1, 100_000);
+                range("strategy.population", *population, 1, 100_000);
+                range("strategy.emigrants", *emigrants, 0, *population);
+                range("strategy.reset_islands", *reset_islands, 0, *islands);
+                2.0 * f64::from(*islands) * (f64::from((*population).max(2)) + f64::from(*children))
+            }
+        };
+        for (k, v) in [
+            ("landscape.interaction_density", l.interaction_density),
+            ("landscape.cross_section", l.cross_section),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                out.push(Issue::new(
+                    k,
+                    format!("must be a probability in [0, 1] (got {v})"),
+                ));
+            }
+        }
+        if out.is_empty() {
+            let n = f64::from(l.sections) * f64::from(l.edits);
+            let evals = f64::from(self.evaluations);
+            let bytes = n * (evals + held.min(evals));
+            if bytes > MAX_SEARCH_BYTES {
+                out.push(Issue::new(
+                    "evaluations",
+                    format!(
+                        "the candidates held (evaluations x sections x edits) would take about \
+                         {bytes:.3e} bytes, past the most a search holds, {MAX_SEARCH_BYTES:.0e}"
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}
+
 impl SearchStrategy {
     /// Mind Evolution's shape: 4 islands, 20 children per island and generation, 5
     /// emigrants, 2 islands reset every 3 generations, guided crossover.
@@ -173,8 +271,20 @@ pub struct Landscape {
 pub type Genome = Vec<bool>;
 
 impl Landscape {
-    /// Draws a landscape.
-    pub fn draw(cfg: &LandscapeConfig, s: &mut Stream) -> Landscape {
+    /// Draws a landscape; a configuration out of range is refused
+    /// ([`SearchConfig::structure_issues`], its `landscape.*` keys).
+    pub fn draw(cfg: &LandscapeConfig, s: &mut Stream) -> Result<Landscape, SearchError> {
+        let issues: Vec<Issue> = SearchConfig {
+            landscape: cfg.clone(),
+            ..SearchConfig::default()
+        }
+        .structure_issues()
+        .into_iter()
+        .filter(|i| i.path.starts_with("landscape."))
+        .collect();
+        if !issues.is_empty() {
+            return Err(SearchError(issues));
+        }
         let (c, k) = (cfg.sections.max(1) as usize, cfg.edits.max(1) as usize);
         let n = c * k;
         let effect = (0..n)
@@ -196,11 +306,11 @@ impl Landscape {
                 }
             }
         }
-        Landscape {
+        Ok(Landscape {
             cfg: cfg.clone(),
             effect,
             pairs,
-        }
+        })
     }
 
     fn k(&self) -> usize {
@@ -384,15 +494,36 @@ fn best_index(pop: &[Scored]) -> usize {
 }
 
 /// Runs one search with `seed`: the landscape comes from sub-stream 1, the search's own
-/// draws from sub-stream 2, so strategies compared with one seed face one landscape.
-pub fn search(cfg: &SearchConfig, seed: u64) -> SearchResult {
+/// draws from sub-stream 2, so strategies compared with one seed face one landscape. A
+/// configuration that cannot run ([`SearchConfig::structure_issues`]) is refused.
+pub fn search(cfg: &SearchConfig, seed: u64) -> Result<SearchResult, SearchError> {
+    check(cfg)?;
     let streams = Streams::new(seed);
-    let land = Landscape::draw(&cfg.landscape, &mut streams.stream(1));
+    let land = Landscape::draw(&cfg.landscape, &mut streams.stream(1))?;
     search_on(&land, cfg, streams.stream(2))
 }
 
-/// Runs one search on a given landscape.
-pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResult {
+fn check(cfg: &SearchConfig) -> Result<(), SearchError> {
+    let issues = cfg.structure_issues();
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(SearchError(issues))
+    }
+}
+
+/// Runs one search on a given landscape (drawn from `cfg.landscape` or another); a
+/// configuration that cannot run ([`SearchConfig::structure_issues`]) is refused.
+pub fn search_on(
+    land: &Landscape,
+    cfg: &SearchConfig,
+    s: Stream,
+) -> Result<SearchResult, SearchError> {
+    check(cfg)?;
+    check(&SearchConfig {
+        landscape: land.cfg.clone(),
+        ..cfg.clone()
+    })?;
     let k = land.k();
     let mut cdf = Vec::with_capacity(k);
     let mut acc = 0.0;
@@ -568,12 +699,12 @@ pub fn search_on(land: &Landscape, cfg: &SearchConfig, s: Stream) -> SearchResul
         alive.insert(b.g.clone());
     }
     let fitness = best.map_or(0.0, |b| land.success(&b.g).1);
-    SearchResult {
+    Ok(SearchResult {
         fitness,
         evaluations: se.used,
         distinct: se.seen.len() as u32,
         alive: alive.len() as u32,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -592,7 +723,7 @@ mod tests {
                 evaluations: 800,
                 ..SearchConfig::default()
             };
-            let r = search(&cfg, 3);
+            let r = search(&cfg, 3).unwrap();
             assert_eq!(r.evaluations, 800, "{strategy:?}");
             assert!(r.fitness > 0.0 && r.fitness < 1.0);
         }
@@ -601,14 +732,15 @@ mod tests {
     #[test]
     fn islands_keep_more_distinct_candidates_alive_than_sequential() {
         for seed in 0..5 {
-            let isl = search(&SearchConfig::default(), seed);
+            let isl = search(&SearchConfig::default(), seed).unwrap();
             let seq = search(
                 &SearchConfig {
                     strategy: SearchStrategy::Sequential { chains: 10 },
                     ..SearchConfig::default()
                 },
                 seed,
-            );
+            )
+            .unwrap();
             assert!(
                 isl.alive > seq.alive,
                 "seed {seed}: islands {} vs sequential {}",
@@ -622,7 +754,7 @@ mod tests {
     #[test]
     fn fitness_decomposes_along_sections_without_cross_interactions() {
         let cfg = LandscapeConfig::default();
-        let land = Landscape::draw(&cfg, &mut Streams::new(1).stream(1));
+        let land = Landscape::draw(&cfg, &mut Streams::new(1).stream(1)).unwrap();
         let k = cfg.edits as usize;
         let mut g = vec![false; cfg.sections as usize * k];
         let before = land.section_values(&g);
@@ -635,5 +767,40 @@ mod tests {
                 assert_eq!(before[c], after[c]);
             }
         }
+    }
+
+    /// Configurations no one validated are refused, never looped on or allocated.
+    #[test]
+    fn configurations_that_cannot_run_are_refused() {
+        let islands = |children| SearchConfig {
+            strategy: SearchStrategy::Islands {
+                islands: 4,
+                children,
+                population: 10,
+                emigrants: 5,
+                reset_every: 3,
+                reset_islands: 2,
+                guided: true,
+            },
+            ..SearchConfig::default()
+        };
+        let e = search(&islands(0), 1).unwrap_err();
+        assert_eq!(e.0[0].path, "strategy.children", "{e}");
+        let mut huge = SearchConfig::default();
+        huge.landscape.sections = u32::MAX;
+        huge.landscape.edits = u32::MAX;
+        assert!(search(&huge, 1).is_err());
+        assert!(Landscape::draw(&huge.landscape, &mut Streams::new(1).stream(1)).is_err());
+        let mut dense = SearchConfig::default();
+        dense.landscape.interaction_density = 1e300;
+        assert!(search(&dense, 1).is_err());
+        let land =
+            Landscape::draw(&LandscapeConfig::default(), &mut Streams::new(1).stream(1)).unwrap();
+        let many = SearchConfig {
+            evaluations: u32::MAX,
+            ..SearchConfig::default()
+        };
+        assert!(search_on(&land, &many, Streams::new(1).stream(2)).is_err());
+        assert!(search(&islands(1), 1).is_ok());
     }
 }

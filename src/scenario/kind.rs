@@ -1,5 +1,6 @@
-//! What an input file is (a scenario, a sweep file, a stress plan or a harness search), told
-//! by its top-level keys: the one rule every command that takes a file uses.
+//! What an input file is (a scenario, a sweep file, a stress plan, a harness search or a
+//! file of expected claim verdicts), told by its top-level keys: the one rule every command
+//! that takes a file uses.
 
 use super::Source;
 use std::path::Path;
@@ -16,6 +17,9 @@ pub enum FileKind {
     Stress,
     /// A harness search (claim 9): `evaluations`, `landscape`, `strategy` or `evaluation`.
     Search,
+    /// Expected claim verdicts (`triad reproduce --expect FILE`, like
+    /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
+    Verdicts,
 }
 
 /// Keys only a stress plan has (besides a `tier` string: a scenario's `[[tier]]` is an array).
@@ -32,7 +36,9 @@ impl FileKind {
     /// `[[policy]]`) is a sweep, since a stress plan names what it perturbs.
     pub fn of_table(t: &toml::Table) -> FileKind {
         let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
-        if has(&STRESS_KEYS) || matches!(t.get("tier"), Some(toml::Value::String(_))) {
+        if !t.is_empty() && t.keys().all(|k| is_claim_id(k)) {
+            FileKind::Verdicts
+        } else if has(&STRESS_KEYS) || matches!(t.get("tier"), Some(toml::Value::String(_))) {
             FileKind::Stress
         } else if has(&SEARCH_KEYS) {
             FileKind::Search
@@ -49,6 +55,12 @@ impl FileKind {
         let table = Source::read(path).and_then(|src| src.table()).ok()?;
         Some(FileKind::of_table(&table))
     }
+}
+
+/// Whether `k` looks like a claim id: digits, then letters (`1a`, `9`).
+pub fn is_claim_id(k: &str) -> bool {
+    let letters = k.trim_start_matches(|c: char| c.is_ascii_digit());
+    letters.len() < k.len() && letters.chars().all(|c| c.is_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -77,6 +89,12 @@ mod tests {
             FileKind::Stress
         );
         assert_eq!(kind("evaluations = 10\n"), FileKind::Search);
+        assert_eq!(
+            kind("\"1a\" = \"reproduced\"\n\"9\" = \"not reproduced\"\n"),
+            FileKind::Verdicts
+        );
+        assert_eq!(kind("\"1a\" = 1\nbudget = 2.0\n"), FileKind::Scenario);
+        assert_eq!(kind(""), FileKind::Scenario);
     }
 
     /// A base and `[[policy]]` tables alone are valid as a sweep and as a stress plan: the

@@ -3,7 +3,7 @@
 
 use super::{InputError, Source, bounds};
 use crate::base::Issue;
-use crate::model::search::{Evaluation, SearchConfig, SearchStrategy};
+use crate::model::search::SearchConfig;
 use std::path::Path;
 
 /// Most bytes of candidate harnesses a search may keep: every evaluated candidate is
@@ -24,7 +24,7 @@ pub fn load_search(path: &Path) -> Result<SearchConfig, InputError> {
 
 /// Parses and checks a harness search from its source.
 pub fn parse_search(src: &Source) -> Result<SearchConfig, InputError> {
-    let cfg: SearchConfig = src.deserialize()?;
+    let cfg: SearchConfig = super::read_file(src)?;
     let issues = validate_search(&cfg);
     if issues.is_empty() {
         Ok(cfg)
@@ -35,44 +35,10 @@ pub fn parse_search(src: &Source) -> Result<SearchConfig, InputError> {
 
 /// Every problem of a harness search, located by dotted path.
 pub fn validate_search(cfg: &SearchConfig) -> Vec<Issue> {
-    let mut out = Vec::new();
+    // Sizes and probabilities the search cannot run with at all (the model refuses them
+    // too), then what it would run with but means nothing, then the bounds.
+    let mut out = cfg.structure_issues();
     let l = &cfg.landscape;
-    let mut range = |path: &str, v: u32, lo: u32, hi: u32| {
-        if !(lo..=hi).contains(&v) {
-            out.push(Issue::new(
-                path,
-                format!("must be a whole number from {lo} to {hi} (got {v})"),
-            ));
-        }
-    };
-    range("landscape.sections", l.sections, 1, 256);
-    range("landscape.edits", l.edits, 1, 100_000);
-    range("evaluations", cfg.evaluations, 1, 10_000_000);
-    range("initial_edits", cfg.initial_edits, 0, l.edits.max(1));
-    if let Evaluation::Replay { tasks } = cfg.evaluation {
-        range("evaluation.tasks", tasks, 1, 1_000_000);
-    }
-    match &cfg.strategy {
-        SearchStrategy::BestOfN => {}
-        SearchStrategy::Sequential { chains } => {
-            range("strategy.chains", *chains, 1, cfg.evaluations.max(1));
-        }
-        SearchStrategy::Islands {
-            islands,
-            children,
-            population,
-            emigrants,
-            reset_every: _,
-            reset_islands,
-            guided: _,
-        } => {
-            range("strategy.islands", *islands, 1, 10_000);
-            range("strategy.children", *children, 1, 100_000);
-            range("strategy.population", *population, 1, 100_000);
-            range("strategy.emigrants", *emigrants, 0, *population);
-            range("strategy.reset_islands", *reset_islands, 0, *islands);
-        }
-    }
     for (k, v) in [
         ("landscape.edit_mean", l.edit_mean),
         ("landscape.edit_cost", l.edit_cost),
@@ -94,17 +60,6 @@ pub fn validate_search(cfg: &SearchConfig) -> Vec<Issue> {
             out.push(Issue::new(
                 k,
                 format!("must be a finite number >= 0 (got {v})"),
-            ));
-        }
-    }
-    for (k, v) in [
-        ("landscape.interaction_density", l.interaction_density),
-        ("landscape.cross_section", l.cross_section),
-    ] {
-        if !(0.0..=1.0).contains(&v) {
-            out.push(Issue::new(
-                k,
-                format!("must be a probability in [0, 1] (got {v})"),
             ));
         }
     }

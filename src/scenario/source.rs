@@ -1,5 +1,6 @@
 //! Input files and located problems: every error names the file, line and column.
 
+use crate::base::fmt::escape;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::path::Path;
@@ -29,14 +30,63 @@ pub struct InputError {
 }
 
 impl fmt::Display for InputError {
+    /// User text (file names, keys, values) is escaped: a control character in a file
+    /// never reaches the terminal raw.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = escape(&self.file);
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}:{}:{}: {}", self.file, p.line, p.col, p.message)?;
+            write!(f, "{file}:{}:{}: {}", p.line, p.col, escape(&p.message))?;
         }
         Ok(())
+    }
+}
+
+impl InputError {
+    /// The problems sorted in file order, duplicates dropped.
+    pub fn sorted(mut self) -> InputError {
+        self.problems.sort_by_key(|a| (a.line, a.col));
+        self.problems.dedup();
+        self
+    }
+}
+
+/// Problems in several input files: a sweep or stress file and the base scenario file it
+/// names. Printed like [`InputError`], file after file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl InputErrors {
+    /// Every problem, with its file.
+    pub fn problems(&self) -> impl Iterator<Item = (&str, &Problem)> {
+        self.0
+            .iter()
+            .flat_map(|e| e.problems.iter().map(move |p| (e.file.as_str(), p)))
+    }
+
+    /// How many problems there are.
+    pub fn count(&self) -> usize {
+        self.0.iter().map(|e| e.problems.len()).sum()
+    }
+}
+
+impl From<InputError> for InputErrors {
+    fn from(e: InputError) -> Self {
+        InputErrors(vec![e])
     }
 }
 
@@ -137,23 +187,72 @@ impl Source {
     /// Byte offset of the value at a dotted `path`; where the path does not exist in the
     /// file (a default was used), the offset of its longest existing prefix, else 0.
     pub fn offset_of(&self, path: &str) -> usize {
-        let Ok(root) = DeTable::parse(&self.text) else {
+        self.index().offset_of(path)
+    }
+
+    /// The file parsed once, to locate many paths ([`Index::offset_of`]) or name the key
+    /// at an offset ([`Index::path_at`]); an empty index when the text is not TOML.
+    pub fn index(&self) -> Index<'_> {
+        Index {
+            root: DeTable::parse(&self.text)
+                .ok()
+                .map(|t| toml::Spanned::new(t.span(), DeValue::Table(t.into_inner()))),
+        }
+    }
+
+    /// Turns validation issues into one located error (in file order); the file is parsed
+    /// once, however many issues there are.
+    pub fn locate(&self, issues: &[Issue]) -> InputError {
+        let index = self.index();
+        let problems = issues
+            .iter()
+            .map(|i| {
+                let (line, col) = self.line_col(index.offset_of(&i.path));
+                let message = if i.path.is_empty() {
+                    i.message.clone()
+                } else {
+                    format!("{}: {}", i.path, i.message)
+                };
+                Problem { line, col, message }
+            })
+            .collect();
+        InputError {
+            file: self.name.clone(),
+            problems,
+        }
+        .sorted()
+    }
+
+    /// An error with one problem at the value of the dotted `key` (its longest existing
+    /// prefix), the message as given.
+    pub fn error_at_key(&self, key: &str, message: impl Into<String>) -> InputError {
+        self.error_at_offset(self.offset_of(key), message)
+    }
+}
+
+/// A parsed file that turns dotted paths into offsets and offsets into dotted paths.
+pub struct Index<'a> {
+    root: Option<toml::Spanned<DeValue<'a>>>,
+}
+
+impl Index<'_> {
+    /// Byte offset of the value at a dotted `path` (array elements by index); where the
+    /// path does not exist, the offset of its longest existing prefix, else 0.
+    pub fn offset_of(&self, path: &str) -> usize {
+        let Some(mut cur) = self.root.as_ref() else {
             return 0;
         };
         let mut best = 0;
-        let root_span = root.span();
-        let mut cur = DeValue::Table(root.into_inner());
-        let _ = root_span;
         for part in path.split('.').filter(|p| !p.is_empty()) {
-            let next = match (&cur, part.parse::<usize>()) {
-                (DeValue::Array(a), Ok(i)) => a.get(i).cloned(),
-                (DeValue::Table(_), _) => cur.get(part).cloned(),
+            let next = match (cur.get_ref(), part.parse::<usize>()) {
+                (DeValue::Array(a), Ok(i)) => a.get(i),
+                (DeValue::Table(t), _) => t.get(part),
                 _ => None,
             };
             match next {
                 Some(v) => {
                     best = v.span().start;
-                    cur = v.into_inner();
+                    cur = v;
                 }
                 None => break,
             }
@@ -161,24 +260,49 @@ impl Source {
         best
     }
 
-    /// Turns validation issues into one located error (in file order).
-    pub fn locate(&self, issues: &[Issue]) -> InputError {
-        let mut problems: Vec<Problem> = issues
-            .iter()
-            .map(|i| {
-                let (line, col) = self.line_col(self.offset_of(&i.path));
-                Problem {
-                    line,
-                    col,
-                    message: format!("{}: {}", i.path, i.message),
+    /// The dotted path of the innermost key or array element whose key or value holds byte
+    /// `at` (`""` for the top level). A table's span need not cover its keys (a `[table]`
+    /// header's span is the header), so the search looks inside every table.
+    pub fn path_at(&self, at: usize) -> String {
+        fn find(v: &toml::Spanned<DeValue<'_>>, at: usize, parts: &mut Vec<String>) -> bool {
+            match v.get_ref() {
+                DeValue::Table(t) => {
+                    for (k, x) in t.iter() {
+                        parts.push(k.get_ref().to_string());
+                        if k.span().contains(&at) || find(x, at, parts) {
+                            return true;
+                        }
+                        parts.pop();
+                    }
+                    v.span().contains(&at) && !parts.is_empty()
                 }
-            })
-            .collect();
-        problems.sort_by_key(|p| (p.line, p.col));
-        InputError {
-            file: self.name.clone(),
-            problems,
+                DeValue::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        parts.push(i.to_string());
+                        if find(x, at, parts) {
+                            return true;
+                        }
+                        parts.pop();
+                    }
+                    v.span().contains(&at)
+                }
+                _ => v.span().contains(&at),
+            }
         }
+        let mut parts = Vec::new();
+        if let Some(root) = &self.root {
+            let DeValue::Table(t) = root.get_ref() else {
+                return String::new();
+            };
+            for (k, x) in t.iter() {
+                parts.push(k.get_ref().to_string());
+                if k.span().contains(&at) || find(x, at, &mut parts) {
+                    return parts.join(".");
+                }
+                parts.pop();
+            }
+        }
+        String::new()
     }
 }
 
@@ -265,6 +389,18 @@ mod tests {
         );
         let err = src.locate(&[Issue::new("b.c.1", "must be odd")]);
         assert_eq!(err.to_string(), "x.toml:3:9: b.c.1: must be odd");
+    }
+
+    #[test]
+    fn offsets_name_their_keys() {
+        let src = Source::from_text("x.toml", "a = 1\n[b]\nc = [1, {d = 3}]\n[[e]]\nf = 2\n");
+        let index = src.index();
+        for path in ["a", "b.c", "b.c.1.d", "e.0.f"] {
+            assert_eq!(index.path_at(index.offset_of(path)), path);
+        }
+        // A key's own text names it too.
+        assert_eq!(index.path_at(src.text().find("f =").unwrap()), "e.0.f");
+        assert_eq!(index.path_at(usize::MAX), "");
     }
 
     #[test]

@@ -5,8 +5,11 @@
 use super::{AXIS_PERTURBATION, AXIS_SEVERITY};
 use crate::base::Issue;
 use crate::scenario::perturb::Perturbation;
-use crate::scenario::{FileKind, InputError, Source};
-use crate::sweep::plan::{Axis, BaseRef, PolicySpec, labelled_policies, set_path};
+use crate::scenario::{self, FileKind, InputErrors, Source};
+use crate::sweep::plan::{
+    Axis, BaseAt, BaseRef, Feasibility, MAX_AXIS_VALUES, ParamAt, PlanAt, PolicySpec, check_cells,
+    labelled_policies, set_path,
+};
 use crate::sweep::{SweepPlan, WorldSimulator};
 use serde::Deserialize;
 use std::path::Path;
@@ -68,8 +71,14 @@ pub fn default_policies() -> Vec<PolicySpec> {
 }
 
 /// Reads `path`: a stress plan file ([`FileKind::Stress`]), or else a scenario (which gets
-/// the default plan).
-pub fn load(path: &Path) -> Result<SweepPlan, InputError> {
+/// the default plan); checked whole, like a sweep ([`load_checked`]).
+pub fn load(path: &Path) -> Result<SweepPlan, InputErrors> {
+    load_checked(path).map(|(plan, _)| plan)
+}
+
+/// [`load`], with what the check of every cell found besides input errors: the cells whose
+/// runs will fail (a perturbation that leaves no valid scenario at some severity).
+pub fn load_checked(path: &Path) -> Result<(SweepPlan, Feasibility), InputErrors> {
     let src = Source::read(path)?;
     let table = src.table()?;
     let stem = path
@@ -77,18 +86,34 @@ pub fn load(path: &Path) -> Result<SweepPlan, InputError> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "stress".into());
     if FileKind::of_table(&table) == FileKind::Stress {
-        from_source(&src, path.parent().unwrap_or(Path::new(".")), &stem)
-    } else {
-        // Validate the scenario with located errors first.
-        crate::scenario::parse(&src)?;
-        if table.contains_key("stress") {
-            return Err(src.locate(&[Issue::new(
+        return checked_source(&src, path.parent().unwrap_or(Path::new(".")), &stem);
+    }
+    // Validate the scenario with located errors first.
+    crate::scenario::parse(&src)?;
+    if table.contains_key("stress") {
+        return Err(src
+            .locate(&[Issue::new(
                 "stress",
                 "a scenario given to `triad stress` must not carry a [stress] table: the plan adds it",
-            )]));
-        }
-        default_plan(&stem, table).map_err(|m| src.locate(&[Issue::new("", m)]))
+            )])
+            .into());
     }
+    let plan = default_plan(&stem, table).map_err(|m| src.locate(&[Issue::new("", m)]))?;
+    let at = PlanAt {
+        file: &src,
+        base: BaseAt::File(&src),
+        set: None,
+        params: vec![
+            ParamAt {
+                values: String::new(),
+                path: String::new(),
+            };
+            2
+        ],
+        policies: vec![None; plan.policies.len()],
+    };
+    let feasibility = check_cells(&plan, &at)?;
+    Ok((plan, feasibility))
 }
 
 /// The default plan for a scenario: the four built-in policies, every perturbation at
@@ -121,16 +146,23 @@ pub fn build(
     replications: u32,
     seed: u64,
 ) -> Result<SweepPlan, String> {
-    let cfg = WorldSimulator.config(&base)?;
     if perturbations.iter().any(|p| p.needs_tier()) {
+        // A base that does not validate gets no tier here: checking the plan's cells
+        // reports its problems, located.
         let t = match tier {
-            Some(t) => t,
-            None => cfg
-                .policy
-                .user_tier(&cfg.world.tiers, &cfg.world.traits)
-                .ok_or("the base scenario has no tiers; name one with `tier`")?,
+            Some(t) => Some(t),
+            None => match WorldSimulator.config(&base) {
+                Ok(cfg) => Some(
+                    cfg.policy
+                        .user_tier(&cfg.world.tiers, &cfg.world.traits)
+                        .ok_or("the base scenario has no tiers; name one with `tier`")?,
+                ),
+                Err(_) => None,
+            },
         };
-        set_path(&mut base, "stress.tier", toml::Value::String(t))?;
+        if let Some(t) = t {
+            set_path(&mut base, "stress.tier", toml::Value::String(t))?;
+        }
     }
     let axes = vec![
         Axis {
@@ -150,17 +182,37 @@ pub fn build(
     Ok(plan)
 }
 
-/// Expands a stress plan file's text; `dir` resolves a relative `base` path.
-pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputError> {
-    let file: StressFile = src.deserialize()?;
+/// Expands a stress plan file's text and checks it whole; `dir` resolves a relative `base`.
+pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputErrors> {
+    checked_source(src, dir, name).map(|(plan, _)| plan)
+}
+
+/// [`from_source`], with the [`Feasibility`] of its cells.
+pub fn checked_source(
+    src: &Source,
+    dir: &Path,
+    name: &str,
+) -> Result<(SweepPlan, Feasibility), InputErrors> {
+    let file: StressFile = scenario::read_file(src)?;
     let mut issues = Vec::new();
+    let mut base_src = None;
     let mut base = match BaseRef::of(file.base.as_ref(), dir) {
         Ok(BaseRef::Inline(t)) => t,
-        Ok(BaseRef::File(bp)) => {
-            // A broken base file is reported in its own file, with its own positions.
-            crate::scenario::load(&bp)?;
-            Source::read(&bp)?.table()?
-        }
+        Ok(BaseRef::File(bp)) => match Source::read(&bp) {
+            Ok(bs) => {
+                let t = bs.table()?;
+                base_src = Some(bs);
+                t
+            }
+            Err(e) => {
+                let msg = e
+                    .problems
+                    .first()
+                    .map_or(String::new(), |p| p.message.clone());
+                issues.push(Issue::new("base", format!("{}: {msg}", bp.display())));
+                toml::Table::new()
+            }
+        },
         Err(i) => {
             issues.push(i);
             toml::Table::new()
@@ -172,24 +224,22 @@ pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, In
             "the base scenario must not carry a [stress] table: the plan adds it",
         ));
     }
+    if file.set.contains_key("stress") {
+        issues.push(Issue::new(
+            "set.stress",
+            "the plan sets the [stress] table itself: name the perturbations and severities",
+        ));
+    }
     merge_into(&mut base, &file.set);
     let perturbations = read_perturbations(file.perturbations, &mut issues);
     let severities = read_severities(file.severities.as_deref(), &mut issues);
     if file.replications == 0 {
         issues.push(Issue::new("replications", "must be at least 1"));
     }
-    // Each policy is checked on the base now, so a typo is reported at its table.
-    let mut policies = labelled_policies(
-        &file.policy,
-        true,
-        |t| {
-            let mut sc = base.clone();
-            sc.insert("policy".into(), toml::Value::Table(t.clone()));
-            WorldSimulator.config(&sc).map(|_| ())
-        },
-        &mut issues,
-    );
-    if file.policy.is_empty() {
+    // The policies are checked with the plan's cells below, each problem at its key.
+    let mut policies = labelled_policies(&file.policy, true, |_| Ok(()), &mut issues);
+    let own = file.policy.is_empty();
+    if own {
         policies = default_policies();
     }
     if let Some(t) = &file.tier
@@ -203,13 +253,13 @@ pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, In
         ));
     }
     if !issues.is_empty() {
-        return Err(src.locate(&issues));
+        return Err(src.locate(&issues).into());
     }
     let title = file
         .title
         .clone()
         .unwrap_or_else(|| format!("Stress test {name}"));
-    build(
+    let plan = build(
         name,
         &title,
         base,
@@ -227,7 +277,30 @@ pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, In
             "set"
         };
         src.locate(&[Issue::new(at, m)])
-    })
+    })?;
+    let at = PlanAt {
+        file: src,
+        base: match &base_src {
+            Some(b) => BaseAt::File(b),
+            None => BaseAt::Inline("base"),
+        },
+        set: Some(("set", &file.set)),
+        params: vec![
+            ParamAt {
+                values: "perturbations".into(),
+                path: "perturbations".into(),
+            },
+            ParamAt {
+                values: "severities".into(),
+                path: "severities".into(),
+            },
+        ],
+        policies: (0..plan.policies.len())
+            .map(|k| (!own).then(|| format!("policy.{k}")))
+            .collect(),
+    };
+    let feasibility = check_cells(&plan, &at)?;
+    Ok((plan, feasibility))
 }
 
 /// The perturbations named (all when none are), each once.
@@ -241,6 +314,17 @@ fn read_perturbations(
             "perturbations",
             "is empty: name at least one, or leave it out for all",
         ));
+    }
+    if perturbations.len() > Perturbation::ALL.len() {
+        issues.push(Issue::new(
+            "perturbations",
+            format!(
+                "{} perturbations, but there are {} kinds: name each at most once",
+                perturbations.len(),
+                Perturbation::ALL.len()
+            ),
+        ));
+        return perturbations;
     }
     for (i, p) in perturbations.iter().enumerate() {
         if perturbations[..i].contains(p) {
@@ -262,12 +346,21 @@ fn read_severities(given: Option<&[toml::Value]>, issues: &mut Vec<Issue>) -> Ve
             "severities",
             "is empty: give at least one, e.g. [0.0, 0.5, 1.0]",
         )),
+        Some(v) if v.len() > MAX_AXIS_VALUES => issues.push(Issue::new(
+            "severities",
+            format!(
+                "{} severities, more than the limit of {MAX_AXIS_VALUES}",
+                v.len()
+            ),
+        )),
         Some(v) => {
+            let mut seen = std::collections::HashSet::new();
             for (i, x) in v.iter().enumerate() {
                 let s = x.as_float().or(x.as_integer().map(|i| i as f64));
                 match s {
                     Some(s) if (0.0..=1.0).contains(&s) => {
-                        if severities.contains(&s) {
+                        // -0.0 and 0.0 are one severity.
+                        if !seen.insert((s + 0.0).to_bits()) {
                             issues.push(Issue::new(
                                 format!("severities.{i}"),
                                 format!("{s} is listed twice"),
@@ -302,7 +395,7 @@ fn merge_into(base: &mut toml::Table, over: &toml::Table) {
 mod tests {
     use super::*;
 
-    fn plan(text: &str) -> Result<SweepPlan, InputError> {
+    fn plan(text: &str) -> Result<SweepPlan, InputErrors> {
         from_source(&Source::from_text("p.toml", text), Path::new("."), "p")
     }
 
@@ -327,7 +420,7 @@ mod tests {
     #[test]
     fn mistakes_are_located() {
         let e = plan("perturbations = [\"meteor\"]\n[base]\n").unwrap_err();
-        assert_eq!(e.problems[0].line, 1, "{e}");
+        assert_eq!(e.0[0].problems[0].line, 1, "{e}");
         assert!(e.to_string().contains("meteor"), "{e}");
         let e = plan("severities = [0.0, 2.0]\n[base]\n").unwrap_err();
         assert!(
@@ -340,10 +433,31 @@ mod tests {
             .unwrap_err();
         assert!(
             e.to_string()
-                .contains("p.toml:2:1: policy.0: policy.samples"),
+                .contains("p.toml:5:11: policy.samples: must be"),
             "{e}"
         );
         let e = plan("replications = 0\n").unwrap_err();
-        assert_eq!(e.problems.len(), 2, "{e}");
+        assert_eq!(e.count(), 2, "{e}");
+    }
+
+    /// The scenario of every cell is checked before anything runs; a mistake of the base,
+    /// of `set` or of a policy is located at its own line, once.
+    #[test]
+    fn cell_problems_are_located_in_the_plan() {
+        let e = plan(
+            "tier = \"8B\"\nperturbations = [\"outage\"]\n[base]\nhorizon_hours = 24.0\nbudgte = 5.0\n[set]\nbudget = -1.0\n[[policy]]\nkind = \"static\"\nvotez = 1\n",
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.count(), 3, "{text}");
+        assert!(
+            text.contains("p.toml:5:10: unknown field `budgte`"),
+            "{text}"
+        );
+        assert!(text.contains("p.toml:7:10: budget: must be > 0"), "{text}");
+        assert!(
+            text.contains("p.toml:10:9: unknown field `votez`"),
+            "{text}"
+        );
     }
 }

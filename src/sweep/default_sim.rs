@@ -1,6 +1,6 @@
 //! The simulator behind `triad sweep`: the world model ([`crate::model`]).
 //!
-//! Each run's resolved scenario table is validated by [`crate::scenario::from_table`] (the
+//! Each run's resolved scenario table is validated by [`crate::scenario::check_table`] (the
 //! same checks as a scenario file) and run by [`crate::model::run`] with the run's seed. The
 //! metrics are [`crate::model::RunResult::columns`] (`yield` first, then the rest in a fixed
 //! order for a fixed tier list and difficulty bins); the time series are
@@ -30,11 +30,10 @@ impl WorldSimulator {
     /// [`scenario::perturb`]) is taken out first; the rest is validated, then put through the
     /// perturbation once, and the result validated again.
     pub fn config(&self, scenario: &toml::Table) -> Result<Scenario, String> {
-        let name = scenario
-            .get("name")
-            .and_then(toml::Value::as_str)
-            .unwrap_or("scenario");
-        scenario::from_table(name, scenario).map_err(|e| unlocate(name, &e))
+        scenario::check_table(scenario).map_err(|issues| {
+            let msgs: Vec<String> = issues.iter().map(scenario::describe).collect();
+            msgs.join("; ")
+        })
     }
 }
 
@@ -49,25 +48,6 @@ impl Simulator for WorldSimulator {
             series: r.series.columns(),
         })
     }
-}
-
-/// Drops the `name:line:col: ` prefix of each line of a located error: the positions are
-/// in the re-serialised table, not in any file the user wrote.
-fn unlocate(name: &str, err: &str) -> String {
-    err.lines()
-        .map(|l| {
-            l.strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix(':'))
-                .and_then(|rest| {
-                    let mut it = rest.splitn(3, ':');
-                    let (line, col, msg) = (it.next()?, it.next()?, it.next()?);
-                    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-                    (digits(line) && digits(col)).then(|| msg.trim_start())
-                })
-                .unwrap_or(l)
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[cfg(test)]
@@ -109,11 +89,5 @@ mod tests {
         sc.insert("horizon_hourz".into(), 3.0.into());
         let e = WorldSimulator.run(&sc, 1).unwrap_err();
         assert!(e.contains("horizon_hourz") && !e.starts_with("t:"), "{e}");
-    }
-
-    #[test]
-    fn unlocate_keeps_unlocated_lines() {
-        assert_eq!(unlocate("s", "s:3:4: a: bad\ns:5:1: b"), "a: bad; b");
-        assert_eq!(unlocate("s", "s: no position"), "s: no position");
     }
 }

@@ -118,7 +118,7 @@ struct Source {
 /// Every shipped input file, with its kind: sweep files in `sweeps/`, stress plans in
 /// `stress/`, harness-search files told by their top-level keys (the rule `triad validate`
 /// uses: `evaluations`, `landscape`, `strategy` or `evaluation`), scenarios the rest.
-/// `claims/expected.toml` (recorded verdicts) is none of them.
+/// `claims/expected.toml` (expected verdicts, a kind of its own) is not mutated.
 fn sources() -> Vec<Source> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut out = Vec::new();

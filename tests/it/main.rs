@@ -12,6 +12,7 @@ mod golden;
 mod interrupt;
 mod layering;
 mod output_folders;
+mod plans;
 mod policies;
 mod queueing_theory;
 mod read_back;

@@ -577,7 +577,7 @@ fn run_accepts_every_built_in_policy_by_name() {
     };
     let e = format!("{:#}", triad::commands::run(&args).unwrap_err());
     assert!(
-        e.contains("--policy greedy") && e.contains("triad policies"),
+        e.contains("--policy greedy") && e.contains("the policies are static"),
         "{e}"
     );
 }

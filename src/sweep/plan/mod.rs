@@ -10,16 +10,43 @@ use crate::base::Issue;
 use crate::engine::hash2;
 use serde::{Deserialize, Serialize};
 
+pub mod cells;
 pub mod expand;
 pub mod parse;
 pub mod shard;
 
+pub use cells::{BaseAt, Feasibility, ParamAt, PlanAt, check_cells};
 pub use expand::{RunSpec, set_path};
 pub use parse::{BaseRef, labelled_policies};
 pub use shard::Shard;
 
-/// Most runs (cells x policies x replications) one sweep may hold.
+/// Most runs (cells x policies x replications) one sweep or stress plan may hold: about
+/// a day of one-week runs on a 32-core machine. `--no-limits` raises it to
+/// [`MAX_RUNS_NO_LIMITS`].
 pub const MAX_RUNS: usize = 1_000_000;
+/// Most runs with `--no-limits`: past it the plan's own bookkeeping (run indices, the
+/// check of every cell) no longer fits a machine's memory and patience.
+pub const MAX_RUNS_NO_LIMITS: usize = 100_000_000;
+/// Most values of one axis (and severities of a stress plan): finer scans take a sampled
+/// `[design]`.
+pub const MAX_AXIS_VALUES: usize = 1_000;
+/// Most grid axes, and most dimensions of a sampled design.
+pub const MAX_AXES: usize = 32;
+/// Most parts of a swept dotted path: far deeper than any scenario key (4 parts).
+pub const MAX_PATH_PARTS: usize = 16;
+/// Most replications per cell and policy.
+pub const MAX_REPLICATIONS: u32 = 10_000;
+/// Most policies of a plan.
+pub const MAX_POLICIES: usize = 1_000;
+
+/// The most runs allowed now: [`MAX_RUNS`], or [`MAX_RUNS_NO_LIMITS`] under `--no-limits`.
+pub fn max_runs() -> usize {
+    if crate::scenario::bounds::enforced() {
+        MAX_RUNS
+    } else {
+        MAX_RUNS_NO_LIMITS
+    }
+}
 
 /// A policy of the sweep: a label and the table set at key `policy` of the scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,7 +129,9 @@ pub struct SweepPlan {
 
 impl SweepPlan {
     /// A plan built in code. `base` is the scenario; `policies` empty keeps the base's own
-    /// policy. Errors name the problem in words (there is no file to point into).
+    /// policy. Errors name the problem in words (there is no file to point into). The
+    /// cells' scenarios are not checked here: [`check_cells`] does, for plans read from a
+    /// file; a cell that does not validate is a failed run.
     pub fn new(
         name: &str,
         base: toml::Table,
@@ -135,12 +164,30 @@ impl SweepPlan {
         Ok(plan)
     }
 
-    /// Problems of an expanded plan: paths, duplicates, the run cap.
+    /// Problems of an expanded plan: paths, duplicates, the bounds.
     fn check(&self) -> Vec<Issue> {
         let mut issues = Vec::new();
-        let mut seen: Vec<&str> = Vec::new();
         let mut paths: Vec<(String, &str, toml::Value)> = Vec::new();
-        for (i, a) in self.axes.iter().enumerate() {
+        if self.axes.len() > MAX_AXES {
+            issues.push(Issue::new(
+                format!("axes.{MAX_AXES}.path"),
+                format!(
+                    "{} axes, more than the limit of {MAX_AXES}",
+                    self.axes.len()
+                ),
+            ));
+        }
+        for (i, a) in self.axes.iter().enumerate().take(MAX_AXES + 1) {
+            if a.values.len() > MAX_AXIS_VALUES {
+                issues.push(Issue::new(
+                    format!("axes.{i}.values"),
+                    format!(
+                        "{} values, more than the limit of {MAX_AXIS_VALUES} per axis; \
+                         sample a wide range with a [design] instead",
+                        a.values.len()
+                    ),
+                ));
+            }
             if let Some(v) = a.values.first() {
                 paths.push((format!("axes.{i}.path"), &a.path, v.clone()));
             } else {
@@ -148,7 +195,16 @@ impl SweepPlan {
             }
         }
         if let Some(d) = &self.design {
-            for (i, dim) in d.dims.iter().enumerate() {
+            if d.dims.len() > MAX_AXES {
+                issues.push(Issue::new(
+                    "design.dims",
+                    format!(
+                        "{} dimensions, more than the limit of {MAX_AXES}",
+                        d.dims.len()
+                    ),
+                ));
+            }
+            for (i, dim) in d.dims.iter().enumerate().take(MAX_AXES + 1) {
                 paths.push((
                     format!("design.dims.{i}.path"),
                     &dim.path,
@@ -156,6 +212,27 @@ impl SweepPlan {
                 ));
             }
         }
+        if self.policies.len() > MAX_POLICIES {
+            issues.push(Issue::new(
+                "policies",
+                format!(
+                    "{} policies, more than the limit of {MAX_POLICIES}",
+                    self.policies.len()
+                ),
+            ));
+        }
+        if self.replications == 0 {
+            issues.push(Issue::new("replications", "must be at least 1"));
+        } else if self.replications > MAX_REPLICATIONS {
+            issues.push(Issue::new(
+                "replications",
+                format!(
+                    "{} replications, more than the limit of {MAX_REPLICATIONS}",
+                    self.replications
+                ),
+            ));
+        }
+        let mut seen: Vec<&str> = Vec::new();
         for (at, path, v) in &paths {
             if path.is_empty() || path.split('.').any(|p| p.trim().is_empty()) {
                 issues.push(Issue::new(
@@ -164,10 +241,34 @@ impl SweepPlan {
                 ));
                 continue;
             }
+            let parts = path.split('.').count();
+            if parts > MAX_PATH_PARTS {
+                issues.push(Issue::new(
+                    at,
+                    format!(
+                        "a path of {parts} parts, more than the limit of {MAX_PATH_PARTS}; \
+                         scenario keys are a few parts deep, like \"policy.shares.evolver\""
+                    ),
+                ));
+                continue;
+            }
             if seen.contains(path) {
                 issues.push(Issue::new(
                     at,
                     format!("{path:?} is swept twice; each path may vary on one axis or dim"),
+                ));
+                continue;
+            }
+            if let Some(outer) = seen.iter().find(|s| {
+                path.strip_prefix(**s).is_some_and(|r| r.starts_with('.'))
+                    || s.strip_prefix(*path).is_some_and(|r| r.starts_with('.'))
+            }) {
+                issues.push(Issue::new(
+                    at,
+                    format!(
+                        "{path:?} and {outer:?} are both swept, one inside the other; sweep \
+                         one of them"
+                    ),
                 ));
                 continue;
             }
@@ -185,8 +286,9 @@ impl SweepPlan {
             .checked_mul(self.design.as_ref().map_or(1, |d| d.points.len()))
             .and_then(|c| c.checked_mul(self.policies.len()))
             .and_then(|c| c.checked_mul(self.replications as usize));
+        let limit = max_runs();
         match runs {
-            Some(r) if r <= MAX_RUNS => {}
+            Some(r) if r <= limit => {}
             _ => issues.push(Issue::new(
                 if self.axes.is_empty() {
                     "replications"
@@ -194,9 +296,15 @@ impl SweepPlan {
                     "axes.0.path"
                 },
                 format!(
-                    "the sweep has {} runs (cells x policies x replications), more than the cap of {MAX_RUNS}; \
-                     use fewer values, a sampled [design] or split it into several sweeps",
-                    runs.map_or("too many".to_string(), |r| r.to_string())
+                    "the plan has {} runs (cells x policies x replications), more than the \
+                     limit of {limit}; use fewer values, a sampled [design] or split it into \
+                     several sweeps{}",
+                    runs.map_or("too many".to_string(), |r| r.to_string()),
+                    if limit == MAX_RUNS {
+                        ", or pass --no-limits if you mean it"
+                    } else {
+                        ""
+                    }
                 ),
             )),
         }

@@ -6,9 +6,12 @@
 //! finds back at the file's keys. [`BaseRef`] and [`labelled_policies`] are shared with
 //! stress plans, which have a base and `[[policy]]` tables too.
 
-use super::{Axis, Design, Dim, MAX_RUNS, Method, PolicySpec, SweepPlan, own_policy};
+use super::{
+    Axis, BaseAt, Design, Dim, Feasibility, MAX_AXES, MAX_AXIS_VALUES, MAX_POLICIES, Method,
+    ParamAt, PlanAt, PolicySpec, SweepPlan, check_cells, max_runs, own_policy,
+};
 use crate::base::Issue;
-use crate::scenario::{InputError, Source};
+use crate::scenario::{self, InputError, InputErrors, Source};
 use crate::sweep::design;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -64,27 +67,63 @@ struct DesignFile {
 }
 
 impl SweepPlan {
-    /// Reads and expands a sweep file; `base = "..."` is relative to the file's folder.
-    pub fn from_file(path: &Path) -> Result<SweepPlan, InputError> {
+    /// Reads and expands a sweep file and checks it whole ([`SweepPlan::load`]); the plan
+    /// may hold infeasible cells, whose runs are recorded as failed.
+    pub fn from_file(path: &Path) -> Result<SweepPlan, InputErrors> {
+        SweepPlan::load(path).map(|(plan, _)| plan)
+    }
+
+    /// Reads and expands a sweep file, and checks the scenario of every cell and policy
+    /// ([`check_cells`]): every problem that is the file's (or its base scenario file's)
+    /// comes back located; the cells that a combination of swept values makes infeasible
+    /// are counted in the [`Feasibility`]. `base = "..."` is relative to the file's folder.
+    pub fn load(path: &Path) -> Result<(SweepPlan, Feasibility), InputErrors> {
         let src = Source::read(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "sweep".into());
-        SweepPlan::from_source(&src, dir, &name)
+        SweepPlan::load_source(&src, dir, &name)
     }
 
-    /// Expands a sweep file's text; `dir` resolves a relative `base` path.
-    pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputError> {
-        let file: SweepFile = src.deserialize()?;
+    /// [`SweepPlan::from_file`] for a sweep file's text; `dir` resolves a relative `base`.
+    pub fn from_source(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputErrors> {
+        SweepPlan::load_source(src, dir, name).map(|(plan, _)| plan)
+    }
+
+    /// [`SweepPlan::load`] for a sweep file's text; `dir` resolves a relative `base`.
+    pub fn load_source(
+        src: &Source,
+        dir: &Path,
+        name: &str,
+    ) -> Result<(SweepPlan, Feasibility), InputErrors> {
+        let file: SweepFile = scenario::read_file(src)?;
         let mut issues = Vec::new();
-        let base = read_base(file.base.as_ref(), dir, &mut issues)?;
+        let (base, base_src) = read_base(file.base.as_ref(), dir, &mut issues)?;
+        if file.axis.len() > MAX_AXES {
+            issues.push(Issue::new(
+                format!("axis.{MAX_AXES}"),
+                format!(
+                    "{} axes, more than the limit of {MAX_AXES}",
+                    file.axis.len()
+                ),
+            ));
+        }
         let axes = read_axes(&file.axis, &mut issues);
         let design = file
             .design
             .as_ref()
             .and_then(|d| read_design(d, file.seed, &mut issues));
+        if file.policy.len() > MAX_POLICIES {
+            issues.push(Issue::new(
+                format!("policy.{MAX_POLICIES}"),
+                format!(
+                    "{} policies, more than the limit of {MAX_POLICIES}",
+                    file.policy.len()
+                ),
+            ));
+        }
         let mut policies = labelled_policies(&file.policy, false, |_| Ok(()), &mut issues);
         if file.policy.is_empty() {
             policies.push(own_policy(&base));
@@ -94,7 +133,7 @@ impl SweepPlan {
             issues.push(Issue::new("replications", "must be at least 1"));
         }
         if !issues.is_empty() {
-            return Err(src.locate(&issues));
+            return Err(src.locate(&issues).into());
         }
 
         let axis_at: Vec<usize> = axes.iter().map(|(i, _)| *i).collect();
@@ -115,9 +154,39 @@ impl SweepPlan {
             .map(|i| at_file_key(i, &axis_at))
             .collect();
         if !issues.is_empty() {
-            return Err(src.locate(&issues));
+            return Err(src.locate(&issues).into());
         }
-        Ok(plan)
+        let mut params: Vec<ParamAt> = axis_at
+            .iter()
+            .map(|&n| ParamAt {
+                values: if file.axis[n].values.is_some() {
+                    format!("axis.{n}.values")
+                } else {
+                    format!("axis.{n}.range")
+                },
+                path: format!("axis.{n}.path"),
+            })
+            .collect();
+        if let Some(d) = &plan.design {
+            params.extend((0..d.dims.len()).map(|i| ParamAt {
+                values: format!("design.dim.{i}"),
+                path: format!("design.dim.{i}.path"),
+            }));
+        }
+        let at = PlanAt {
+            file: src,
+            base: match &base_src {
+                Some(b) => BaseAt::File(b),
+                None => BaseAt::Inline("base"),
+            },
+            set: None,
+            params,
+            policies: (0..plan.policies.len())
+                .map(|k| (!file.policy.is_empty()).then(|| format!("policy.{k}")))
+                .collect(),
+        };
+        let feasibility = check_cells(&plan, &at)?;
+        Ok((plan, feasibility))
     }
 }
 
@@ -153,29 +222,29 @@ impl BaseRef {
     }
 }
 
-/// The base scenario table; a base file that cannot be read is an issue at `base`, a base
-/// file that is not TOML an error located in that file.
+/// The base scenario table, and its file when it has one; a base file that cannot be read
+/// is an issue at `base`, a base file that is not TOML an error located in that file.
 fn read_base(
     base: Option<&toml::Value>,
     dir: &Path,
     issues: &mut Vec<Issue>,
-) -> Result<toml::Table, InputError> {
+) -> Result<(toml::Table, Option<Source>), InputError> {
     match BaseRef::of(base, dir) {
-        Ok(BaseRef::Inline(t)) => Ok(t),
+        Ok(BaseRef::Inline(t)) => Ok((t, None)),
         Ok(BaseRef::File(bp)) => match Source::read(&bp) {
-            Ok(bs) => bs.table(),
+            Ok(bs) => Ok((bs.table()?, Some(bs))),
             Err(e) => {
                 let msg = e
                     .problems
                     .first()
                     .map_or(String::new(), |p| p.message.clone());
                 issues.push(Issue::new("base", format!("{}: {msg}", bp.display())));
-                Ok(toml::Table::new())
+                Ok((toml::Table::new(), None))
             }
         },
         Err(i) => {
             issues.push(i);
-            Ok(toml::Table::new())
+            Ok((toml::Table::new(), None))
         }
     }
 }
@@ -231,10 +300,23 @@ fn read_design(d: &DesignFile, seed: u64, issues: &mut Vec<Issue>) -> Option<Des
     let before = issues.len();
     if d.n == 0 {
         issues.push(Issue::new("design.n", "must be at least 1"));
-    } else if d.n > MAX_RUNS {
+    } else if d.n > max_runs() {
         issues.push(Issue::new(
             "design.n",
-            format!("{} points is more than the cap of {MAX_RUNS} runs", d.n),
+            format!(
+                "{} points is more than the limit of {} runs",
+                d.n,
+                max_runs()
+            ),
+        ));
+    }
+    if d.dim.len() > MAX_AXES {
+        issues.push(Issue::new(
+            format!("design.dim.{MAX_AXES}"),
+            format!(
+                "{} dimensions, more than the limit of {MAX_AXES}",
+                d.dim.len()
+            ),
         ));
     }
     if d.dim.is_empty() {
@@ -359,8 +441,10 @@ fn at_file_key(mut i: Issue, axis_at: &[usize]) -> Issue {
         if let Some(orig) = k.parse::<usize>().ok().and_then(|k| axis_at.get(k)) {
             i.path = format!("axis.{orig}.{tail}");
         }
-    } else if let Some(rest) = i.path.strip_prefix("design.dims.") {
-        i.path = format!("design.dim.{rest}");
+    } else if let Some(rest) = i.path.strip_prefix("design.dims") {
+        i.path = format!("design.dim{rest}");
+    } else if i.path == "policies" {
+        i.path = "policy".into();
     }
     i
 }
@@ -420,10 +504,13 @@ fn expand_range(r: &RangeFile) -> Result<Vec<toml::Value>, (&'static str, String
         ));
     }
     let count = ((stop - start) / step + 1e-9).floor() + 1.0;
-    if count.is_nan() || count > MAX_RUNS as f64 {
+    if count.is_nan() || count > MAX_AXIS_VALUES as f64 {
         return Err((
             "step",
-            format!("gives {count} values, more than the cap of {MAX_RUNS} runs"),
+            format!(
+                "gives {count} values, more than the limit of {MAX_AXIS_VALUES} per axis; \
+                 sample a wide range with a [design] instead"
+            ),
         ));
     }
     let count = count as usize;
@@ -460,14 +547,14 @@ fn round_sig(x: f64, digits: usize) -> f64 {
 mod tests {
     use super::*;
 
-    fn plan(text: &str) -> Result<SweepPlan, InputError> {
+    fn plan(text: &str) -> Result<SweepPlan, InputErrors> {
         SweepPlan::from_source(&Source::from_text("s.toml", text), Path::new("."), "s")
     }
 
     #[test]
     fn ranges_are_inclusive_and_runs_decompose() {
         let p = plan(
-            "seed = 3\nreplications = 2\n[base]\narrival = 1.0\n[[axis]]\npath = \"arrival\"\nrange = { start = 0.1, stop = 0.3, step = 0.1 }\n[[axis]]\npath = \"servers\"\nrange = { start = 1, stop = 5, step = 2 }\n",
+            "seed = 3\nreplications = 2\n[base]\nbudget = 1.0\n[[axis]]\npath = \"budget\"\nrange = { start = 0.1, stop = 0.3, step = 0.1 }\n[[axis]]\npath = \"attempts.wrong_answers\"\nrange = { start = 1, stop = 5, step = 2 }\n",
         )
         .unwrap();
         assert_eq!(
@@ -480,7 +567,7 @@ mod tests {
         );
         assert_eq!(p.axes[1].values.len(), 3);
         let q = plan(
-            "[base]\na = 1.0\n[[axis]]\npath = \"a\"\nrange = { start = -0.1, stop = 0.4, step = 0.05 }\n",
+            "[base]\n[[axis]]\npath = \"traits.invoke_mid\"\nrange = { start = -0.1, stop = 0.4, step = 0.05 }\n",
         )
         .unwrap();
         let v: Vec<String> = q.axes[0].values.iter().map(|v| v.to_string()).collect();
@@ -494,6 +581,124 @@ mod tests {
         assert_eq!(p.cell_position(5), (vec![1, 2], 0));
         assert_eq!(r.seed, p.run(1).seed);
         let s = p.scenario(&r).unwrap();
-        assert_eq!(s["servers"].as_integer(), Some(1));
+        assert_eq!(s["attempts"]["wrong_answers"].as_integer(), Some(1));
+    }
+
+    fn load(text: &str) -> Result<(SweepPlan, Feasibility), InputErrors> {
+        SweepPlan::load_source(&Source::from_text("s.toml", text), Path::new("."), "s")
+    }
+
+    const GRID: &str = "[[axis]]\npath = \"policy.shares.evolver\"\nvalues = [0.1, 0.5]\n[[axis]]\npath = \"policy.shares.verifier\"\nvalues = [0.3, 0.6]\n[[policy]]\nlabel = \"a\"\nkind = \"static\"\n";
+
+    /// A mistake in `[base]` is an input error at its line, found before any run; a cell
+    /// that only a combination of swept values makes infeasible is not.
+    #[test]
+    fn base_mistakes_are_located_and_infeasible_cells_are_counted() {
+        let e = load(&format!(
+            "[base]\nbudgte = 5.0\n[base.workload]\narrival_per_hour = -1\n{GRID}"
+        ))
+        .unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.count(), 2, "{text}");
+        assert!(
+            text.starts_with("s.toml:2:10: unknown field `budgte`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("s.toml:4:20: workload.arrival_per_hour: must be > 0 (got -1)"),
+            "{text}"
+        );
+        let (plan, feas) = load(&format!("[base]\n{GRID}")).unwrap();
+        assert_eq!(plan.n_cells(), 4);
+        // 0.5 + 0.6 leaves the users a negative rest: one cell of four.
+        assert_eq!((feas.checked, feas.infeasible), (4, 1), "{feas:?}");
+        assert!(feas.examples[0].contains("policy.shares.user"), "{feas:?}");
+    }
+
+    /// A value wrong on its own is an input error at that value; an unknown path at the
+    /// axis's path.
+    #[test]
+    fn axis_mistakes_are_located_at_the_axis() {
+        let e = load(
+            "[base]\n[[axis]]\npath = \"budget\"\nvalues = [1.0, -2.0]\n[[axis]]\npath = \"budgte\"\nvalues = [1.0]\n",
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.count(), 2, "{text}");
+        assert!(
+            text.contains("s.toml:4:16: budget = -2.0: must be > 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("s.toml:6:8: \"budgte\": unknown field"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn plans_are_bounded() {
+        let deep = vec!["a"; 5000].join(".");
+        let e = load(&format!(
+            "[base]\n[[axis]]\npath = \"{deep}\"\nvalues = [1]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("s.toml:3:8: axis.0.path: a path of 5000 parts"),
+            "{e}"
+        );
+        let e = load(
+            "[base]\n[[axis]]\npath = \"budget\"\nrange = { start = 1, stop = 100000, step = 1 }\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("more than the limit of 1000 per axis"),
+            "{e}"
+        );
+        let e = load("replications = 100000\n[base]\n").unwrap_err();
+        assert!(e.to_string().contains("s.toml:1:16: replications"), "{e}");
+        let e = load("replications = 5000\n[base]\n[[axis]]\npath = \"budget\"\nrange = { start = 1, stop = 300, step = 1 }\n").unwrap_err();
+        assert!(e.to_string().contains("1500000 runs"), "{e}");
+        let e = load("[base]\n[[axis]]\npath = \"workload\"\nvalues = [1]\n[[axis]]\npath = \"workload.patience_hours\"\nvalues = [1]\n").unwrap_err();
+        assert!(e.to_string().contains("one inside the other"), "{e}");
+    }
+
+    /// With `base = "file"`, a problem of the base is located in that file.
+    #[test]
+    fn base_file_problems_are_located_in_the_base_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("b.toml"),
+            "horizon_hours = 24.0\nbudget = -1.0\n",
+        )
+        .unwrap();
+        let src = Source::from_text(
+            "s.toml",
+            "base = \"b.toml\"\n[[axis]]\npath = \"workload.arrival_per_hour\"\nvalues = [1.0, -1.0]\n",
+        );
+        let e = SweepPlan::from_source(&src, dir.path(), "s").unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.0.len(), 2, "{text}");
+        assert!(text.contains("b.toml:2:10: budget: must be > 0"), "{text}");
+        assert!(
+            text.contains("s.toml:4:16: workload.arrival_per_hour = -1.0"),
+            "{text}"
+        );
+    }
+
+    /// An out-of-range seed is named as such, with every other problem of the file.
+    #[test]
+    fn every_key_and_type_problem_of_a_sweep_file_is_reported() {
+        let e = load("seed = -1\nreplications = \"x\"\ntitel = \"t\"\n[base]\n").unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.count(), 3, "{text}");
+        assert!(
+            text.contains(
+                "s.toml:1:8: invalid value: integer `-1`, expected a whole number from 0"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("did you mean `title`?"), "{text}");
     }
 }
