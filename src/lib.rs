@@ -46,7 +46,7 @@
 //! // Same scenario, same seed: the same record (as text: an undefined rate is NaN).
 //! assert_eq!(format!("{:?}", sc.run(7).unwrap().columns()), format!("{:?}", run.columns()));
 //! ```
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 pub mod base;
 pub mod claims;

@@ -5,7 +5,7 @@ use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
 use std::path::Path;
 
 /// Harness benefit per user tier.
-pub struct Benefit;
+pub(super) struct Benefit;
 
 impl Claim for Benefit {
     fn id(&self) -> &'static str {

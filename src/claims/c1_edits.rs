@@ -6,7 +6,7 @@ use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
 use std::path::Path;
 
 /// Edit quality per evolver tier.
-pub struct EditQuality;
+pub(super) struct EditQuality;
 
 /// Evolver tiers compared: the published study's range, from a ~9B model to a frontier one.
 const TIERS: [&str; 4] = ["8B", "32B", "70B", "frontier"];

@@ -5,7 +5,7 @@ use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
 use std::path::Path;
 
 /// Distinct candidate edits per sample and per dollar, by evolver tier.
-pub struct Diversity;
+pub(super) struct Diversity;
 
 impl Claim for Diversity {
     fn id(&self) -> &'static str {

@@ -7,7 +7,7 @@ use crate::report::plot::Line;
 use std::path::Path;
 
 /// Self acceptance against verifier and replay anchors.
-pub struct Anchors;
+pub(super) struct Anchors;
 
 fn column(name: &str) -> usize {
     SERIES_COLUMNS.iter().position(|c| *c == name).unwrap_or(0)

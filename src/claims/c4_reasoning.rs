@@ -6,7 +6,7 @@ use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
 use std::path::Path;
 
 /// Verifier accuracy over reasoning tokens.
-pub struct Reasoning;
+pub(super) struct Reasoning;
 
 /// Reasoning tokens per vote compared.
 const TOKENS: [f64; 5] = [0.0, 1000.0, 4000.0, 16000.0, 64000.0];

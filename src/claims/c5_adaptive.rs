@@ -7,7 +7,7 @@ use crate::policy::{DifficultyParams, PolicyConfig};
 use std::path::Path;
 
 /// Difficulty-adaptive allocation of attempts against uniform samples.
-pub struct Adaptive;
+pub(super) struct Adaptive;
 
 /// Uniform samples per task compared.
 const UNIFORM: [u32; 5] = [1, 2, 4, 8, 16];

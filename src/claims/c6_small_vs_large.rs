@@ -7,7 +7,7 @@ use crate::report::plot::Line;
 use std::path::Path;
 
 /// Small user with samples against a large user with one.
-pub struct SmallVsLarge;
+pub(super) struct SmallVsLarge;
 
 impl Claim for SmallVsLarge {
     fn id(&self) -> &'static str {

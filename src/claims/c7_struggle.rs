@@ -7,7 +7,7 @@ use crate::policy::{PolicyConfig, Shares, StruggleParams};
 use std::path::Path;
 
 /// Struggle-adaptive evolver funding against a ladder of static shares.
-pub struct Struggle;
+pub(super) struct Struggle;
 
 /// Static evolver shares compared.
 const SHARES: [f64; 7] = [0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1];

@@ -5,7 +5,7 @@ use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
 use std::path::Path;
 
 /// A pool of evolvers against single evolvers at equal evolver spend.
-pub struct Pool;
+pub(super) struct Pool;
 
 impl Claim for Pool {
     fn id(&self) -> &'static str {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use std::path::Path;
 
 /// Search strategies at equal candidate evaluations.
-pub struct Islands;
+pub(super) struct Islands;
 
 impl Claim for Islands {
     fn id(&self) -> &'static str {

@@ -75,6 +75,18 @@ pub struct Execution<'a> {
     pub finalize: &'a dyn Fn(&Path, &SweepPlan) -> anyhow::Result<()>,
 }
 
+impl std::fmt::Debug for Execution<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Execution")
+            .field("command", &self.command)
+            .field("file", &self.file)
+            .field("out", &self.out)
+            .field("shard", &self.shard)
+            .field("threads", &self.threads)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Runs (or resumes) a plan, or one shard of it, into its output folder: streamed
 /// `runs.csv`, a manifest before and after, and the report when the run is whole.
 pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@ use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+#[derive(Debug)]
 struct Entry<E> {
     /// `(time bits << 64) | sequence`: one integer comparison orders by time, then by
     /// the order of scheduling.
@@ -34,6 +35,7 @@ impl<E> Ord for Entry<E> {
 ///
 /// Events pop in increasing time; events scheduled for the same time pop in the order they
 /// were scheduled, so reruns are exact.
+#[derive(Debug)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,

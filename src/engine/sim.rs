@@ -30,6 +30,7 @@ pub enum EngineError {
 }
 
 /// The clock and the pending events, as seen by a model while it handles an event.
+#[derive(Debug)]
 pub struct Scheduler<E> {
     now: SimTime,
     queue: EventQueue<E>,
@@ -89,6 +90,7 @@ impl<E> Scheduler<E> {
 /// sim.run_until(SimTime::new(9.5).unwrap()).unwrap();
 /// assert_eq!(sim.model().ticks, 10);
 /// ```
+#[derive(Debug)]
 pub struct Simulation<M: Model> {
     model: M,
     sched: Scheduler<M::Event>,

@@ -63,6 +63,7 @@ impl Default for AcceptanceConfig {
 }
 
 /// What the anchors see of the world when they judge an edit.
+#[derive(Debug)]
 pub struct Context<'a> {
     /// Trait functions.
     pub traits: &'a Traits,

@@ -109,6 +109,7 @@ pub struct TaskView {
 }
 
 /// The world as a policy sees it.
+#[derive(Debug)]
 pub struct View<'a> {
     /// Hours since the start.
     pub now: f64,

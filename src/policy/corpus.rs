@@ -229,6 +229,7 @@ pub fn choose_tiers(
 }
 
 /// The research notes' advice as one policy.
+#[derive(Debug)]
 pub struct CorpusAdvice {
     p: CorpusParams,
     rule: StruggleRule,

@@ -283,6 +283,7 @@ impl Params for DifficultyParams {
 }
 
 /// Sets a task's attempts from its predicted difficulty.
+#[derive(Debug)]
 pub struct DifficultyAdaptive {
     p: DifficultyParams,
     plan: Plan,

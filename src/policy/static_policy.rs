@@ -87,6 +87,7 @@ impl StaticParams {
 }
 
 /// Fixed shares, tiers, samples and acceptance for the whole run.
+#[derive(Debug)]
 pub struct StaticPolicy {
     p: StaticParams,
     plan: Plan,

@@ -256,6 +256,7 @@ impl Params for StruggleParams {
 }
 
 /// Funds evolution in proportion to the failures edits can still fix.
+#[derive(Debug)]
 pub struct StruggleAdaptive {
     p: StaticParams,
     rule: StruggleRule,

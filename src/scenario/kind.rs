@@ -58,7 +58,7 @@ impl FileKind {
 }
 
 /// Whether `k` looks like a claim id: digits, then letters (`1a`, `9`).
-pub fn is_claim_id(k: &str) -> bool {
+pub(super) fn is_claim_id(k: &str) -> bool {
     let letters = k.trim_start_matches(|c: char| c.is_ascii_digit());
     letters.len() < k.len() && letters.chars().all(|c| c.is_ascii_lowercase())
 }

@@ -369,14 +369,31 @@ fn is_leaf(v: &DeValue<'_>) -> bool {
     }
 }
 
+/// Records every `nan` or `inf` literal of `v`: no plan value is meant to be one, and a
+/// plan is stored as JSON, which has neither.
+fn non_finite(v: &toml::Spanned<DeValue<'_>>, out: &mut Vec<Found>) {
+    match v.get_ref() {
+        DeValue::Float(f) if f.as_str().parse::<f64>().is_ok_and(|x| !x.is_finite()) => {
+            out.push(Found {
+                at: At::Offset(v.span().start),
+                message: format!("must be a finite number (got {})", f.as_str()),
+            });
+        }
+        DeValue::Table(t) => t.values().for_each(|x| non_finite(x, out)),
+        DeValue::Array(a) => a.iter().for_each(|x| non_finite(x, out)),
+        _ => {}
+    }
+}
+
 /// Reads `T` (any input file's shape) from the whole of `src`: every syntax, key and type
-/// problem of the file, located, not only the first.
+/// problem of the file, located, not only the first; a `nan` or `inf` anywhere is one.
 pub fn read_file<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, InputError> {
     let root = DeTable::parse(src.text()).map_err(|e| {
         src.error_at_offset(e.span().map_or(0, |s| s.start), source::clean(e.message()))
     })?;
     let root = toml::Spanned::new(root.span(), DeValue::Table(root.into_inner()));
     let mut problems = Vec::new();
+    non_finite(&root, &mut problems);
     let t = read_all::<T>(root, &mut problems, &mut true);
     match t {
         Some(t) if problems.is_empty() => Ok(t),

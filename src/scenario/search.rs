@@ -121,7 +121,7 @@ mod tests {
             ("[landscape]\nsections = 4294967295", "landscape.sections"),
             ("[landscape]\nedits = 4294967295", "landscape.edits"),
             ("evaluations = 4294967295", "evaluations"),
-            ("[landscape]\nedit_sd = nan", "landscape.edit_sd"),
+            ("[landscape]\nedit_sd = nan", "must be a finite number"),
             (
                 "[strategy]\nkind = \"islands\"\nislands = 4\nchildren = 0\npopulation = 10\nemigrants = 5\nreset_every = 3\nreset_islands = 2\nguided = true",
                 "strategy.children",

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use std::fmt;
 use std::path::Path;
 
-pub use crate::base::Issue;
+pub(super) use crate::base::Issue;
 use toml::de::{DeTable, DeValue};
 
 /// One problem in an input file, at a line and column (both from 1).
@@ -231,6 +231,7 @@ impl Source {
 }
 
 /// A parsed file that turns dotted paths into offsets and offsets into dotted paths.
+#[derive(Debug)]
 pub struct Index<'a> {
     root: Option<toml::Spanned<DeValue<'a>>>,
 }
@@ -308,7 +309,7 @@ impl Index<'_> {
 
 /// Largest input file read, in bytes: far above any real scenario or plan, and small
 /// enough that `triad validate /dev/zero` ends at once.
-pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+pub(super) const MAX_INPUT_BYTES: u64 = 16 << 20;
 
 /// The bytes of `path`, refusing a file longer than [`MAX_INPUT_BYTES`].
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {

@@ -12,6 +12,12 @@ pub struct OnceAtZero<'a> {
     memo: Mutex<HashMap<(String, u64), Result<RunRecord, String>>>,
 }
 
+impl std::fmt::Debug for OnceAtZero<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnceAtZero").finish_non_exhaustive()
+    }
+}
+
 impl<'a> OnceAtZero<'a> {
     /// Wraps `inner`.
     pub fn new(inner: &'a dyn Simulator) -> Self {

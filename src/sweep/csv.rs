@@ -62,6 +62,7 @@ pub(super) fn ts_header(series: &[String]) -> Vec<String> {
 
 /// Per policy, per hour, per series column: running statistics over the runs of one cell
 /// per policy (its best cell, see [`Summary::best_cells`]), from `timeseries.csv`.
+#[derive(Debug)]
 pub struct SeriesSummary {
     /// Series column names (after `hour`).
     pub columns: Vec<String>,

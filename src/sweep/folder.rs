@@ -97,6 +97,7 @@ pub fn owner(dir: &Path, fp: &str, shard: Shard) -> Owner {
 ///
 /// The column names are fixed by the first successful run; failures before it are held
 /// in memory until then (or until [`StreamWriter::finish`]).
+#[derive(Debug)]
 pub struct StreamWriter<'a> {
     plan: &'a SweepPlan,
     runs: Appended,
@@ -109,6 +110,7 @@ pub struct StreamWriter<'a> {
 }
 
 /// A file appended to, with its path for error messages.
+#[derive(Debug)]
 struct Appended {
     file: File,
     path: PathBuf,
@@ -215,6 +217,7 @@ impl<'a> StreamWriter<'a> {
 }
 
 /// An output folder opened for a (possibly resumed) sweep.
+#[derive(Debug)]
 pub struct Opened<'a> {
     /// The writer for the runs still to do.
     pub writer: StreamWriter<'a>,

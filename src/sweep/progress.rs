@@ -27,10 +27,12 @@ impl Progress for NoProgress {}
 
 /// The progress display `triad sweep` uses: an indicatif bar (runs, runs/s, ETA) when
 /// stderr is a terminal, otherwise one plain line every few seconds.
+#[derive(Debug)]
 pub struct Reporter {
     inner: Mutex<Inner>,
 }
 
+#[derive(Debug)]
 struct Inner {
     bar: Option<indicatif::ProgressBar>,
     plain_every: Duration,

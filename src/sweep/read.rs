@@ -482,6 +482,7 @@ pub fn folder_runs(dir: &Path, plan: &SweepPlan) -> anyhow::Result<Vec<usize>> {
 }
 
 /// Where a run's rows are in `timeseries.csv`.
+#[derive(Debug)]
 struct Group {
     run: usize,
     rows: usize,
@@ -510,6 +511,16 @@ pub struct SeriesReader<'a> {
     rows: u64,
     keep: u64,
     run: usize,
+}
+
+impl std::fmt::Debug for SeriesReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeriesReader")
+            .field("path", &self.path)
+            .field("columns", &self.columns)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> SeriesReader<'a> {

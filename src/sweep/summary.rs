@@ -117,6 +117,7 @@ pub struct Summary {
 }
 
 /// Metric values looked up by (cell, policy, replication).
+#[derive(Debug)]
 pub struct Lookup<'a> {
     plan: &'a SweepPlan,
     by_run: Vec<Option<&'a RunRow>>,

@@ -71,10 +71,12 @@ impl Kind {
     }
 
     /// The small run of an accepted file: a scenario in full (a tenth of a second), a
-    /// sweep or stress plan on one shard (a few runs, but the whole plan expanded), a
-    /// harness search through claim 9's quick check.
-    fn run_args(self, file: &Path, out: &Path) -> Vec<String> {
+    /// sweep or stress plan on the shard of its first run alone (`--shard 1/N` with the N
+    /// runs `validate` counted; the whole plan is still expanded and checked), a harness
+    /// search through claim 9's quick check.
+    fn run_args(self, file: &Path, out: &Path, runs: u64) -> Vec<String> {
         let (f, o) = (file.display().to_string(), out.display().to_string());
+        let shard = format!("1/{}", runs.max(1));
         let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect();
         match self {
             Kind::Scenario => v(&["run", &f, "--out", &o, "--quiet"]),
@@ -87,7 +89,7 @@ impl Kind {
                 "--threads",
                 "1",
                 "--shard",
-                "1/64",
+                &shard,
             ]),
             Kind::Stress => v(&[
                 "stress",
@@ -98,7 +100,7 @@ impl Kind {
                 "--threads",
                 "1",
                 "--shard",
-                "1/256",
+                &shard,
             ]),
             Kind::Search => v(&["check-claim", "9", &f, "--quick"]),
             Kind::Special => Vec::new(),
@@ -986,6 +988,8 @@ struct Outcome {
     status: String,
     secs: f64,
     stderr: String,
+    /// What it printed on stdout (the first 64 KiB).
+    stdout: String,
     /// Control characters other than newline and tab in what it printed on stderr.
     raw_control: bool,
     cmd: String,
@@ -1035,6 +1039,8 @@ fn exec(set: &Settings, args: &[String], cwd: &Path, log: &Path) -> Outcome {
     let strip = &format!("{}/", cwd.display());
     let err_path = log.with_extension("stderr");
     let err_file = fs::File::create(&err_path).unwrap();
+    let out_path = log.with_extension("stdout");
+    let out_file = fs::File::create(&out_path).unwrap();
     // `exec` keeps the pid: a timeout kills triad itself.
     let mut child = Command::new("sh")
         .arg("-c")
@@ -1045,7 +1051,7 @@ fn exec(set: &Settings, args: &[String], cwd: &Path, log: &Path) -> Outcome {
         .env("RUST_BACKTRACE", "1")
         .env("RAYON_NUM_THREADS", "1")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(out_file)
         .stderr(err_file)
         .spawn()
         .unwrap();
@@ -1073,6 +1079,10 @@ fn exec(set: &Settings, args: &[String], cwd: &Path, log: &Path) -> Outcome {
     let mut raw = Vec::new();
     let _ = fs::File::open(&err_path).and_then(|f| f.take(64 << 10).read_to_end(&mut raw));
     let _ = fs::remove_file(&err_path);
+    let mut out = Vec::new();
+    let _ = fs::File::open(&out_path).and_then(|f| f.take(64 << 10).read_to_end(&mut out));
+    let _ = fs::remove_file(&out_path);
+    let stdout = String::from_utf8_lossy(&out).into_owned();
     let raw_control = raw
         .iter()
         .any(|&c| (c < 0x20 && c != b'\n' && c != b'\t') || c == 0x7f);
@@ -1092,9 +1102,23 @@ fn exec(set: &Settings, args: &[String], cwd: &Path, log: &Path) -> Outcome {
         status,
         secs,
         stderr,
+        stdout,
         raw_control,
         cmd,
     }
+}
+
+/// The run count `triad validate` prints for a sweep or stress plan (`... of N runs`); none
+/// when it read the file as another kind (a cut can turn a plan into a scenario).
+fn runs_of(stdout: &str) -> Option<u64> {
+    stdout.split(" of ").skip(1).find_map(|rest| {
+        let (n, rest) = rest.split_once(' ')?;
+        if rest.starts_with("runs") {
+            n.parse().ok()
+        } else {
+            None
+        }
+    })
 }
 
 /// Whether `s` holds a `:line:col` location.
@@ -1219,9 +1243,15 @@ fn run_case(set: &Settings, work: &Path, case: &Case) -> CaseResult {
         work,
         &log,
     );
-    let run = (validate.class == Class::Exit(0) && case.kind != Kind::Special).then(|| {
+    // A plan is run on the shard of its first run; one that validate read as another
+    // kind (a cut can turn a plan into a scenario) is not run as a plan.
+    let runs = runs_of(&validate.stdout);
+    let plan = matches!(case.kind, Kind::Sweep | Kind::Stress);
+    let runnable = case.kind != Kind::Special && (runs.is_some() || !plan);
+    let run = (validate.class == Class::Exit(0) && runnable).then(|| {
         let out = work.join("out").join(format!("{}_{}", case.row, case.idx));
-        let o = exec(set, &case.kind.run_args(&file, &out), work, &log);
+        let args = case.kind.run_args(&file, &out, runs.unwrap_or(1));
+        let o = exec(set, &args, work, &log);
         let _ = fs::remove_dir_all(&out);
         o
     });

@@ -39,14 +39,14 @@ use crate::engine::{
 /// Sub-stream ids: each source of randomness has its own, so that changing how much one
 /// part draws never shifts another (common random numbers across policies).
 mod stream {
-    pub const ARRIVALS: u64 = 1;
-    pub const ATTEMPTS: u64 = 2;
-    pub const EVOLVE: u64 = 3;
-    pub const JUDGE: u64 = 4;
-    pub const LANDSCAPE: u64 = 5;
-    pub const PREDICT: u64 = 6;
-    pub const ROUNDS: u64 = 7;
-    pub const RANKING: u64 = 1000;
+    pub(super) const ARRIVALS: u64 = 1;
+    pub(super) const ATTEMPTS: u64 = 2;
+    pub(super) const EVOLVE: u64 = 3;
+    pub(super) const JUDGE: u64 = 4;
+    pub(super) const LANDSCAPE: u64 = 5;
+    pub(super) const PREDICT: u64 = 6;
+    pub(super) const ROUNDS: u64 = 7;
+    pub(super) const RANKING: u64 = 1000;
 }
 
 /// Output tokens of a score (after any reasoning).
