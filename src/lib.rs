@@ -49,6 +49,7 @@
 #![warn(missing_docs)]
 
 pub mod base;
+pub mod calibrate;
 pub mod claims;
 pub mod commands;
 pub mod engine;
