@@ -262,9 +262,11 @@ fn finish(src: &Source, mut problems: Vec<Problem>) -> InputError {
 
 /// The metric names a run of `base` reports.
 fn metric_names(base: &crate::scenario::Scenario) -> Vec<String> {
-    let mut m = Metrics::default();
-    m.by_bin = vec![(0, 0); base.world.workload.difficulty_bins.len() + 1];
-    m.spend_by_tier = vec![0.0; base.world.tiers.len()];
+    let m = Metrics {
+        by_bin: vec![(0, 0); base.world.workload.difficulty_bins.len() + 1],
+        spend_by_tier: vec![0.0; base.world.tiers.len()],
+        ..Metrics::default()
+    };
     let names: Vec<String> = base.world.tiers.iter().map(|t| t.name.clone()).collect();
     m.columns(&names).into_iter().map(|(n, _)| n).collect()
 }

@@ -177,8 +177,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             seed: 1,
-            max_evals: 300,
-            profile_points: 21,
+            max_evals: 200,
+            profile_points: 17,
         }
     }
 }

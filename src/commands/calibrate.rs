@@ -44,7 +44,7 @@ impl Progress for Stderr {
     }
     fn eval(&self, n: usize, best: f64) {
         self.total.fetch_add(1, Ordering::Relaxed);
-        if !self.quiet && n % 25 == 0 {
+        if !self.quiet && n.is_multiple_of(25) {
             eprintln!(
                 "  {n} evaluations, best objective {}",
                 crate::base::fmt::sig(best)

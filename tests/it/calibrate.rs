@@ -323,3 +323,37 @@ fn calibration_recovers_hidden_values() {
     eprintln!("recovered in {passed} of 10 seeds");
     assert!(passed >= 9, "recovered in only {passed} of 10 seeds");
 }
+
+/// The measurement behind the choice of optimiser (docs/calibrate.md): the fit alone, from
+/// the defaults, on the example's generated targets, by CMA-ES and by Nelder-Mead at the
+/// same budget of evaluations; prints the objective reached and the evaluations used.
+#[test]
+#[ignore = "release: a measurement, about a minute (cargo test --release -- --ignored --nocapture)"]
+fn optimisers_compared_on_the_example() {
+    use triad::calibrate::optimise::{self, Method, Settings};
+    let hidden = hidden();
+    for seed in 1..=3u64 {
+        let cal = parse(&calibration_text(&generate(&hidden, 1000 + seed)));
+        let b = cal.bounds();
+        let f = |u: &[f64]| cal.objective(&b.to_box(u), seed);
+        let start = b.to_unit(&cal.params.iter().map(|p| p.default).collect::<Vec<_>>());
+        for method in [Method::Cmaes, Method::NelderMead] {
+            let s = Settings {
+                method,
+                max_evals: 200,
+                step: 0.3,
+                seed,
+            };
+            let o = optimise::minimise(&f, &start, &s, &|_, _| {}).unwrap();
+            let at = |n: usize| o.trace[(n - 1).min(o.trace.len() - 1)];
+            eprintln!(
+                "seed {seed} {method:?}: objective after 50 / 100 / all {} evaluations: {:.2} / {:.2} / {:.2}; at {:?}",
+                o.evals,
+                at(50),
+                at(100),
+                o.value,
+                b.to_box(&o.u)
+            );
+        }
+    }
+}
