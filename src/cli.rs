@@ -180,6 +180,32 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Fit world parameters to target measurements: runs each target's experiment on the
+    /// base scenario, minimises the sum of squared standardised residuals over the [[fit]]
+    /// parameters' ranges (CMA-ES, common random numbers), profiles every parameter for its
+    /// 95% interval, and writes calibrated.toml, fit.csv, params.csv, profile.csv and
+    /// report.md with plots. docs/calibrate.md describes the file.
+    Calibrate {
+        /// The calibration file (TOML), e.g. scenarios/calibrate/recovery.toml.
+        file: PathBuf,
+        /// Output folder (default: output/calibrate/<file stem>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core). The files do not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Root seed of the replications and of the search. Same seed, same bytes out.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same file (never the root, home or a project's source folders,
+        /// nor another command's results).
+        #[arg(long)]
+        force: bool,
+    },
     /// Redraw the plots of a finished sweep folder from its CSVs.
     Plot {
         /// The sweep's output folder.

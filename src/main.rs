@@ -112,5 +112,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Policies => commands::policies(),
+        Command::Calibrate {
+            file,
+            out,
+            threads,
+            seed,
+            quiet,
+            force,
+        } => commands::calibrate(&commands::CalibrateArgs {
+            file,
+            out,
+            threads,
+            seed,
+            quiet,
+            force,
+        })
+        .map(|_| ()),
     }
 }

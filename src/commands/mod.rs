@@ -1,5 +1,6 @@
 //! The commands behind the command line, callable from Rust as well.
 
+pub mod calibrate;
 mod policies;
 pub mod reproduce;
 mod run;
@@ -7,6 +8,7 @@ pub mod stress;
 pub mod sweep;
 mod validate;
 
+pub use calibrate::{CalibrateArgs, calibrate};
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
 pub use run::{RunArgs, run};

@@ -3,6 +3,7 @@
 #[path = "../../benches/support/mmc_model.rs"]
 mod mmc_model;
 
+mod calibrate;
 mod claims;
 mod cli;
 mod engine;

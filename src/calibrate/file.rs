@@ -1,0 +1,402 @@
+//! Calibration files: read, resolved against the base scenario, and checked, with every
+//! problem located to `file:line:col`.
+
+use super::{Calibration, Param, Target};
+use crate::model::Metrics;
+use crate::scenario::{InputError, Problem, Source};
+use crate::sweep::WorldSimulator;
+use crate::sweep::plan::set_path;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Most replications per target evaluation.
+pub const MAX_REPLICATIONS: u32 = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    base: String,
+    #[serde(default = "default_replications")]
+    replications: u32,
+    #[serde(default)]
+    fit: Vec<RawFit>,
+    #[serde(default)]
+    target: Vec<RawTarget>,
+}
+
+fn default_replications() -> u32 {
+    8
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFit {
+    path: String,
+    range: [f64; 2],
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    name: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    set: BTreeMap<String, toml::Value>,
+    metric: String,
+    value: f64,
+    sd: Option<f64>,
+    n: Option<f64>,
+}
+
+/// Reads and checks the calibration file at `path`; its `base` is relative to its folder.
+pub fn load(path: &Path) -> Result<Calibration, InputError> {
+    let src = Source::read(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    parse(&src, dir)
+}
+
+/// Reads and checks a calibration file's text; `dir` resolves a relative `base`.
+pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
+    let raw: RawFile = src.deserialize()?;
+    let mut problems = Vec::new();
+    let mut at = |path: &str, message: String| {
+        let (line, col) = src.line_col(src.offset_of(path));
+        problems.push(Problem { line, col, message });
+    };
+    let base_path = dir.join(&raw.base);
+    let base = match crate::scenario::load(&base_path) {
+        Ok(sc) => sc,
+        Err(e) => {
+            at("base", format!("the base scenario does not load:\n{e}"));
+            return Err(finish(src, problems));
+        }
+    };
+    // The base as a complete table: every key present, so paths can be checked.
+    let table: toml::Table = match toml::Table::try_from(&base) {
+        Ok(t) => t,
+        Err(e) => {
+            at(
+                "base",
+                format!("the base scenario cannot be written out: {e}"),
+            );
+            return Err(finish(src, problems));
+        }
+    };
+    if raw.replications == 0 || raw.replications > MAX_REPLICATIONS {
+        at(
+            "replications",
+            format!(
+                "replications must be in 1..={MAX_REPLICATIONS} (got {})",
+                raw.replications
+            ),
+        );
+    }
+    if raw.fit.is_empty() {
+        at(
+            "",
+            "no [[fit]] entries: name at least one parameter to fit, e.g. \
+             [[fit]] path = \"traits.reasoning_gain\", range = [0.0, 4.0]"
+                .into(),
+        );
+    }
+    if raw.target.is_empty() {
+        at(
+            "",
+            "no [[target]] entries: give at least one measurement to fit".into(),
+        );
+    }
+    let mut params = Vec::new();
+    for (i, f) in raw.fit.iter().enumerate() {
+        let key = format!("fit.{i}.path");
+        let resolved = match resolve(&table, &f.path) {
+            Ok(r) => r,
+            Err(msg) => {
+                at(&key, msg);
+                continue;
+            }
+        };
+        if params.iter().any(|p: &Param| p.resolved == resolved) {
+            at(&key, format!("`{}` is fitted twice", f.path));
+            continue;
+        }
+        let [lo, hi] = f.range;
+        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            at(
+                &format!("fit.{i}.range"),
+                format!("range must be [low, high] with low < high (got [{lo}, {hi}])"),
+            );
+            continue;
+        }
+        let default = lookup(&table, &resolved)
+            .and_then(number)
+            .unwrap_or(f64::NAN);
+        params.push(Param {
+            path: f.path.clone(),
+            resolved,
+            lo,
+            hi,
+            default,
+        });
+    }
+    let metrics = metric_names(&base);
+    let mut targets = Vec::new();
+    for (i, t) in raw.target.iter().enumerate() {
+        let mut set = Vec::new();
+        for (k, v) in &t.set {
+            let here = format!("target.{i}.set");
+            match resolve_any(&table, k) {
+                Ok(r) if params.iter().any(|p| p.resolved == r) => {
+                    at(&here, format!("`{k}` is fitted, so a target cannot set it"))
+                }
+                Ok(r) => set.push((r, v.clone())),
+                Err(msg) => at(&here, msg),
+            }
+        }
+        if !metrics.contains(&t.metric) {
+            at(
+                &format!("target.{i}.metric"),
+                format!(
+                    "unknown metric `{}`; the metrics of this base are: {}",
+                    t.metric,
+                    metrics.join(", ")
+                ),
+            );
+        }
+        let sd = match (t.sd, t.n) {
+            (Some(sd), None) if sd.is_finite() && sd > 0.0 => sd,
+            (Some(sd), None) => {
+                at(
+                    &format!("target.{i}.sd"),
+                    format!("sd must be > 0 (got {sd})"),
+                );
+                continue;
+            }
+            (None, Some(n)) if n >= 1.0 && (0.0..=1.0).contains(&t.value) => {
+                // A proportion measured on n items; 0 or 1 observed gets the sd of half
+                // an item, so the target is never exact.
+                let p = t.value.clamp(0.5 / n, 1.0 - 0.5 / n);
+                (p * (1.0 - p) / n).sqrt()
+            }
+            (None, Some(n)) => {
+                at(
+                    &format!("target.{i}.n"),
+                    format!(
+                        "n gives the sd of a proportion: it needs n >= 1 and a value in [0, 1] \
+                         (got n = {n}, value = {})",
+                        t.value
+                    ),
+                );
+                continue;
+            }
+            (Some(_), Some(_)) => {
+                at(&format!("target.{i}.n"), "give sd or n, not both".into());
+                continue;
+            }
+            (None, None) => {
+                at(
+                    &format!("target.{i}"),
+                    "missing sd: give `sd` (the measurement's standard error) or `n` (the \
+                     items behind a proportion)"
+                        .into(),
+                );
+                continue;
+            }
+        };
+        if !t.value.is_finite() {
+            at(&format!("target.{i}.value"), "value must be finite".into());
+        }
+        targets.push(Target {
+            name: t.name.clone(),
+            source: t.source.clone(),
+            set,
+            metric: t.metric.clone(),
+            value: t.value,
+            sd,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(finish(src, problems));
+    }
+    let cal = Calibration {
+        file: src.name().to_string(),
+        base: table,
+        replications: raw.replications,
+        params,
+        targets,
+    };
+    // Every target's scenario must be valid at both ends of every range.
+    for (ti, _) in cal.targets.iter().enumerate() {
+        for corner in [0.0, 1.0] {
+            let u = vec![corner; cal.params.len()];
+            if let Err(e) = cal.scenario(ti, &cal.bounds().to_box(&u)) {
+                let (line, col) = src.line_col(src.offset_of(&format!("target.{ti}")));
+                let ends = if corner == 0.0 { "low" } else { "high" };
+                problems.push(Problem {
+                    line,
+                    col,
+                    message: format!(
+                        "this target's scenario is not valid with every fitted parameter at \
+                         the {ends} end of its range: {e}"
+                    ),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(cal)
+    } else {
+        Err(finish(src, problems))
+    }
+}
+
+fn finish(src: &Source, mut problems: Vec<Problem>) -> InputError {
+    problems.sort_by_key(|p| (p.line, p.col));
+    problems.dedup();
+    InputError {
+        file: src.name().to_string(),
+        problems,
+    }
+}
+
+/// The metric names a run of `base` reports.
+fn metric_names(base: &crate::scenario::Scenario) -> Vec<String> {
+    let m = Metrics {
+        by_bin: vec![(0, 0); base.world.workload.difficulty_bins.len() + 1],
+        spend_by_tier: vec![0.0; base.world.tiers.len()],
+        ..Metrics::default()
+    };
+    let names: Vec<String> = base.world.tiers.iter().map(|t| t.name.clone()).collect();
+    m.columns(&names).into_iter().map(|(n, _)| n).collect()
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(f) => Some(*f),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn lookup<'a>(t: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
+    let mut parts = path.split('.');
+    let mut cur = t.get(parts.next()?)?;
+    for p in parts {
+        cur = match cur {
+            toml::Value::Table(t) => t.get(p)?,
+            toml::Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// `tier.NAME.rest` as `tier.INDEX.rest`; other paths as they are.
+fn by_tier_name(table: &toml::Table, path: &str) -> Result<String, String> {
+    let Some(rest) = path.strip_prefix("tier.") else {
+        return Ok(path.to_string());
+    };
+    let tiers = table.get("tier").and_then(|v| v.as_array());
+    let names: Vec<&str> = tiers
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.get("name").and_then(|n| n.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Tier names may hold dots ("0.5B"): try the longest name that matches.
+    let mut best: Option<(usize, &str)> = None;
+    for (i, n) in names.iter().enumerate() {
+        if rest.starts_with(&format!("{n}.")) && best.is_none_or(|(_, b)| n.len() > b.len()) {
+            best = Some((i, n));
+        }
+    }
+    match best {
+        Some((i, n)) => Ok(format!("tier.{i}.{}", &rest[n.len() + 1..])),
+        None if rest
+            .split('.')
+            .next()
+            .is_some_and(|p| p.parse::<usize>().is_ok()) =>
+        {
+            Ok(path.to_string())
+        }
+        None => Err(format!(
+            "`{path}`: the base has no tier by that name; its tiers are {}",
+            names.join(", ")
+        )),
+    }
+}
+
+/// A fitted path: it must name a number of the base scenario.
+fn resolve(table: &toml::Table, path: &str) -> Result<String, String> {
+    let r = by_tier_name(table, path)?;
+    match lookup(table, &r) {
+        Some(toml::Value::Float(_)) => Ok(r),
+        Some(toml::Value::Integer(_)) => Err(format!(
+            "`{path}` is a whole number; only real-valued keys can be fitted"
+        )),
+        Some(v) => Err(format!(
+            "`{path}` is a {} in the scenario, not a number",
+            v.type_str()
+        )),
+        None => Err(unknown(table, path)),
+    }
+}
+
+/// A path a target sets: it must exist in the base scenario (any type).
+fn resolve_any(table: &toml::Table, path: &str) -> Result<String, String> {
+    let r = by_tier_name(table, path)?;
+    match lookup(table, &r) {
+        Some(_) => Ok(r),
+        None => Err(unknown(table, path)),
+    }
+}
+
+/// "unknown path", naming the keys that are valid next to it.
+fn unknown(table: &toml::Table, path: &str) -> String {
+    let (section, _) = path.rsplit_once('.').unwrap_or(("", path));
+    let valid: Vec<String> = match lookup(table, section) {
+        Some(toml::Value::Table(t)) if !section.is_empty() => t
+            .iter()
+            .filter(|(_, v)| !v.is_table() && !v.is_array())
+            .map(|(k, _)| format!("{section}.{k}"))
+            .collect(),
+        _ => table
+            .iter()
+            .map(|(k, v)| match v {
+                toml::Value::Table(_) => format!("{k}.*"),
+                toml::Value::Array(_) if k == "tier" => "tier.NAME.*".to_string(),
+                toml::Value::Array(_) => format!("{k}.N.*"),
+                _ => k.clone(),
+            })
+            .collect(),
+    };
+    format!(
+        "unknown path `{path}`; valid paths here are: {} (scenarios/baseline.toml documents \
+         every key)",
+        valid.join(", ")
+    )
+}
+
+/// Sets the fitted values and a target's overrides on the base table.
+pub(super) fn apply(
+    base: &toml::Table,
+    set: &[(String, toml::Value)],
+    params: &[Param],
+    x: &[f64],
+) -> Result<toml::Table, String> {
+    let mut t = base.clone();
+    for (k, v) in set {
+        set_path(&mut t, k, v.clone())?;
+    }
+    for (p, v) in params.iter().zip(x) {
+        set_path(&mut t, &p.resolved, toml::Value::Float(*v))?;
+    }
+    Ok(t)
+}
+
+/// Validates a resolved table as a scenario.
+pub(super) fn scenario(table: &toml::Table) -> Result<crate::scenario::Scenario, String> {
+    WorldSimulator.config(table)
+}

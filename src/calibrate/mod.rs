@@ -1,0 +1,321 @@
+//! Calibration: fitting chosen world parameters to target measurements (`triad calibrate`).
+//!
+//! ```text
+//! calibration file --file::load--> Calibration (base table, [[fit]] params, [[target]]s)
+//!      --fit--> the objective minimised by optimise::minimise (CMA-ES) --> best point
+//!      --profile--> each parameter's profile (Nelder-Mead over the others) --> intervals
+//!      --output--> calibrated.toml, fit.csv, params.csv, profile.csv, report.md, plots
+//! ```
+//!
+//! **The objective** at a point `x` (the fitted values): each target's experiment (the base
+//! scenario, the target's `set` overrides and `x`) runs `replications` times, with the seeds
+//! `hash2(seed, r)` shared by every target and every candidate point (common random numbers,
+//! so the objective is a deterministic function of `x`). With `m` the mean of the metric
+//! over the replications, `s` its sample sd, `R` the replications, the target's
+//! standardised residual is `z = (m - value) / sqrt(sd^2 + s^2 / R)` and the objective is
+//! the sum of `z^2`. A replication whose metric is undefined (a rate of nothing) is left
+//! out; a target with no defined value at all scores `z = 1000`.
+//!
+//! `docs/calibrate.md` is the user's reference.
+
+mod file;
+pub mod optimise;
+mod output;
+mod profile;
+
+pub use file::{MAX_REPLICATIONS, load, parse};
+pub use output::{Z_WARN, warnings, write};
+pub use profile::{DELTA_95, Profile, ProfilePoint};
+
+use crate::base::stats::{MeanCi, mean_ci};
+use crate::engine::hash2;
+use crate::scenario::Scenario;
+use optimise::{Bounds, Method, Settings};
+use rayon::prelude::*;
+
+/// One fitted parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The path as the file gives it (`tier.8B.skill`).
+    pub path: String,
+    /// The path in the scenario table (`tier.2.skill`).
+    pub resolved: String,
+    /// Lower end of the search range.
+    pub lo: f64,
+    /// Upper end of the search range.
+    pub hi: f64,
+    /// The base scenario's value: where the search starts.
+    pub default: f64,
+}
+
+/// One target measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Its name, for the report.
+    pub name: String,
+    /// Where the figure comes from.
+    pub source: String,
+    /// The experiment: overrides on the base (resolved paths).
+    pub set: Vec<(String, toml::Value)>,
+    /// The run metric compared.
+    pub metric: String,
+    /// The measured value.
+    pub value: f64,
+    /// Its standard deviation (given, or from `n` for a proportion).
+    pub sd: f64,
+}
+
+/// A checked calibration file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    /// The file as named.
+    pub file: String,
+    /// The base scenario as a complete table.
+    pub base: toml::Table,
+    /// Replications per target evaluation.
+    pub replications: u32,
+    /// The fitted parameters.
+    pub params: Vec<Param>,
+    /// The targets.
+    pub targets: Vec<Target>,
+}
+
+/// The score of a target with no defined value (its `z`).
+pub const UNDEFINED_Z: f64 = 1000.0;
+
+/// One target at one point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetFit {
+    /// Mean of the metric over the replications, with its 95% interval.
+    pub sim: MeanCi,
+    /// The standardised residual.
+    pub z: f64,
+}
+
+impl Calibration {
+    /// The search box.
+    pub fn bounds(&self) -> Bounds {
+        Bounds {
+            lo: self.params.iter().map(|p| p.lo).collect(),
+            hi: self.params.iter().map(|p| p.hi).collect(),
+        }
+    }
+
+    /// The scenario of target `t` at fitted values `x`.
+    pub fn scenario(&self, t: usize, x: &[f64]) -> Result<Scenario, String> {
+        let table = file::apply(&self.base, &self.targets[t].set, &self.params, x)?;
+        file::scenario(&table)
+    }
+
+    /// Every target at the fitted values `x`, each over the replications, with `seed`.
+    /// Runs in parallel on the current rayon pool; the result does not depend on it.
+    pub fn evaluate(&self, x: &[f64], seed: u64) -> anyhow::Result<Vec<TargetFit>> {
+        let scenarios: Vec<Scenario> = (0..self.targets.len())
+            .map(|t| self.scenario(t, x))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let reps = self.replications as usize;
+        let jobs: Vec<(usize, usize)> = (0..scenarios.len())
+            .flat_map(|t| (0..reps).map(move |r| (t, r)))
+            .collect();
+        let values: Vec<f64> = jobs
+            .par_iter()
+            .map(|&(t, r)| {
+                let run = scenarios[t].run(hash2(seed, r as u64))?;
+                let m = &self.targets[t].metric;
+                Ok(run
+                    .columns()
+                    .into_iter()
+                    .find(|(n, _)| n == m)
+                    .map_or(f64::NAN, |(_, v)| v))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(self
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(t, target)| {
+                let xs: Vec<f64> = values[t * reps..(t + 1) * reps]
+                    .iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .collect();
+                let sim = mean_ci(&xs, 0.95);
+                let z = if xs.is_empty() {
+                    UNDEFINED_Z
+                } else {
+                    let se2 = if xs.len() > 1 {
+                        sim.sd * sim.sd / xs.len() as f64
+                    } else {
+                        0.0
+                    };
+                    (sim.mean - target.value) / (target.sd * target.sd + se2).sqrt()
+                };
+                TargetFit { sim, z }
+            })
+            .collect())
+    }
+
+    /// The objective at `x`: the sum of squared standardised residuals.
+    pub fn objective(&self, x: &[f64], seed: u64) -> anyhow::Result<f64> {
+        Ok(self.evaluate(x, seed)?.iter().map(|f| f.z * f.z).sum())
+    }
+}
+
+/// How a calibration runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    /// Root seed of the replications and of the search.
+    pub seed: u64,
+    /// Most objective evaluations of the fit.
+    pub max_evals: usize,
+    /// Points of each parameter's profile grid over its range.
+    pub profile_points: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            seed: 1,
+            max_evals: 200,
+            profile_points: 17,
+        }
+    }
+}
+
+/// What a calibration found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The fitted values, one per parameter.
+    pub x: Vec<f64>,
+    /// The objective there.
+    pub objective: f64,
+    /// Every target at the fitted values.
+    pub targets: Vec<TargetFit>,
+    /// Each parameter's profile and interval.
+    pub profiles: Vec<Profile>,
+    /// For each parameter, the targets that move when it moves, most first.
+    pub constrained_by: Vec<Vec<usize>>,
+    /// Objective evaluations of the fit (without the profiles).
+    pub fit_evals: usize,
+    /// Objective evaluations in all.
+    pub evals: usize,
+}
+
+/// Progress reports of a calibration.
+pub trait Progress: Sync {
+    /// A stage starts (`fit`, `profile traits.reasoning_gain`).
+    fn stage(&self, _name: &str) {}
+    /// An evaluation of the current stage finished; `best` is the lowest objective so far.
+    fn eval(&self, _n: usize, _best: f64) {}
+}
+
+/// Reports nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Calibrates: fits (CMA-ES from the base values), profiles every parameter, and finds the
+/// targets each parameter is constrained by. Runs on the current rayon pool.
+pub fn calibrate(
+    cal: &Calibration,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> anyhow::Result<Outcome> {
+    let bounds = bounds_checked(cal)?;
+    let seed = opts.seed;
+    let f = |u: &[f64]| cal.objective(&bounds.to_box(u), seed);
+    let start = bounds.to_unit(&cal.params.iter().map(|p| p.default).collect::<Vec<_>>());
+    progress.stage("fit");
+    let fit = optimise::minimise(
+        &f,
+        &start,
+        &Settings {
+            method: Method::Cmaes,
+            max_evals: opts.max_evals,
+            step: 0.3,
+            seed: hash2(seed, 0xca1),
+        },
+        &|n, best| progress.eval(n, best),
+    )?;
+    let mut evals = fit.evals;
+    let mut best_u = fit.u.clone();
+    let mut best = fit.value;
+    let mut profiles = Vec::new();
+    for i in 0..cal.params.len() {
+        progress.stage(&format!("profile {}", cal.params[i].path));
+        let p = profile::profile(&f, &best_u, best, i, opts.profile_points, &|n, b| {
+            progress.eval(n, b)
+        })?;
+        evals += p.evals;
+        profiles.push(p);
+    }
+    // A profile may have found a lower objective than the fit: take the lowest point seen,
+    // and measure every profile from it.
+    for p in &profiles {
+        if let Some(q) = p.best_point()
+            && q.objective < best
+        {
+            best = q.objective;
+            best_u = q.u.clone();
+        }
+    }
+    for (i, p) in profiles.iter_mut().enumerate() {
+        p.finish(best, best_u[i], &bounds, i);
+    }
+    let x = bounds.to_box(&best_u);
+    let targets = cal.evaluate(&x, seed)?;
+    evals += 1;
+    progress.stage("which targets constrain which parameter");
+    let (constrained_by, n) = sensitivity(cal, &bounds, &best_u, &targets, seed)?;
+    evals += n;
+    Ok(Outcome {
+        x,
+        objective: best,
+        targets,
+        profiles,
+        constrained_by,
+        fit_evals: fit.evals,
+        evals,
+    })
+}
+
+fn bounds_checked(cal: &Calibration) -> anyhow::Result<Bounds> {
+    if cal.params.is_empty() || cal.targets.is_empty() {
+        anyhow::bail!("a calibration needs at least one parameter and one target");
+    }
+    Ok(cal.bounds())
+}
+
+/// A target "constrains" a parameter when moving the parameter by a tenth of its range
+/// either way from the fit moves the target's simulated mean by at least half its
+/// standard deviation (`|dz| >= 0.5`). Returns, per parameter, those targets by effect,
+/// and the evaluations made.
+fn sensitivity(
+    cal: &Calibration,
+    bounds: &Bounds,
+    u: &[f64],
+    at: &[TargetFit],
+    seed: u64,
+) -> anyhow::Result<(Vec<Vec<usize>>, usize)> {
+    let mut out = Vec::new();
+    let mut evals = 0;
+    for i in 0..u.len() {
+        let mut effect = vec![0.0f64; cal.targets.len()];
+        for d in [-0.1, 0.1] {
+            let mut v = u.to_vec();
+            v[i] = (v[i] + d).clamp(0.0, 1.0);
+            if v[i] == u[i] {
+                continue;
+            }
+            let moved = cal.evaluate(&bounds.to_box(&v), seed)?;
+            evals += 1;
+            for (t, (m, a)) in moved.iter().zip(at).enumerate() {
+                effect[t] = effect[t].max((m.z - a.z).abs());
+            }
+        }
+        let mut ts: Vec<usize> = (0..effect.len()).filter(|&t| effect[t] >= 0.5).collect();
+        ts.sort_by(|&a, &b| effect[b].total_cmp(&effect[a]).then(a.cmp(&b)));
+        out.push(ts);
+    }
+    Ok((out, evals))
+}
