@@ -211,6 +211,7 @@ pub trait Progress: Sync {
 }
 
 /// Reports nothing.
+#[derive(Debug)]
 pub struct Quiet;
 impl Progress for Quiet {}
 

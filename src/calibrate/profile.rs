@@ -17,7 +17,7 @@ use super::optimise::{self, Bounds, Method, Objective, Settings};
 pub const DELTA_95: f64 = 3.841_458_820_694_124;
 
 /// A profile walk stops one grid point past this rise of the objective.
-pub const CUTOFF: f64 = 9.0;
+pub(super) const CUTOFF: f64 = 9.0;
 
 /// Nelder-Mead evaluations per profile point (over the other parameters).
 const EVALS_PER_POINT: usize = 12;
@@ -108,7 +108,7 @@ impl Profile {
 
 /// The profile of parameter `i` around the fit `u` (objective `at_fit`), on a grid of
 /// `points` values over its range; `on_eval` reports progress.
-pub fn profile(
+pub(super) fn profile(
     f: &Objective<'_>,
     u: &[f64],
     at_fit: f64,

@@ -4,6 +4,7 @@ use super::{default_out, threads};
 use crate::base::outdir::{self, MANIFEST, Owner};
 use crate::base::output::{utc_now, write_atomic};
 use crate::calibrate::{self, Options, Progress};
+use crate::scenario::FileKind;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -77,6 +78,9 @@ fn owner(dir: &Path, file: &str) -> Owner {
 
 /// Runs a calibration and writes its files; prints where they are and the warnings.
 pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<calibrate::Outcome> {
+    // A file with only the keys a calibration shares with a sweep (`base`, `replications`)
+    // is read as a calibration here, so its own mistakes are the ones reported.
+    super::expect_kind(&args.file, &[FileKind::Calibration, FileKind::Sweep])?;
     let cal = calibrate::load(&args.file)?;
     let threads = threads(args.threads)?;
     let out = args

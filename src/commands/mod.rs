@@ -79,6 +79,9 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
         FileKind::Verdicts => {
             format!("{f} holds expected claim verdicts: use it with `triad reproduce --expect {f}`")
         }
+        FileKind::Calibration => {
+            format!("{f} is a calibration: run it with `triad calibrate {f}`")
+        }
     }))
 }
 

@@ -17,6 +17,8 @@ pub enum FileKind {
     Stress,
     /// A harness search (claim 9): `evaluations`, `landscape`, `strategy` or `evaluation`.
     Search,
+    /// A calibration (`triad calibrate`): `[[fit]]` or `[[target]]` tables.
+    Calibration,
     /// Expected claim verdicts (`triad reproduce --expect FILE`, like
     /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
     Verdicts,
@@ -26,6 +28,8 @@ pub enum FileKind {
 const STRESS_KEYS: [&str; 3] = ["perturbations", "severities", "set"];
 /// Keys only a harness search has.
 const SEARCH_KEYS: [&str; 4] = ["evaluations", "landscape", "strategy", "evaluation"];
+/// Keys only a calibration has.
+const CALIBRATION_KEYS: [&str; 2] = ["fit", "target"];
 /// Keys of a sweep file, including those it shares with a stress plan (`base`,
 /// `replications`; `[[policy]]` too, checked apart: a scenario's `[policy]` is a table).
 const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
@@ -42,6 +46,8 @@ impl FileKind {
             FileKind::Stress
         } else if has(&SEARCH_KEYS) {
             FileKind::Search
+        } else if has(&CALIBRATION_KEYS) {
+            FileKind::Calibration
         } else if has(&SWEEP_KEYS) || matches!(t.get("policy"), Some(toml::Value::Array(_))) {
             FileKind::Sweep
         } else {
@@ -69,6 +75,16 @@ mod tests {
 
     fn kind(text: &str) -> FileKind {
         FileKind::of_table(&toml::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn a_calibration_is_not_a_sweep_though_it_has_a_base() {
+        assert_eq!(
+            kind(
+                "base = \"b.toml\"\nreplications = 8\n[[fit]]\npath = \"budget\"\nrange = [1.0, 2.0]\n"
+            ),
+            FileKind::Calibration
+        );
     }
 
     #[test]
