@@ -50,7 +50,7 @@ pub fn describe(plan: &SweepPlan) -> String {
     let _ = writeln!(s, "- triad {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
         s,
-        "- {} runs: {} x {} x {}; sweep seed {}; replication r uses seed mix({}, r) in every cell and policy (common random numbers)",
+        "- {} runs: {} x {} x {}; sweep seed {}; replication r uses seed hash2({}, r) in every cell and policy (common random numbers)",
         plan.n_runs(),
         plural(plan.n_cells(), "cell"),
         plural(plan.policies.len(), "policy"),

@@ -499,7 +499,7 @@ fn sweep_overhead_per_run() {
         "horizon_hours = 4.0\nsample_every_hours = 1.0\nbudget = 0.5\n[workload]\narrival_per_hour = 20.0",
     )
     .unwrap();
-    let plan = SweepPlan::new("overhead", base.clone(), vec![], None, vec![], 20_000, 1).unwrap();
+    let plan = SweepPlan::new("overhead", base.clone(), vec![], None, vec![], 10_000, 1).unwrap();
     let cfg = triad::scenario::from_table("overhead", &base).unwrap();
     let start = Instant::now();
     for i in 0..plan.n_runs() {
