@@ -142,7 +142,7 @@ pub enum Command {
     /// counter-scenario (the mechanism switched off), print a table and write
     /// report.md with one plot per claim. Exits 1 if a claim is not reproduced.
     Reproduce {
-        /// Fewer replications (about half a minute in release on 2 cores).
+        /// Fewer replications (about 15 seconds in release on 2 cores).
         #[arg(long)]
         quick: bool,
         /// Only this claim (1, 1a, 1b, 2, ... 9).
