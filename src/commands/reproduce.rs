@@ -1,9 +1,9 @@
 //! `triad reproduce` and `triad check-claim`: run the claims, print the table, write the
 //! report with one plot per claim.
 
-use crate::base::UsageError;
 use crate::base::outdir::{self, MANIFEST, Owner};
 use crate::base::output::{utc_now, write_atomic};
+use crate::base::{Failed, UsageError};
 use crate::claims::{self, Claim, Effort, Outcome, scenario_file};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -84,8 +84,9 @@ fn run_claim(c: &dyn Claim, effort: Effort, seed: u64) -> anyhow::Result<ClaimRe
 }
 
 /// Runs the claims, prints the table, writes `report.md`, one plot per claim and
-/// `verdicts.csv`; returns whether every claim (or every expectation) holds.
-pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
+/// `verdicts.csv`. A claim that is not reproduced (or, with `--expect`, a verdict that
+/// differs from the expected one) is a [`Failed`] error: exit code 1.
+pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
     let claims = match &args.claim {
         Some(id) => select(id)?,
         None => claims::all(),
@@ -192,7 +193,11 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<bool> {
     for m in &mismatches {
         eprintln!("verdict changed: {m}");
     }
-    Ok(ok)
+    if ok {
+        Ok(())
+    } else {
+        Err(Failed("not every claim came out as expected (see the table above)".into()).into())
+    }
 }
 
 /// Whose the non-empty folder `dir` is, for `triad reproduce`: ours when its manifest was
@@ -368,8 +373,9 @@ fn select(id: &str) -> Result<Vec<Box<dyn Claim>>, UsageError> {
     Ok(sel)
 }
 
-/// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds.
-pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Result<bool> {
+/// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds;
+/// a shape that does not hold is a [`Failed`] error (exit code 1).
+pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Result<()> {
     let claims = select(id)?;
     if claims.len() > 1 {
         let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
@@ -395,5 +401,13 @@ pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Res
         crate::say!("      {}", m.show(4));
     }
     crate::say!("published: {}", c.published());
-    Ok(o.holds())
+    if o.holds() {
+        Ok(())
+    } else {
+        Err(Failed(format!(
+            "claim {id} does not hold on {} (see the table above)",
+            file.display()
+        ))
+        .into())
+    }
 }
