@@ -6,6 +6,7 @@ mod mmc_model;
 mod calibrate;
 mod claims;
 mod cli;
+mod common;
 mod engine;
 #[cfg(unix)]
 mod fuzz_inputs;

@@ -4,6 +4,7 @@
 //! the work is bounded (shards, threads), and a failed write names its file and leaves no
 //! temporary file behind.
 
+use crate::common::{files, files_but_manifest};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -61,25 +62,6 @@ fn scenario(dir: &Path) -> PathBuf {
     f
 }
 
-/// Every file under `dir` (relative path -> bytes).
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn a_sweep_refuses_a_folder_of_the_users_own_files_and_force_starts_it_over() {
     let t = tempfile::tempdir().unwrap();
@@ -113,16 +95,9 @@ fn a_sweep_refuses_a_folder_of_the_users_own_files_and_force_starts_it_over() {
     // rerun without --force resumes in it (nothing left to do).
     sweep(&d, &["--force"]);
     assert_ne!(std::fs::read(d.join("report.md")).unwrap(), b"my notes");
-    let done = files(&d);
+    let done = files_but_manifest(&d);
     sweep(&d, &[]);
-    let again: Vec<_> = files(&d)
-        .into_iter()
-        .filter(|(f, _)| f != "manifest.json")
-        .collect();
-    let done: Vec<_> = done
-        .into_iter()
-        .filter(|(f, _)| f != "manifest.json")
-        .collect();
+    let again = files_but_manifest(&d);
     assert!(again == done, "the resumed sweep changed its files");
 }
 
@@ -334,8 +309,7 @@ fn shard_counts_are_bounded_by_the_runs_and_threads_by_the_machine() {
 /// Every `.*.tmp` (or `.merge`) file under `dir`.
 fn temporaries(dir: &Path) -> Vec<String> {
     files(dir)
-        .into_iter()
-        .map(|(f, _)| f)
+        .into_keys()
         .filter(|f| {
             let name = f.rsplit('/').next().unwrap_or(f);
             name.starts_with('.') && (name.contains(".tmp") || name.ends_with(".merge"))

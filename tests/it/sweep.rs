@@ -1,7 +1,7 @@
 //! Sweeps: byte-identical outputs across thread counts, kill-and-resume, shards + merge,
 //! located errors for malformed sweep files, and the statistics behind the intervals.
 
-use std::collections::BTreeMap;
+use crate::common::{files_but_manifest, slow_sweep};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -68,28 +68,8 @@ fn ok(args: &[&str]) {
     );
 }
 
-/// Every file under `dir` (relative path -> bytes), without the manifest.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                if rel != "manifest.json" {
-                    out.insert(rel, std::fs::read(&p).unwrap());
-                }
-            }
-        }
-    }
-    out
-}
-
 fn assert_same(a: &Path, b: &Path) {
-    let (fa, fb) = (files(a), files(b));
+    let (fa, fb) = (files_but_manifest(a), files_but_manifest(b));
     assert_eq!(
         fa.keys().collect::<Vec<_>>(),
         fb.keys().collect::<Vec<_>>(),
@@ -223,31 +203,10 @@ fn a_changed_sweep_is_refused_in_an_old_folder() {
     );
 }
 
-/// A sweep whose runs take long enough (in a debug build) to be killed in the middle:
-/// 3 x 3 cells x 4 replications of eight days of traffic (about 10 ms a run in debug).
-const SLOW: &str = r#"
-seed = 5
-replications = 4
-[base]
-horizon_hours = 192.0
-budget = 6.0
-[base.workload]
-arrival_per_hour = 60.0
-[base.policy]
-kind = "static"
-shares = { evolver = 0.1, verifier = 0.05 }
-[[axis]]
-path = "policy.shares.evolver"
-values = [0.05, 0.1, 0.2]
-[[axis]]
-path = "workload.arrival_per_hour"
-values = [40.0, 60.0, 80.0]
-"#;
-
 #[test]
 fn killed_sweeps_resume_to_the_same_bytes() {
     let t = tempfile::tempdir().unwrap();
-    let f = write(t.path(), "slow.toml", SLOW);
+    let f = write(t.path(), "slow.toml", &slow_sweep(4));
     let fs = f.to_str().unwrap();
     let whole = t.path().join("whole");
     ok(&[
