@@ -164,6 +164,9 @@ fn print_summary(cfg: &WorldConfig, seed: u64, r: &RunResult, wall: f64, out: &P
         cfg.name,
         cfg.horizon_hours
     );
+    if let Some(skills) = super::validate::skills_from_scores(cfg) {
+        crate::say!("skills from MMLU-Pro scores: {skills}");
+    }
     crate::say!();
     crate::say!(
         "  {:<28} {:>14}",

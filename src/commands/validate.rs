@@ -1,7 +1,7 @@
 //! `triad validate`: checks input files of every kind without running them.
 
 use super::UsageError;
-use crate::base::fmt::{escape, escape_lines};
+use crate::base::fmt::{escape, escape_lines, sig};
 use crate::scenario::{self, FileKind, InputErrors};
 use crate::sweep::plan::Feasibility;
 use std::path::PathBuf;
@@ -38,7 +38,10 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
             FileKind::Sweep => crate::sweep::SweepPlan::load(f)
                 .map(|(plan, feas)| plan_line("a sweep", plan.n_runs(), &feas)),
             FileKind::Scenario => scenario::load(f)
-                .map(|_| "ok".to_string())
+                .map(|sc| match skills_from_scores(&sc.world) {
+                    Some(skills) => format!("ok; skills from MMLU-Pro scores: {skills}"),
+                    None => "ok".to_string(),
+                })
                 .map_err(Into::into),
         };
         match checked {
@@ -67,6 +70,20 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
         ))
         .into())
     }
+}
+
+/// The resolved skill of every tier given by its MMLU-Pro score, `NAME SKILL (SCORE)`
+/// joined by `, `; `None` when no tier is.
+pub(super) fn skills_from_scores(world: &crate::model::WorldConfig) -> Option<String> {
+    let parts: Vec<String> = world
+        .tiers
+        .iter()
+        .filter_map(|t| {
+            t.mmlu_pro
+                .map(|s| format!("{} {} ({})", t.name, sig(t.skill), s))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// The line for a valid sweep or stress plan: its runs, and its infeasible cells with a few

@@ -5,7 +5,7 @@ use super::evolver::EvolverConfig;
 use super::harness::HarnessConfig;
 use super::shock::Shock;
 use super::task::{Regime, Workload};
-use super::tier::{Tier, Traits, default_ladder};
+use super::tier::{SkillFromScore, Tier, Traits, default_ladder};
 use super::user::Attempts;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +32,8 @@ pub struct WorldConfig {
     pub tiers: Vec<Tier>,
     /// How traits follow from skill and size.
     pub traits: Traits,
+    /// How the skill of a tier given by its MMLU-Pro score follows from the score.
+    pub skill_from_score: SkillFromScore,
     /// The task stream.
     pub workload: Workload,
     /// Scheduled changes of the task mix.
@@ -61,6 +63,7 @@ impl Default for WorldConfig {
             budget: 300.0,
             tiers: default_ladder(),
             traits: Traits::default(),
+            skill_from_score: SkillFromScore::default(),
             workload: Workload::default(),
             regimes: Vec::new(),
             shocks: Vec::new(),

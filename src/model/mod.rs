@@ -30,7 +30,7 @@ pub use metrics::{Metrics, SERIES_COLUMNS, Series};
 pub use policy::{Plan, Policy, Predictor, TaskPlan, TaskView, View};
 pub use shock::{Shock, ShockKind};
 pub use task::{Category, Regime, Workload};
-pub use tier::{Tier, Traits, default_ladder, tier_index};
+pub use tier::{SkillFromScore, Tier, Traits, default_ladder, tier_index};
 pub use user::{Attempts, Selection};
 pub use verifier::Judge;
 pub use world::{RunError, RunResult, run};

@@ -10,8 +10,14 @@ pub fn sigmoid(x: f64) -> f64 {
 }
 
 /// One model tier: a model that can fill any role.
+///
+/// In a file a tier gives its ability either as `skill` or as its MMLU-Pro score
+/// `mmlu_pro`, not both (the scenario reader refuses both and neither); a tier read with a
+/// score has `skill` NaN until the reader resolves it with [`SkillFromScore::skill`].
+/// Written out, such a tier gives its score again and not its skill, so the file form
+/// reads back to the same tier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "TierKeys", into = "TierKeys")]
 pub struct Tier {
     /// Name used to refer to the tier (`"8B"`).
     pub name: String,
@@ -31,6 +37,79 @@ pub struct Tier {
     pub concurrency: u32,
     /// Ability theta, on the scale of task difficulty.
     pub skill: f64,
+    /// The MMLU-Pro score (percent correct) the skill is derived from, when the tier was
+    /// given by its score instead of its skill.
+    pub mmlu_pro: Option<f64>,
+}
+
+/// A tier as a file writes it: `skill` or `mmlu_pro`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierKeys {
+    name: String,
+    params_b: f64,
+    price_in: f64,
+    price_out: f64,
+    tokens_per_s: f64,
+    #[serde(default = "default_latency")]
+    latency_s: f64,
+    #[serde(default = "default_concurrency")]
+    concurrency: u32,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "skill_given"
+    )]
+    skill: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mmlu_pro: Option<f64>,
+}
+
+/// A `skill` key's value: any number but NaN, which stands for "not given" (an infinite
+/// skill is refused by validation, at its path).
+fn skill_given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let x = f64::deserialize(d)?;
+    if x.is_nan() {
+        Err(serde::de::Error::custom(
+            "must be a finite number (got NaN)",
+        ))
+    } else {
+        Ok(Some(x))
+    }
+}
+
+impl From<TierKeys> for Tier {
+    /// A tier that gave no `skill` has NaN there: resolved from its score, or refused by
+    /// validation when it gave no score either (a skill written in a file is never NaN).
+    fn from(k: TierKeys) -> Tier {
+        Tier {
+            name: k.name,
+            params_b: k.params_b,
+            price_in: k.price_in,
+            price_out: k.price_out,
+            tokens_per_s: k.tokens_per_s,
+            latency_s: k.latency_s,
+            concurrency: k.concurrency,
+            skill: k.skill.unwrap_or(f64::NAN),
+            mmlu_pro: k.mmlu_pro,
+        }
+    }
+}
+
+impl From<Tier> for TierKeys {
+    fn from(t: Tier) -> TierKeys {
+        TierKeys {
+            name: t.name,
+            params_b: t.params_b,
+            price_in: t.price_in,
+            price_out: t.price_out,
+            tokens_per_s: t.tokens_per_s,
+            latency_s: t.latency_s,
+            concurrency: t.concurrency,
+            skill: t.mmlu_pro.is_none().then_some(t.skill),
+            mmlu_pro: t.mmlu_pro,
+        }
+    }
 }
 
 fn default_latency() -> f64 {
@@ -66,6 +145,7 @@ pub fn default_ladder() -> Vec<Tier> {
         latency_s: default_latency(),
         concurrency: default_concurrency(),
         skill,
+        mmlu_pro: None,
     };
     vec![
         t("0.5B", 0.5, 0.02, 0.04, 300.0, -1.0),
@@ -179,6 +259,60 @@ impl Traits {
     }
 }
 
+/// Chance accuracy on MMLU-Pro, percent: a question has ten options. Wang et al. 2024,
+/// "MMLU-Pro: A More Robust and Challenging Multi-Task Language Understanding Benchmark"
+/// (arXiv 2406.01574), abstract: "expanding the choice set from four to ten options".
+pub const MMLU_PRO_CHANCE: f64 = 100.0 / 10.0;
+
+/// How a tier's skill follows from its MMLU-Pro score, for tiers given by score
+/// (`[skill_from_score]`): the score above chance, as a share of the room between chance
+/// and the ceiling, on the logit scale,
+///
+/// `p = (score - chance) / (ceiling - chance)`, `skill = mid + scale * ln(p / (1 - p))`.
+///
+/// `mid` and `scale` are fitted to the shipped ladder by
+/// `scenarios/calibrate/skill_from_score.toml`; docs/model.md ("Skill from score") gives the
+/// fit, its residuals, and why the ceiling stays at 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SkillFromScore {
+    /// The score of guessing, percent: [`MMLU_PRO_CHANCE`].
+    pub chance: f64,
+    /// The highest score the benchmark allows, percent.
+    pub ceiling: f64,
+    /// The skill of a score halfway between chance and the ceiling.
+    pub mid: f64,
+    /// Skill per logit of the score's share of the room above chance.
+    pub scale: f64,
+}
+
+impl Default for SkillFromScore {
+    fn default() -> Self {
+        SkillFromScore {
+            chance: MMLU_PRO_CHANCE,
+            ceiling: 100.0,
+            mid: 1.34,
+            scale: 0.98,
+        }
+    }
+}
+
+impl SkillFromScore {
+    /// The skill of a model scoring `score` (percent); an error saying why when the score
+    /// is not strictly between chance and the ceiling (where the logit is infinite).
+    pub fn skill(&self, score: f64) -> Result<f64, String> {
+        if !(score > self.chance && score < self.ceiling) {
+            return Err(format!(
+                "an MMLU-Pro score must lie strictly between chance ({}) and the ceiling ({}) \
+                 of [skill_from_score] (got {score})",
+                self.chance, self.ceiling
+            ));
+        }
+        let p = (score - self.chance) / (self.ceiling - self.chance);
+        Ok(self.mid + self.scale * (p / (1.0 - p)).ln())
+    }
+}
+
 /// Index of the tier named `name`.
 pub fn tier_index(tiers: &[Tier], name: &str) -> Option<usize> {
     tiers.iter().position(|t| t.name == name)
@@ -215,6 +349,46 @@ mod tests {
         // About 25% of calls by a weak (3B, theta 0) model load the skill; about 96% by a strong one.
         assert!((t.invoke(0.0) - 0.25).abs() < 0.02);
         assert!(t.invoke(3.2) > 0.95);
+    }
+
+    #[test]
+    fn skill_from_score_rises_with_the_score_and_refuses_chance_and_the_ceiling() {
+        let m = SkillFromScore::default();
+        assert_eq!(m.chance, 10.0);
+        let skills: Vec<f64> = [10.5, 15.0, 43.7, 55.0, 76.0, 99.5]
+            .iter()
+            .map(|&s| m.skill(s).unwrap())
+            .collect();
+        assert!(skills.windows(2).all(|w| w[0] < w[1]), "{skills:?}");
+        // Halfway between chance and the ceiling is `mid`.
+        assert!((m.skill(55.0).unwrap() - m.mid).abs() < 1e-12);
+        for bad in [10.0, 100.0, 5.0, 120.0, f64::NAN] {
+            assert!(m.skill(bad).is_err(), "{bad}");
+        }
+        let low = SkillFromScore {
+            ceiling: 80.0,
+            ..m.clone()
+        };
+        assert!(low.skill(85.0).is_err() && low.skill(79.0).unwrap() > m.skill(79.0).unwrap());
+    }
+
+    #[test]
+    fn the_scores_docs_give_for_the_shipped_skills() {
+        // docs/model.md, "Skill from score": the score at which a tier given by score gets
+        // each shipped tier's skill (to 0.1 point, a few thousandths of skill).
+        let m = SkillFromScore::default();
+        let docs = [
+            (17.6, -1.0),
+            (28.3, 0.0),
+            (42.9, 0.8),
+            (60.9, 1.6),
+            (73.6, 2.2),
+            (88.3, 3.2),
+        ];
+        for (score, skill) in docs {
+            let got = m.skill(score).unwrap();
+            assert!((got - skill).abs() < 0.01, "{score}: {got} vs {skill}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub use kind::FileKind;
 pub use source::{Index, InputError, InputErrors, Problem, Source};
 
 pub use search::{load_search, parse_search, validate_search};
-pub use validate::validate_world;
+pub use validate::{resolve_skills, validate_world};
 
 use crate::base::Issue;
 use crate::model::{self, RunError, RunResult, WorldConfig};
@@ -150,7 +150,7 @@ fn check(src: &Source) -> Result<Scenario, Vec<Found>> {
     let sc = match read_pruned(src) {
         Ok(sc) => sc,
         Err((mut found, pruned)) => {
-            if let Some(sc) = pruned {
+            if let Some(mut sc) = pruned {
                 let index = src.index();
                 let bad: Vec<String> = found
                     .iter()
@@ -167,7 +167,8 @@ fn check(src: &Source) -> Result<Scenario, Vec<Found>> {
                             || b.starts_with(&format!("{p}."))
                     })
                 };
-                let mut issues = validate_world(&sc.world);
+                let mut issues = resolve_skills(&mut sc.world);
+                issues.extend(validate_world(&sc.world));
                 sc.policy.validate(&sc.world.tiers, &mut issues);
                 found.extend(
                     issues
@@ -185,8 +186,8 @@ fn check(src: &Source) -> Result<Scenario, Vec<Found>> {
     finish(sc)
 }
 
-/// Validates a scenario that was read, applies its `[stress]` table and validates the
-/// result again.
+/// Resolves the skills of tiers given by score ([`resolve_skills`]), validates a scenario
+/// that was read, applies its `[stress]` table and validates the result again.
 fn finish(mut sc: Scenario) -> Result<Scenario, Vec<Found>> {
     let as_found = |issues: Vec<Issue>| -> Vec<Found> {
         issues
@@ -197,7 +198,8 @@ fn finish(mut sc: Scenario) -> Result<Scenario, Vec<Found>> {
             })
             .collect()
     };
-    let issues = sc.validate();
+    let mut issues = resolve_skills(&mut sc.world);
+    issues.extend(sc.validate());
     if !issues.is_empty() {
         return Err(as_found(issues));
     }

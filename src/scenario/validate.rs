@@ -1,7 +1,7 @@
 //! Semantic checks of a scenario: everything serde cannot see.
 
 use crate::base::Issue;
-use crate::model::WorldConfig;
+use crate::model::{SkillFromScore, WorldConfig};
 
 /// Pushes an issue unless `x` is finite.
 fn finite(out: &mut Vec<Issue>, path: &str, x: f64) -> bool {
@@ -37,9 +37,70 @@ fn probability(out: &mut Vec<Issue>, path: &str, x: f64) {
     }
 }
 
+/// The problems of the score-to-skill mapping's own keys.
+fn mapping_issues(m: &SkillFromScore) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let o = &mut out;
+    if finite(o, "skill_from_score.chance", m.chance) && !(0.0..100.0).contains(&m.chance) {
+        o.push(Issue::new(
+            "skill_from_score.chance",
+            format!("must be a percentage in [0, 100) (got {})", m.chance),
+        ));
+    }
+    if finite(o, "skill_from_score.ceiling", m.ceiling)
+        && (m.ceiling > 100.0 || m.ceiling <= m.chance)
+    {
+        o.push(Issue::new(
+            "skill_from_score.ceiling",
+            format!(
+                "must be above chance ({}) and at most 100 (got {})",
+                m.chance, m.ceiling
+            ),
+        ));
+    }
+    finite(o, "skill_from_score.mid", m.mid);
+    if finite(o, "skill_from_score.scale", m.scale) && m.scale <= 0.0 {
+        o.push(Issue::new(
+            "skill_from_score.scale",
+            format!(
+                "must be > 0: a higher score means more skill (got {})",
+                m.scale
+            ),
+        ));
+    }
+    out
+}
+
+/// Gives every tier given by its MMLU-Pro score (and no skill: NaN) the skill
+/// `[skill_from_score]` maps it to ([`SkillFromScore::skill`]). A score outside (chance,
+/// ceiling), or given beside a skill, is a problem at the tier's `mmlu_pro`. While the
+/// mapping's own keys are invalid nothing is resolved ([`validate_world`] reports them).
+pub fn resolve_skills(cfg: &mut WorldConfig) -> Vec<Issue> {
+    let mut out = Vec::new();
+    if !mapping_issues(&cfg.skill_from_score).is_empty() {
+        return out;
+    }
+    for (i, t) in cfg.tiers.iter_mut().enumerate() {
+        let Some(score) = t.mmlu_pro else { continue };
+        if !t.skill.is_nan() {
+            out.push(Issue::new(
+                format!("tier.{i}.mmlu_pro"),
+                "give `skill` or `mmlu_pro`, not both: the skill (theta) or the MMLU-Pro \
+                 score it follows from",
+            ));
+            continue;
+        }
+        match cfg.skill_from_score.skill(score) {
+            Ok(skill) => t.skill = skill,
+            Err(e) => out.push(Issue::new(format!("tier.{i}.mmlu_pro"), e)),
+        }
+    }
+    out
+}
+
 /// Every problem of `cfg`, located by dotted path.
 pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
-    let mut out = Vec::new();
+    let mut out = mapping_issues(&cfg.skill_from_score);
     let o = &mut out;
     positive(o, "horizon_hours", cfg.horizon_hours);
     positive(o, "sample_every_hours", cfg.sample_every_hours);
@@ -67,7 +128,21 @@ pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
         non_negative(o, &p("price_out"), t.price_out);
         positive(o, &p("tokens_per_s"), t.tokens_per_s);
         non_negative(o, &p("latency_s"), t.latency_s);
-        finite(o, &p("skill"), t.skill);
+        match t.mmlu_pro {
+            // A skill resolved from a score is checked at the score (`resolve_skills`).
+            Some(_) => {}
+            None if t.skill.is_nan() => o.push(Issue::new(
+                format!("tier.{i}"),
+                format!(
+                    "missing `skill` or `mmlu_pro` in tier {:?}: give its skill (theta) or \
+                     its MMLU-Pro score",
+                    t.name
+                ),
+            )),
+            None => {
+                finite(o, &p("skill"), t.skill);
+            }
+        }
         if t.concurrency == 0 {
             o.push(Issue::new(p("concurrency"), "must be at least 1"));
         }
