@@ -141,6 +141,7 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
         });
     }
     let metrics = metric_names(&base);
+    let quantities = super::quantity::names(&base);
     let mut targets = Vec::new();
     for (i, t) in raw.target.iter().enumerate() {
         let mut set = Vec::new();
@@ -154,13 +155,15 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
                 Err(msg) => at(&here, msg),
             }
         }
-        if !metrics.contains(&t.metric) {
+        if !metrics.contains(&t.metric) && !quantities.contains(&t.metric) {
             at(
                 &format!("target.{i}.metric"),
                 format!(
-                    "unknown metric `{}`; the metrics of this base are: {}",
+                    "unknown metric `{}`; the metrics of this base are: {}; and its scenario \
+                     quantities (read without running): {}",
                     t.metric,
-                    metrics.join(", ")
+                    metrics.join(", "),
+                    quantities.join(", ")
                 ),
             );
         }

@@ -22,6 +22,7 @@ mod file;
 pub mod optimise;
 mod output;
 mod profile;
+mod quantity;
 
 pub use file::{MAX_REPLICATIONS, load, parse};
 pub use output::{Z_WARN, warnings, write};
@@ -57,7 +58,8 @@ pub struct Target {
     pub source: String,
     /// The experiment: overrides on the base (resolved paths).
     pub set: Vec<(String, toml::Value)>,
-    /// The run metric compared.
+    /// The run metric compared, or a scenario quantity (`tier.NAME.skill`) read without
+    /// running.
     pub metric: String,
     /// The measured value.
     pub value: f64,
@@ -107,13 +109,20 @@ impl Calibration {
         file::scenario(&table)
     }
 
-    /// Every target at the fitted values `x`, each over the replications, with `seed`.
+    /// Every target at the fitted values `x`, each over the replications, with `seed`; a
+    /// target naming a scenario quantity is read from its scenario, once, without a run.
     /// Runs in parallel on the current rayon pool; the result does not depend on it.
     pub fn evaluate(&self, x: &[f64], seed: u64) -> anyhow::Result<Vec<TargetFit>> {
         let scenarios: Vec<Scenario> = (0..self.targets.len())
             .map(|t| self.scenario(t, x))
             .collect::<Result<_, _>>()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let exact: Vec<Option<f64>> = self
+            .targets
+            .iter()
+            .zip(&scenarios)
+            .map(|(t, sc)| quantity::value(sc, &t.metric))
+            .collect();
         let reps = self.replications as usize;
         let jobs: Vec<(usize, usize)> = (0..scenarios.len())
             .flat_map(|t| (0..reps).map(move |r| (t, r)))
@@ -121,6 +130,9 @@ impl Calibration {
         let values: Vec<f64> = jobs
             .par_iter()
             .map(|&(t, r)| {
+                if exact[t].is_some() {
+                    return Ok(f64::NAN);
+                }
                 let run = scenarios[t].run(hash2(seed, r as u64))?;
                 let m = &self.targets[t].metric;
                 Ok(run
@@ -135,7 +147,10 @@ impl Calibration {
             .iter()
             .enumerate()
             .map(|(t, target)| {
-                let xs: Vec<f64> = values[t * reps..(t + 1) * reps]
+                let read = exact[t].map(|v| [v]);
+                let xs: Vec<f64> = read
+                    .as_ref()
+                    .map_or(&values[t * reps..(t + 1) * reps], |v| v.as_slice())
                     .iter()
                     .copied()
                     .filter(|v| v.is_finite())
