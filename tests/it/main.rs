@@ -19,6 +19,7 @@ mod policies;
 mod queueing_theory;
 mod read_back;
 mod scenario_errors;
+mod skill_from_score;
 mod stress;
 mod sweep;
 mod world;
