@@ -3,8 +3,10 @@
 //! A scenario is a world ([`WorldConfig`]), the policy that runs it ([`PolicyConfig`]) and
 //! optionally a stress perturbation to put it through. A file names only what it changes;
 //! every other parameter takes its default (`docs/model.md` lists them). Unknown keys are
-//! refused, so a typo never passes silently. [`FileKind`] tells a scenario from the other
-//! kinds of input file (sweep files, stress plans, harness searches).
+//! refused, so a typo never passes silently. A tier given by its MMLU-Pro score gets its
+//! skill here, when the scenario is read ([`resolve_skills`]), so the world always sees a
+//! skill. [`FileKind`] tells a scenario from the other kinds of input file (sweep files,
+//! stress plans, harness searches).
 
 pub mod bounds;
 mod kind;
@@ -61,9 +63,10 @@ impl Scenario {
         out
     }
 
-    /// Reads the scenario's keys from a source, without validating the values. Syntax
-    /// errors, unknown keys and wrong types come back located; every such problem of the
-    /// file is reported, not only the first.
+    /// Reads the scenario's keys from a source, without validating the values (nor
+    /// resolving the skills of tiers given by score: theirs stay NaN). Syntax errors,
+    /// unknown keys and wrong types come back located; every such problem of the file is
+    /// reported, not only the first.
     pub fn read(src: &Source) -> Result<Scenario, InputError> {
         match read_pruned(src) {
             Ok(sc) => Ok(sc),
