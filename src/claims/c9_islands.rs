@@ -58,7 +58,7 @@ impl Claim for Islands {
             ("islands".to_string(), base.strategy.clone()),
             (
                 format!("sequential ({chains} chains)"),
-                SearchStrategy::Sequential { chains },
+                SearchStrategy::sequential(chains),
             ),
             ("best-of-n".to_string(), SearchStrategy::BestOfN),
             ("islands, no migration".to_string(), no_migration),

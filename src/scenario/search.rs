@@ -130,6 +130,10 @@ mod tests {
                 "[strategy]\nkind = \"sequential\"\nchains = 0",
                 "strategy.chains",
             ),
+            (
+                "[strategy]\nkind = \"sequential\"\nchains = 10\nrescore_every = 1",
+                "strategy.rescore_every",
+            ),
         ] {
             let p = problems(text);
             assert!(p.iter().any(|m| m.starts_with(key)), "{text}: {p:?}");
