@@ -14,7 +14,8 @@ mod c5_adaptive;
 mod c6_small_vs_large;
 mod c7_struggle;
 mod c8_pool;
-mod c9_islands;
+mod c9a_search;
+mod c9b_world;
 
 pub mod headline;
 pub mod runs;
@@ -180,7 +181,8 @@ pub fn all() -> Vec<Box<dyn Claim>> {
         Box::new(c6_small_vs_large::SmallVsLarge),
         Box::new(c7_struggle::Struggle),
         Box::new(c8_pool::Pool),
-        Box::new(c9_islands::Islands),
+        Box::new(c9a_search::IslandSearch),
+        Box::new(c9b_world::IslandsInWorld),
     ]
 }
 

@@ -58,7 +58,7 @@ mod tests {
     fn verdicts_are_checked_key_by_key() {
         let ok = parse(&Source::from_text(
             "e.toml",
-            "\"1a\" = \"reproduced\"\n\"9\" = \"not reproduced\"\n",
+            "\"1a\" = \"reproduced\"\n\"9b\" = \"not reproduced\"\n",
         ));
         assert_eq!(ok.unwrap().len(), 2);
         let e = parse(&Source::from_text(

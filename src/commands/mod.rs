@@ -74,7 +74,7 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
         ),
         FileKind::Stress => format!("{f} is a stress plan: run it with `triad stress {f}`"),
         FileKind::Search => format!(
-            "{f} is a harness-search file (claim 9): check it with `triad check-claim 9 {f}`"
+            "{f} is a harness-search file (claim 9a): check it with `triad check-claim 9a {f}`"
         ),
         FileKind::Verdicts => {
             format!("{f} holds expected claim verdicts: use it with `triad reproduce --expect {f}`")

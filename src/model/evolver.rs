@@ -220,6 +220,60 @@ pub enum Strategy {
     /// One trajectory: each candidate is written after the last was judged; a rejected
     /// one is revised (the next targets the same category), an accepted one moves on.
     Sequential,
+    /// Island search over harness variants (sets of edits) that persist across rounds:
+    /// each candidate is a child of two parents of one island (crossover) plus one new
+    /// edit (mutation); the anchors score whole variants; after each round the best
+    /// variant deploys ([`IslandConfig`]).
+    Islands,
+}
+
+/// How a crossover picks each category's edits from the two parents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Crossover {
+    /// From the parent whose last judgement scored that category higher.
+    #[default]
+    Guided,
+    /// From a parent at random.
+    Blind,
+}
+
+/// The shape of the `islands` strategy (read only when a plan uses it). A generation is
+/// one evolution round: its candidates are spread over the islands in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IslandConfig {
+    /// Sub-populations of variants.
+    pub islands: u32,
+    /// Variants each island keeps (the best by their scores).
+    pub island_size: u32,
+    /// Every this many generations each island's best variants are copied to the next
+    /// island in a ring (0 = no migration).
+    pub migrate_every: u32,
+    /// Variants each island sends when it migrates.
+    pub emigrants: u32,
+    /// Every this many generations the worst islands restart from the best island's
+    /// variants (0 = no resets).
+    pub reset_every: u32,
+    /// Islands restarted at each reset.
+    pub reset_islands: u32,
+    /// How a child takes each category's edits from its two parents.
+    pub crossover: Crossover,
+}
+
+impl Default for IslandConfig {
+    /// Mind Evolution's shape (4 islands, 5 emigrants, 2 islands reset every 3
+    /// generations), with the population of the harness search (10 per island).
+    fn default() -> Self {
+        IslandConfig {
+            islands: 4,
+            island_size: 10,
+            migrate_every: 1,
+            emigrants: 5,
+            reset_every: 3,
+            reset_islands: 2,
+            crossover: Crossover::Guided,
+        }
+    }
 }
 
 /// One candidate edit.
@@ -233,6 +287,8 @@ pub struct Proposal {
     pub mode: usize,
     /// Whether it is well-formed (a malformed candidate is wasted).
     pub valid: bool,
+    /// Whether its author diagnosed the failure (otherwise it fixes the wrong thing).
+    pub diagnosed: bool,
     /// Its true effect on the category's quality (what real tasks see).
     pub true_delta: f64,
     /// Its exploit component (already subtracted in `true_delta`).
@@ -281,6 +337,7 @@ pub fn propose(
         category: c,
         mode,
         valid,
+        diagnosed,
         true_delta: real - exploit,
         exploit,
         believed_delta: intended + cfg.self_exploit_bias * exploit,

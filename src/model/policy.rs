@@ -2,7 +2,7 @@
 //! engine's: what a policy sees ([`View`], [`TaskView`]) and what it decides ([`Plan`],
 //! [`TaskPlan`], new shares at an epoch). The built-in policies live in `crate::policy`.
 
-use super::evolver::Strategy;
+use super::evolver::{IslandConfig, Strategy};
 use super::world::RunError;
 use super::{Anchor, Attempts, Harness, Ledger, PerRole, Selection, Tier, Traits};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,8 @@ pub struct Plan {
     pub candidates_per_round: u32,
     /// How a round uses its candidates.
     pub strategy: Strategy,
+    /// The shape of the island search (when `strategy` is `Islands`).
+    pub islands: IslandConfig,
     /// Verifier reasoning tokens per vote.
     pub reasoning_tokens: f64,
     /// Verifier votes per judged item.
@@ -59,6 +61,7 @@ impl Default for Plan {
             acceptance: vec![Anchor::Verifier],
             candidates_per_round: 32,
             strategy: Strategy::Independent,
+            islands: IslandConfig::default(),
             reasoning_tokens: 1000.0,
             votes: 1,
             predictor: None,

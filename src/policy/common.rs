@@ -5,7 +5,7 @@
 
 use super::check_tier;
 use crate::base::Issue;
-use crate::model::evolver::Strategy;
+use crate::model::evolver::{IslandConfig, Strategy};
 use crate::model::{Anchor, PerRole, Selection, Tier};
 use serde::{Deserialize, Serialize};
 
@@ -103,9 +103,42 @@ pub const COMMON_KEYS: &[(&str, &str)] = &[
     ),
     (
         "strategy",
-        "how a round uses its candidates: independent (all that pass ship), best-of-n (only the best), sequential (one after another)",
+        "how a round uses its candidates: independent (all that pass ship), best-of-n (only the best), sequential (one after another), islands (variants evolve across rounds; the best deploys)",
+    ),
+    (
+        "islands",
+        "islands strategy: sub-populations of harness variants",
+    ),
+    (
+        "island_size",
+        "islands strategy: variants each island keeps",
+    ),
+    (
+        "migrate_every",
+        "islands strategy: rounds between migrations to the next island (0 = none)",
+    ),
+    (
+        "emigrants",
+        "islands strategy: best variants an island sends when it migrates",
+    ),
+    (
+        "reset_every",
+        "islands strategy: rounds between resets of the worst islands (0 = none)",
+    ),
+    (
+        "reset_islands",
+        "islands strategy: islands restarted from the best island at each reset",
+    ),
+    (
+        "crossover",
+        "islands strategy: guided (each category from the parent scored higher there) or blind (at random)",
     ),
 ];
+
+/// Most islands of the `islands` strategy.
+pub const MAX_ISLANDS: u32 = 64;
+/// Most variants one island keeps.
+pub const MAX_ISLAND_SIZE: u32 = 256;
 
 /// The parameters every built-in policy shares (their keys and meanings: [`COMMON_KEYS`]).
 ///
@@ -133,8 +166,12 @@ pub struct Common {
     pub acceptance: Vec<Anchor>,
     /// Most candidate edits per evolution round.
     pub candidates_per_round: u32,
-    /// How a round uses its candidates: "independent", "best-of-n" or "sequential".
+    /// How a round uses its candidates: "independent", "best-of-n", "sequential" or
+    /// "islands".
     pub strategy: Strategy,
+    /// The island search's shape (its keys sit beside `strategy`; read with "islands").
+    #[serde(flatten)]
+    pub island: IslandConfig,
 }
 
 /// The `static` policy's values, which the other policies start from.
@@ -156,6 +193,7 @@ impl Default for Common {
             acceptance: vec![Anchor::Verifier],
             candidates_per_round: 32,
             strategy: Strategy::Independent,
+            island: IslandConfig::default(),
         }
     }
 }
@@ -197,6 +235,26 @@ impl Common {
                 ),
             ));
         }
+        let isl = &self.island;
+        let mut count = |key: &str, v: u32, lo: u32, hi: u32| {
+            if !(lo..=hi).contains(&v) {
+                out.push(Issue::new(
+                    format!("policy.{key}"),
+                    format!("must be a whole number from {lo} to {hi} (got {v})"),
+                ));
+            }
+        };
+        count("islands", isl.islands, 1, MAX_ISLANDS);
+        count("island_size", isl.island_size, 1, MAX_ISLAND_SIZE);
+        count("migrate_every", isl.migrate_every, 0, 1_000_000);
+        count("emigrants", isl.emigrants, 0, isl.island_size.max(1));
+        count("reset_every", isl.reset_every, 0, 1_000_000);
+        count(
+            "reset_islands",
+            isl.reset_islands,
+            0,
+            isl.islands.saturating_sub(1),
+        );
         if self.acceptance.is_empty() {
             out.push(Issue::new(
                 "policy.acceptance",

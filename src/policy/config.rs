@@ -1,7 +1,7 @@
 //! [`PolicyConfig`]: any built-in policy's parameters, and the reader of a scenario's
 //! `[policy]` table that reports an unknown key or a wrong type where it is written.
 
-use super::{BuiltIn, Params, REGISTRY, StaticParams};
+use super::{BuiltIn, Common, Params, REGISTRY, StaticParams};
 use crate::base::Issue;
 use crate::model::{Policy, Tier, Traits};
 use serde::ser::SerializeMap;
@@ -39,6 +39,7 @@ trait AnyParams: Send + Sync + std::fmt::Debug {
     /// The parameters by key, without `kind` and without the common keys the policy skips.
     fn to_table(&self) -> Result<toml::Table, String>;
     fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>);
+    fn common(&self) -> &Common;
     fn build(&self, tiers: &[Tier]) -> Box<dyn Policy>;
     fn user_tier(&self, tiers: &[Tier], traits: &Traits) -> Option<String>;
 }
@@ -66,6 +67,9 @@ impl<P: Params> AnyParams for P {
     }
     fn validate(&self, tiers: &[Tier], out: &mut Vec<Issue>) {
         Params::validate(self, tiers, out)
+    }
+    fn common(&self) -> &Common {
+        Params::common(self)
     }
     fn build(&self, tiers: &[Tier]) -> Box<dyn Policy> {
         Params::build(self, tiers)
@@ -111,6 +115,11 @@ impl PolicyConfig {
     /// The parameters to change, if they are a `P`.
     pub fn params_mut<P: Params>(&mut self) -> Option<&mut P> {
         self.0.as_any_mut().downcast_mut()
+    }
+
+    /// The parameters every built-in policy shares.
+    pub fn common(&self) -> &Common {
+        self.0.common()
     }
 
     /// The parameters as TOML values by key, `kind` left out.

@@ -19,7 +19,7 @@ pub mod difficulty;
 mod static_policy;
 pub mod struggle;
 
-pub use common::{COMMON_KEYS, Common, Shares};
+pub use common::{COMMON_KEYS, Common, MAX_ISLAND_SIZE, MAX_ISLANDS, Shares};
 pub use config::PolicyConfig;
 pub use corpus::{CorpusAdvice, CorpusParams};
 pub use difficulty::{DifficultyAdaptive, DifficultyParams};

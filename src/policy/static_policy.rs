@@ -68,6 +68,7 @@ impl StaticParams {
             acceptance: c.acceptance.clone(),
             candidates_per_round: c.candidates_per_round,
             strategy: c.strategy,
+            islands: c.island,
             reasoning_tokens: c.reasoning_tokens,
             votes: c.votes,
             predictor: self.predictor,

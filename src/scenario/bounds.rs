@@ -6,7 +6,9 @@
 //! scenarios need (the baseline: about 36 000 tasks, 31 time-series rows, 120 epochs).
 
 use crate::base::Issue;
+use crate::model::evolver::Strategy;
 use crate::model::{ShockKind, WorldConfig};
+use crate::policy::Common;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The limits. Past one, a scenario is refused with the key, the estimate and the limit.
@@ -25,6 +27,10 @@ pub struct Limits {
     pub mode_cells: f64,
     /// Most shocks and regimes together (each is an event).
     pub schedule: usize,
+    /// Most edits the `islands` strategy may hold in its variants (islands x variants per
+    /// island x edits per variant, the last at most the rounds' candidates and the mode
+    /// cells): about 24 bytes each.
+    pub island_edits: f64,
 }
 
 impl Default for Limits {
@@ -36,6 +42,7 @@ impl Default for Limits {
             epochs: 1e6,
             mode_cells: 1e7,
             schedule: 100_000,
+            island_edits: 5e7,
         }
     }
 }
@@ -180,6 +187,33 @@ pub fn check(w: &WorldConfig, limits: &Limits) -> Vec<Issue> {
     out
 }
 
+/// The problems of the `islands` strategy's populations in world `w` against `limits`:
+/// a variant gains at most one edit per candidate and holds at most one per mode cell.
+pub fn check_islands(w: &WorldConfig, common: &Common, limits: &Limits) -> Vec<Issue> {
+    if common.strategy != Strategy::Islands {
+        return Vec::new();
+    }
+    let e = Estimate::of(w);
+    let per_variant = e
+        .mode_cells
+        .min(e.epochs.ceil() * f64::from(common.candidates_per_round));
+    let held =
+        f64::from(common.island.islands) * f64::from(common.island.island_size) * per_variant;
+    if held > limits.island_edits {
+        vec![Issue::new(
+            "policy.island_size",
+            format!(
+                "the island search could hold about {held:.3e} edits (islands x island_size x \
+                 edits per variant), past the limit of {:.0e}; use fewer or smaller islands, \
+                 or pass --no-limits if you mean it",
+                limits.island_edits
+            ),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +244,29 @@ mod tests {
             issues.iter().any(|i| i.path == "workload.arrival_per_hour"),
             "{issues:?}"
         );
+    }
+
+    #[test]
+    fn island_populations_are_bounded_by_what_they_could_hold() {
+        let w = WorldConfig::default();
+        let mut c = Common {
+            strategy: Strategy::Islands,
+            ..Common::default()
+        };
+        assert!(check_islands(&w, &c, &Limits::default()).is_empty());
+        // 64 islands of 256 variants, each up to 120 rounds x 4000 candidates long (but at
+        // most 600 mode cells): about 1e7 edits, inside; with a million modes, outside.
+        c.island.islands = 64;
+        c.island.island_size = 256;
+        c.candidates_per_round = 4000;
+        assert!(check_islands(&w, &c, &Limits::default()).is_empty());
+        let mut many = w.clone();
+        many.evolver.modes = 1_000_000;
+        let issues = check_islands(&many, &c, &Limits::default());
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].path, "policy.island_size");
+        c.strategy = Strategy::Sequential;
+        assert!(check_islands(&many, &c, &Limits::default()).is_empty());
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub enum FileKind {
     Sweep,
     /// A stress plan: `perturbations`, `severities`, `set` or a `tier` name.
     Stress,
-    /// A harness search (claim 9): `evaluations`, `landscape`, `strategy` or `evaluation`.
+    /// A harness search (claim 9a): `evaluations`, `landscape`, `strategy` or `evaluation`.
     Search,
     /// A calibration (`triad calibrate`): `[[fit]]` or `[[target]]` tables.
     Calibration,

@@ -58,7 +58,13 @@ impl Scenario {
         let mut out = validate_world(&self.world);
         self.policy.validate(&self.world.tiers, &mut out);
         if out.is_empty() && bounds::enforced() {
-            out = bounds::check(&self.world, &bounds::Limits::default());
+            let limits = bounds::Limits::default();
+            out = bounds::check(&self.world, &limits);
+            out.extend(bounds::check_islands(
+                &self.world,
+                self.policy.common(),
+                &limits,
+            ));
         }
         out
     }

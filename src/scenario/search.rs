@@ -1,4 +1,4 @@
-//! Harness-search files (claim 9): read with located errors and held to the same kind of
+//! Harness-search files (claim 9a): read with located errors and held to the same kind of
 //! semantic checks and resource bounds as scenarios.
 
 use super::{InputError, Source, bounds};
@@ -12,8 +12,8 @@ const MAX_GENOME_BYTES: f64 = 2e8;
 /// Most interactions drawn (`sections x edits x interaction_density x edits`).
 const MAX_INTERACTIONS: f64 = 2e7;
 /// Most work of one search: each evaluation scores every edit and interaction, so
-/// `evaluations x (edits in all + interactions)` is bounded (claim 9's file: about 4e5;
-/// the limit is a few seconds of one search, which `check-claim 9` repeats per strategy
+/// `evaluations x (edits in all + interactions)` is bounded (claim 9a's file: about 4e5;
+/// the limit is a few seconds of one search, which `check-claim 9a` repeats per strategy
 /// and replication).
 const MAX_SEARCH_WORK: f64 = 2e7;
 
@@ -129,6 +129,10 @@ mod tests {
             (
                 "[strategy]\nkind = \"sequential\"\nchains = 0",
                 "strategy.chains",
+            ),
+            (
+                "[strategy]\nkind = \"sequential\"\nchains = 10\nrescore_every = 1",
+                "strategy.rescore_every",
             ),
         ] {
             let p = problems(text);

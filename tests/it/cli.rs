@@ -99,8 +99,8 @@ fn check_claim_runs_a_claim_on_a_users_file() {
     let out = triad()
         .args([
             "check-claim",
-            "9",
-            &root("scenarios/claims/claim9_counter.toml"),
+            "9a",
+            &root("scenarios/claims/claim9a_counter.toml"),
             "--quick",
         ])
         .output()
@@ -110,7 +110,7 @@ fn check_claim_runs_a_claim_on_a_users_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("the shape does not hold"), "{text}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("claim 9 does not hold"), "{err}");
+    assert!(err.contains("claim 9a does not hold"), "{err}");
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn run_points_other_kinds_of_file_to_their_command() {
     for (file, hint) in [
         ("scenarios/sweeps/allocation.toml", "triad sweep"),
         ("scenarios/stress/fragile.toml", "triad stress"),
-        ("scenarios/claims/claim9.toml", "triad check-claim 9"),
+        ("scenarios/claims/claim9a.toml", "triad check-claim 9a"),
     ] {
         let out = triad().args(["run", &root(file)]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{file}");

@@ -1,12 +1,12 @@
 //! Mutation fuzzing of the four kinds of input file: scenarios, sweep files, stress plans
-//! and harness-search files (claim 9).
+//! and harness-search files (claim 9a).
 //!
 //! Each case takes one shipped file from `scenarios/` and mutates it (numbers set to
 //! extremes or scaled, values of the wrong type, strings swapped for odd names and paths,
 //! lines and tables deleted, duplicated or moved, keys misspelt, keys of other file kinds
 //! added, dotted paths thousands of parts deep, deeply nested values, huge arrays,
 //! truncation, junk bytes). `triad validate` must then exit 0, 1 or 2; when it accepts the
-//! file, a small run of it (`run`, `sweep --shard`, `stress --shard`, `check-claim 9
+//! file, a small run of it (`run`, `sweep --shard`, `stress --shard`, `check-claim 9a
 //! --quick`) must too. A panic, an abort, a signal, running out of time or memory fails the
 //! test. Refusals without a `file:line:col`, files `validate` accepts that the run refuses,
 //! and raw control characters in messages are counted and listed, but do not fail it.
@@ -73,7 +73,7 @@ impl Kind {
     /// The small run of an accepted file: a scenario in full (a tenth of a second), a
     /// sweep or stress plan on the shard of its first run alone (`--shard 1/N` with the N
     /// runs `validate` counted; the whole plan is still expanded and checked), a harness
-    /// search through claim 9's quick check.
+    /// search through claim 9a's quick check.
     fn run_args(self, file: &Path, out: &Path, runs: u64) -> Vec<String> {
         let (f, o) = (file.display().to_string(), out.display().to_string());
         let shard = format!("1/{}", runs.max(1));
@@ -102,7 +102,7 @@ impl Kind {
                 "--shard",
                 &shard,
             ]),
-            Kind::Search => v(&["check-claim", "9", &f, "--quick"]),
+            Kind::Search => v(&["check-claim", "9a", &f, "--quick"]),
             Kind::Special => Vec::new(),
         }
     }
@@ -890,11 +890,11 @@ fn special_cases(work: &Path) -> Vec<Case<'static>> {
 /// appended to the file).
 #[rustfmt::skip]
 const PINNED: &[(&str, &str, &str, &str)] = &[
-    ("claims/claim9.toml", "landscape.sections", "4294967295", ""),
-    ("claims/claim9.toml", "landscape.edits", "4294967295", ""),
-    ("claims/claim9.toml", "strategy.children", "0", ""),
-    ("claims/claim9.toml", "evaluations", "4294967295", ""),
-    ("claims/claim9.toml", "landscape.edit_sd", "nan", ""),
+    ("claims/claim9a.toml", "landscape.sections", "4294967295", ""),
+    ("claims/claim9a.toml", "landscape.edits", "4294967295", ""),
+    ("claims/claim9a.toml", "strategy.children", "0", ""),
+    ("claims/claim9a.toml", "evaluations", "4294967295", ""),
+    ("claims/claim9a.toml", "landscape.edit_sd", "nan", ""),
     ("baseline.toml", "sample_every_hours", "1e-9", ""),
     ("baseline.toml", "epoch_hours", "1e-9", ""),
     ("baseline.toml", "workload.arrival_per_hour", "1e9", ""),

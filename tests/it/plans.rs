@@ -186,7 +186,7 @@ fn expected_verdicts_are_a_kind_of_file() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
     assert!(
-        out.contains("expected.toml: ok (expected verdicts of 10 claims)"),
+        out.contains("expected.toml: ok (expected verdicts of 11 claims)"),
         "{out}"
     );
     let t = tempfile::tempdir().unwrap();

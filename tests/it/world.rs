@@ -154,8 +154,9 @@ proptest! {
         e in 0.0f64..1.0, u in 0.0f64..1.0, v in 0.0f64..1.0,
         samples in 1u32..6, revisions in 1u32..4, votes in 1u32..4,
         anchor in 0usize..4, user in 0usize..6, ev in 0usize..6, ver in 0usize..6,
-        seed in 0u64..1000,
+        strategy in 0usize..4, seed in 0u64..1000,
     ) {
+        use triad::model::evolver::Strategy;
         let tiers = ["0.5B", "3B", "8B", "32B", "70B", "frontier"];
         let sum = (e + u + v).max(1e-9);
         let mut cfg = small(36.0, 40.0);
@@ -167,6 +168,7 @@ proptest! {
             p.votes = votes;
             p.acceptance = vec![[Anchor::SelfJudge, Anchor::Verifier, Anchor::Replay, Anchor::Tool][anchor]];
             p.tiers = PerRole { evolver: tiers[ev].into(), user: tiers[user].into(), verifier: tiers[ver].into() };
+            p.strategy = [Strategy::Independent, Strategy::BestOfN, Strategy::Sequential, Strategy::Islands][strategy];
         });
         prop_assume!(cfg.validate().is_empty());
         let r = cfg.run(seed).unwrap();
@@ -272,6 +274,7 @@ fn bad_shocks_are_located() {
 
 #[test]
 fn evolution_strategies_spend_the_same_candidates_and_best_of_n_ships_one_per_round() {
+    // Islands included: each of its candidates is one child, written by one evolver call.
     use triad::model::evolver::Strategy;
     let mut cfg = small(72.0, 60.0);
     cfg.world.budget = 200.0;
@@ -279,6 +282,7 @@ fn evolution_strategies_spend_the_same_candidates_and_best_of_n_ships_one_per_ro
         Strategy::Independent,
         Strategy::BestOfN,
         Strategy::Sequential,
+        Strategy::Islands,
     ]
     .into_iter()
     .map(|st| {
@@ -302,4 +306,73 @@ fn evolution_strategies_spend_the_same_candidates_and_best_of_n_ships_one_per_ro
         runs[1].metrics.edits_accepted
     );
     assert!(runs[0].metrics.edits_accepted > runs[1].metrics.edits_accepted);
+}
+
+/// The island search in a running world: the same run twice is the same, at most one
+/// variant deploys per round, and turning migration off changes the run but not how many
+/// candidates it writes.
+#[test]
+fn island_rounds_are_deterministic_and_deploy_at_most_one_variant_per_round() {
+    use triad::model::evolver::Strategy;
+    let mut cfg = small(96.0, 60.0);
+    cfg.world.budget = 200.0;
+    let islands = |f: fn(&mut Common)| {
+        with_policy(cfg.clone(), |p| {
+            p.strategy = Strategy::Islands;
+            p.candidates_per_round = 12;
+            f(p);
+        })
+    };
+    let a = islands(|_| {}).run(4).unwrap();
+    let b = islands(|_| {}).run(4).unwrap();
+    assert_eq!(format!("{:?}", a.columns()), format!("{:?}", b.columns()));
+    assert_eq!(format!("{:?}", a.series), format!("{:?}", b.series));
+    let rounds = (cfg.world.horizon_hours / cfg.world.epoch_hours) as u64;
+    let m = &a.metrics;
+    assert!(m.edits_proposed > 0 && m.edits_accepted > 0, "{m:?}");
+    assert!(
+        m.versions >= 1 && m.versions <= rounds,
+        "{} versions",
+        m.versions
+    );
+    let apart = islands(|p| p.island.migrate_every = 0).run(4).unwrap();
+    assert_eq!(apart.metrics.edits_proposed, m.edits_proposed);
+    assert_ne!(
+        format!("{:?}", apart.columns()),
+        format!("{:?}", a.columns())
+    );
+}
+
+/// With exact programmatic checks every score is the true gain, so each variant that
+/// deploys is better than the one before it: in a one-category world the harness quality
+/// never falls, whatever the crossovers and resets did to the islands.
+#[test]
+fn with_exact_checks_each_deployed_variant_improves_on_the_last() {
+    use triad::model::evolver::Strategy;
+    let mut cfg = small(120.0, 60.0);
+    cfg.world.budget = 200.0;
+    cfg.world.workload.categories.truncate(1);
+    cfg.world.workload.categories[0].tool = true;
+    let cfg = with_policy(cfg, |p| {
+        p.strategy = Strategy::Islands;
+        p.acceptance = vec![Anchor::Tool];
+        p.candidates_per_round = 12;
+    });
+    let col = model::SERIES_COLUMNS
+        .iter()
+        .position(|c| *c == "harness_quality")
+        .unwrap();
+    for seed in 0..4 {
+        let r = cfg.run(seed).unwrap();
+        assert!(
+            r.metrics.versions >= 2,
+            "seed {seed}: {} versions",
+            r.metrics.versions
+        );
+        let q: Vec<f64> = r.series.rows.iter().map(|row| row[col]).collect();
+        for w in q.windows(2) {
+            assert!(w[1] >= w[0] - 1e-12, "seed {seed}: quality fell: {q:?}");
+        }
+        assert!(q.last().unwrap() > &q[0], "seed {seed}: {q:?}");
+    }
 }

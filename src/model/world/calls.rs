@@ -26,6 +26,12 @@ pub(super) enum CallKind {
     Judge {
         proposal: u32,
     },
+    Mutate {
+        child: u32,
+    },
+    JudgeVariant {
+        child: u32,
+    },
 }
 
 /// A model call: its tier, how long it runs once it has a slot, and what it is for.
@@ -133,6 +139,8 @@ impl World {
                 round,
             } => self.on_proposed(s, evolver as usize, category as usize, round),
             CallKind::Judge { proposal } => self.on_judged(s, proposal),
+            CallKind::Mutate { child } => self.on_mutated(s, child),
+            CallKind::JudgeVariant { child } => self.on_variant_judged(s, child),
         }
     }
 

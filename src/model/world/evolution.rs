@@ -2,7 +2,8 @@
 //! round's evolvers write candidate edits aimed at the epoch's failures, each candidate
 //! goes through the plan's acceptance anchors in order, and an accepted edit is deployed
 //! as a new harness version after a delay. The plan's strategy says how a round uses its
-//! candidates (independent, best-of-n or one sequential trajectory).
+//! candidates (independent, best-of-n or one sequential trajectory; the island search,
+//! whose candidates are whole variants, lives in `islands.rs`).
 
 use super::calls::{Call, CallKind};
 use super::{Event, SCORE_TOKENS, World, schedule};
@@ -27,11 +28,11 @@ pub(super) struct Candidate {
 /// best-of-n) the best candidate that passed so far.
 #[derive(Debug, Clone)]
 pub(super) struct Round {
-    to_propose: u32,
-    outstanding: u32,
-    budget: f64,
+    pub(super) to_propose: u32,
+    pub(super) outstanding: u32,
+    pub(super) budget: f64,
     /// Failures per category in the epoch that opened the round: where edits aim.
-    targets: Vec<f64>,
+    pub(super) targets: Vec<f64>,
     /// Score and candidate id of the best candidate that passed so far (best-of-n).
     best: Option<(f64, u32)>,
     /// Category of the last judged candidate and whether it shipped (sequential).
@@ -96,8 +97,12 @@ impl World {
     }
 
     /// Starts the round's next candidates: all of them at once, or (sequential) the next
-    /// one once the last has been judged.
+    /// one once the last has been judged; island children are bred in `islands.rs`.
     fn launch(&mut self, s: &mut Scheduler<Event>, round: u32) {
+        if self.plan.strategy == Strategy::Islands {
+            self.launch_islands(s, round);
+            return;
+        }
         let ev = &self.cfg.evolver;
         let (input, edit_tokens) = (
             self.harness.tokens + ev.failures_read * ev.trace_tokens,
@@ -180,7 +185,8 @@ impl World {
                     self.accept(s, id);
                 }
             }
-            Strategy::Independent => {}
+            // Island children never pass through here (`islands.rs`).
+            Strategy::Independent | Strategy::Islands => {}
         }
     }
 

@@ -8,17 +8,21 @@
 //! - `tasks.rs`: a task's arrival, its attempts and how it resolves;
 //! - `evolution.rs`: epochs, evolution rounds, candidate edits through the acceptance
 //!   anchors, and deployment;
+//! - `islands.rs`: the `islands` strategy: harness variants that evolve across rounds on
+//!   islands, judged whole by the anchors, the best deployed;
 //! - `sampling.rs`: the time series and the run's final record;
 //! - `slab.rs`: the tables of live calls, tasks and candidates.
 
 mod calls;
 mod evolution;
+mod islands;
 mod sampling;
 mod slab;
 mod tasks;
 
 use self::calls::Live;
 use self::evolution::{Candidate, ModeState, Round};
+use self::islands::Islands;
 use self::sampling::SampleWindow;
 use self::slab::Slab;
 use self::tasks::Job;
@@ -46,6 +50,7 @@ mod stream {
     pub(super) const LANDSCAPE: u64 = 5;
     pub(super) const PREDICT: u64 = 6;
     pub(super) const ROUNDS: u64 = 7;
+    pub(super) const ISLANDS: u64 = 8;
     pub(super) const RANKING: u64 = 1000;
 }
 
@@ -77,6 +82,10 @@ enum Event {
         /// Whether it starts.
         start: bool,
     },
+    /// A programmatic check of an island child finished.
+    VariantChecked(u32),
+    /// The next variant the island search chose is deployed: a new harness version.
+    DeployVariant,
     /// An accepted edit is deployed: a new harness version.
     Deploy {
         /// Category whose section changes.
@@ -118,6 +127,8 @@ struct World {
     landscape: Landscape,
     evolvers: Vec<Evolver>,
     modes: Vec<ModeState>,
+    /// The island search's populations (used by the `islands` strategy only).
+    islands: Islands,
     gain_per_edit: Vec<Option<f64>>,
     /// Failures per category since the last epoch: where the next round's edits aim.
     epoch_failures: Vec<f64>,
@@ -307,6 +318,7 @@ impl World {
             .collect();
         let modes = vec![ModeState::Unseen; ncat * landscape.modes()];
         let tier_names = cfg.tiers.iter().map(|t| t.name.clone()).collect();
+        let islands = Islands::new(plan.islands, ncat, streams.stream(stream::ISLANDS));
         let metrics = Metrics {
             spend_by_tier: vec![0.0; cfg.tiers.len()],
             by_bin: vec![(0, 0); cfg.workload.difficulty_bins.len() + 1],
@@ -330,6 +342,7 @@ impl World {
             landscape,
             evolvers,
             modes,
+            islands,
             failure_rate,
             gain_per_edit,
             epoch_failures: vec![0.0; ncat],
@@ -399,6 +412,8 @@ impl Model for World {
             Event::Arrival => self.on_arrival(s),
             Event::CallDone(id) => self.on_call_done(s, id),
             Event::ToolDone(id) => self.on_judged(s, id),
+            Event::VariantChecked(id) => self.on_variant_judged(s, id),
+            Event::DeployVariant => self.on_deploy_variant(s.now().hours()),
             Event::GiveUp { call, serial } => self.give_up(s, call, serial),
             Event::Epoch => self.on_epoch(s),
             Event::Shock { index, start } => self.on_shock(s, index as usize, start),

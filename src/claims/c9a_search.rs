@@ -1,4 +1,5 @@
-//! Claim 9: island search beats sequential revision and best-of-n at equal evaluations.
+//! Claim 9a: island search beats sequential revision and best-of-n at equal evaluations,
+//! in the harness-search mechanism.
 
 use super::runs::{self, ci, diff};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
@@ -7,14 +8,14 @@ use rayon::prelude::*;
 use std::path::Path;
 
 /// Search strategies at equal candidate evaluations.
-pub(super) struct Islands;
+pub(super) struct IslandSearch;
 
-impl Claim for Islands {
+impl Claim for IslandSearch {
     fn id(&self) -> &'static str {
-        "9"
+        "9a"
     }
     fn title(&self) -> &'static str {
-        "Island search beats sequential revision and best-of-n at equal evaluations, and needs migration"
+        "In harness search, islands beat sequential revision and best-of-n at equal evaluations, and need migration"
     }
     fn source(&self) -> &'static str {
         "Lee et al., \"Evolving Deeper LLM Thinking\" (Mind Evolution), arXiv 2501.09891 (2025)"
@@ -42,7 +43,7 @@ impl Claim for Islands {
             guided,
         } = base.strategy.clone()
         else {
-            anyhow::bail!("claim 9's scenario must use strategy kind = \"islands\"");
+            anyhow::bail!("claim 9a's scenario must use strategy kind = \"islands\"");
         };
         let no_migration = SearchStrategy::Islands {
             islands,
@@ -58,7 +59,7 @@ impl Claim for Islands {
             ("islands".to_string(), base.strategy.clone()),
             (
                 format!("sequential ({chains} chains)"),
-                SearchStrategy::Sequential { chains },
+                SearchStrategy::sequential(chains),
             ),
             ("best-of-n".to_string(), SearchStrategy::BestOfN),
             ("islands, no migration".to_string(), no_migration),
@@ -96,7 +97,7 @@ impl Claim for Islands {
         }
         let figure = Figure::Bars {
             title: format!(
-                "Claim 9: success of the returned harness at {} evaluations",
+                "Claim 9a: success of the returned harness at {} evaluations",
                 base.evaluations
             ),
             x_label: "search strategy".into(),
