@@ -1,7 +1,7 @@
 //! Claim 3: a closed self-improvement loop stalls; external anchors keep it improving.
 
 use super::runs::{self, ci, diff, minus};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
 use crate::model::{Anchor, RunResult, SERIES_COLUMNS};
 use crate::report::plot::Line;
 use std::path::Path;
@@ -64,7 +64,19 @@ impl Claim for Anchors {
         "self-improvement saturates after 2-3 rounds; GPT-4 GSM8K 95.5 -> 91.5 -> 89.0 under intrinsic self-correction"
     }
     fn counter(&self) -> &'static str {
-        "an unbiased self-judge with no diversity collapse (self_exploit_bias = 0, collapse_per_self_accept = 0)"
+        "an unbiased self-judge, or no diversity collapse"
+    }
+    fn counters(&self) -> Vec<Counter> {
+        vec![
+            Counter {
+                stem: "counter_exploit",
+                mechanism: "a self-judge that does not count exploits as gains (evolver.self_exploit_bias = 0)",
+            },
+            Counter {
+                stem: "counter_narrowing",
+                mechanism: "no narrowing of a self-accepting evolver (evolver.collapse_per_self_accept = 0)",
+            },
+        ]
     }
 
     /// The scenario's evolver runs three loops on the same tasks: accepting its own edits,

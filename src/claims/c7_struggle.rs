@@ -2,7 +2,7 @@
 //! task regime shifts.
 
 use super::runs::{self, ci, diff};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
 use crate::policy::{PolicyConfig, Shares, StruggleParams};
 use std::path::Path;
 
@@ -26,7 +26,13 @@ impl Claim for Struggle {
         "none: fund harness evolution when agents visibly struggle on hard, novel regimes; starve it when the harness carries the load"
     }
     fn counter(&self) -> &'static str {
-        "no regime shift and a warm start (the harness already near its headroom): nothing new to struggle with"
+        "a harness no user invokes (traits.invoke_mid = 10): what evolvers add cannot reach the tasks"
+    }
+    fn counters(&self) -> Vec<Counter> {
+        vec![Counter {
+            stem: "counter_unused",
+            mechanism: self.counter(),
+        }]
     }
 
     /// The scenario's policy must be `struggle-adaptive`; its verifier share is kept for

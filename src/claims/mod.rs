@@ -165,8 +165,27 @@ pub trait Claim: Sync {
     fn published(&self) -> &'static str;
     /// The mechanism the counter-scenario switches off.
     fn counter(&self) -> &'static str;
+    /// Every counter-scenario: the claim is reproduced only when its shape vanishes on each.
+    /// A claim with several mechanisms has one counter per mechanism, each switching that
+    /// one off; the default is the single `claim<id>_counter.toml`.
+    fn counters(&self) -> Vec<Counter> {
+        vec![Counter {
+            stem: "counter",
+            mechanism: self.counter(),
+        }]
+    }
     /// Runs the check on a scenario file.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome>;
+}
+
+/// One counter-scenario of a claim: the file `claim<id>_<stem>.toml` and the mechanism it
+/// switches off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    /// The file's suffix after `claim<id>_`.
+    pub stem: &'static str,
+    /// What it switches off.
+    pub mechanism: &'static str,
 }
 
 /// Every claim, in order.
@@ -199,16 +218,16 @@ pub fn select(id: &str) -> Vec<Box<dyn Claim>> {
         .collect()
 }
 
-/// The shipped scenario of claim `id` (`counter` = its counter-scenario).
-pub fn scenario_file(id: &str, counter: bool) -> PathBuf {
+/// The shipped scenario of claim `id`, or with `counter = Some(stem)` its counter-scenario
+/// `claim<id>_<stem>.toml`.
+pub fn scenario_file(id: &str, counter: Option<&str>) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join("claims");
     let local = Path::new("scenarios").join("claims");
     let base = if local.is_dir() { local } else { dir };
-    base.join(if counter {
-        format!("claim{id}_counter.toml")
-    } else {
-        format!("claim{id}.toml")
+    base.join(match counter {
+        Some(stem) => format!("claim{id}_{stem}.toml"),
+        None => format!("claim{id}.toml"),
     })
 }

@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn the_shipped_file_is_valid() {
-        let path = super::super::scenario_file("x", false).with_file_name("expected.toml");
+        let path = super::super::scenario_file("x", None).with_file_name("expected.toml");
         assert_eq!(load(&path).unwrap().len(), super::super::all().len());
     }
 }

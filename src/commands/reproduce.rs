@@ -30,7 +30,18 @@ pub struct ReproduceArgs {
     pub force: bool,
 }
 
-/// One claim's result: the check on its scenario and on its counter-scenario.
+/// The check on one counter-scenario.
+#[derive(Debug, Clone)]
+pub struct CounterResult {
+    /// The file, relative to `scenarios/claims/`.
+    pub file: String,
+    /// What it switches off.
+    pub mechanism: String,
+    /// The check on it.
+    pub outcome: Outcome,
+}
+
+/// One claim's result: the check on its scenario and on each counter-scenario.
 #[derive(Debug, Clone)]
 pub struct ClaimResult {
     /// Claim id.
@@ -41,20 +52,33 @@ pub struct ClaimResult {
     pub source: String,
     /// The published figure.
     pub published: String,
-    /// What the counter-scenario switches off.
-    pub counter_mechanism: String,
     /// The check on the claim's scenario.
     pub scenario: Outcome,
-    /// The check on the counter-scenario.
-    pub counter: Outcome,
+    /// The checks on the counter-scenarios.
+    pub counters: Vec<CounterResult>,
     /// Seconds the two checks took.
     pub seconds: f64,
 }
 
 impl ClaimResult {
-    /// Reproduced: the shape holds on the scenario and vanishes on the counter-scenario.
+    /// Reproduced: the shape holds on the scenario and vanishes on every counter-scenario.
     pub fn reproduced(&self) -> bool {
-        self.scenario.holds() && !self.counter.holds()
+        self.scenario.holds() && self.counters.iter().all(|c| !c.outcome.holds())
+    }
+
+    /// `vanishes` when the shape vanishes on every counter-scenario, else which still hold.
+    fn counter_shape(&self) -> String {
+        let held: Vec<&str> = self
+            .counters
+            .iter()
+            .filter(|c| c.outcome.holds())
+            .map(|c| c.file.as_str())
+            .collect();
+        if held.is_empty() {
+            "vanishes".into()
+        } else {
+            format!("holds on {}", held.join(", "))
+        }
     }
 
     /// `reproduced` or `not reproduced`.
@@ -69,16 +93,28 @@ impl ClaimResult {
 
 fn run_claim(c: &dyn Claim, effort: Effort, seed: u64) -> anyhow::Result<ClaimResult> {
     let clock = Instant::now();
-    let scenario = c.check(&scenario_file(c.id(), false), effort, seed)?;
-    let counter = c.check(&scenario_file(c.id(), true), effort, seed)?;
+    let scenario = c.check(&scenario_file(c.id(), None), effort, seed)?;
+    let counters = c
+        .counters()
+        .into_iter()
+        .map(|k| {
+            let file = scenario_file(c.id(), Some(k.stem));
+            Ok(CounterResult {
+                file: file
+                    .file_name()
+                    .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+                mechanism: k.mechanism.to_string(),
+                outcome: c.check(&file, effort, seed)?,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
     Ok(ClaimResult {
         id: c.id().to_string(),
         title: c.title().to_string(),
         source: c.source().to_string(),
         published: c.published().to_string(),
-        counter_mechanism: c.counter().to_string(),
         scenario,
-        counter,
+        counters,
         seconds: clock.elapsed().as_secs_f64(),
     })
 }
@@ -130,7 +166,7 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
     });
     let results: Vec<ClaimResult> = results.into_iter().collect::<anyhow::Result<_>>()?;
     let map = if args.claim.is_none() {
-        let file = claims::scenario_file("headline", false).with_file_name("headline.toml");
+        let file = claims::scenario_file("headline", None).with_file_name("headline.toml");
         eprintln!("  allocation map ...");
         let m = pool.install(|| claims::headline::run(&file, effort, args.seed, &args.out))?;
         Some((m, file))
@@ -175,16 +211,27 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
         report.insert_str(at, &claims::headline::markdown(m, file));
     }
     write_atomic(&args.out.join("report.md"), report.as_bytes())?;
-    let mut csv = String::from("claim,verdict,scenario_holds,counter_holds\n");
+    // Tidy: one row per scenario checked (the claim's own, then each counter).
+    let mut csv = String::from("claim,verdict,scenario,role,holds\n");
     for r in &results {
         let _ = writeln!(
             csv,
-            "{},{},{},{}",
+            "{},{},claim{}.toml,claim,{}",
             r.id,
             r.verdict(),
-            r.scenario.holds(),
-            r.counter.holds()
+            r.id,
+            r.scenario.holds()
         );
+        for k in &r.counters {
+            let _ = writeln!(
+                csv,
+                "{},{},{},counter,{}",
+                r.id,
+                r.verdict(),
+                k.file,
+                k.outcome.holds()
+            );
+        }
     }
     write_atomic(&args.out.join("verdicts.csv"), csv.as_bytes())?;
     write_manifest(args, &started, Some(&results))?;
@@ -258,11 +305,7 @@ fn print_table(results: &[ClaimResult]) {
             "{:<5} {:<16} {:<16} {}",
             r.id,
             r.verdict(),
-            if r.counter.holds() {
-                "still holds"
-            } else {
-                "vanishes"
-            },
+            r.counter_shape(),
             r.title
         );
         for m in r.scenario.measured.iter().take(8) {
@@ -288,8 +331,8 @@ fn render_report(
     let _ = writeln!(
         s,
         "{n_ok} of {} claims reproduced{}. A claim is reproduced when its shape check passes on its \
-         scenario **and fails on its counter-scenario**, where the mechanism responsible is switched \
-         off. Every number is a mean with a 95% confidence interval over replications that share \
+         scenario **and fails on every counter-scenario**, each switching off one \
+         mechanism responsible for it. Every number is a mean with a 95% confidence interval over replications that share \
          their random numbers across the variants compared. `docs/claims.md` explains each \
          criterion.\n",
         results.len(),
@@ -301,7 +344,7 @@ fn render_report(
     );
     let _ = writeln!(
         s,
-        "| # | verdict | shape on scenario | shape on counter | claim |"
+        "| # | verdict | shape on scenario | shape on counters | claim |"
     );
     let _ = writeln!(s, "|---|---|---|---|---|");
     for r in results {
@@ -311,7 +354,7 @@ fn render_report(
             r.id,
             r.verdict(),
             mark(r.scenario.holds()),
-            mark(r.counter.holds()),
+            r.counter_shape(),
             r.title
         );
     }
@@ -333,19 +376,21 @@ fn render_report(
                 m.label, m.ci.mean, m.ci.lo, m.ci.hi
             );
         }
-        let _ = writeln!(
-            s,
-            "\nCounter-scenario `claim{}_counter.toml` ({}): the shape {}.\n",
-            r.id,
-            r.counter_mechanism,
-            if r.counter.holds() {
-                "**still holds** (the check could not tell)"
-            } else {
-                "vanishes, as it must"
+        for k in &r.counters {
+            let _ = writeln!(
+                s,
+                "\nCounter-scenario `{}` ({}): the shape {}.\n",
+                k.file,
+                k.mechanism,
+                if k.outcome.holds() {
+                    "**still holds** (the check could not tell)"
+                } else {
+                    "vanishes, as it must"
+                }
+            );
+            for c in &k.outcome.criteria {
+                let _ = writeln!(s, "- [{}] {}", if c.passed { "x" } else { " " }, c.text);
             }
-        );
-        for c in &r.counter.criteria {
-            let _ = writeln!(s, "- [{}] {}", if c.passed { "x" } else { " " }, c.text);
         }
     }
     let _ = writeln!(

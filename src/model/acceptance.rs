@@ -77,6 +77,9 @@ pub struct Context<'a> {
     pub user_skill: f64,
     /// Current quality of the edit's category.
     pub quality: f64,
+    /// The spread (sd) of the effects of the edits that can be written for the category
+    /// now, on the harness-quality scale: the unit a judge's noise is measured in.
+    pub edit_spread: f64,
     /// Mean and sd of the category's current difficulty.
     pub difficulty: (f64, f64),
     /// Whether the category has programmatic checks.
@@ -90,6 +93,14 @@ pub struct Context<'a> {
 /// The score `anchor` gives proposal `p` and whether it passes (score above the
 /// threshold). Scores of one anchor are comparable across proposals; best-of-n keeps the
 /// highest.
+///
+/// **One scale for judging.** A model judging an edit is judging a small effect, and its
+/// noise is expressed on that effect's scale: the self-judge and the verifier score the
+/// edit's effect in units of `edit_spread`, the sd of the effects of the edits that can be
+/// written now, so that telling an edit one spread better than another from it is as hard
+/// as telling a right answer from a wrong one (truths 1 and 0, the same noise). Replay
+/// scores the change in success over its tasks (binomial noise), tool the exact effect.
+/// The threshold applies to each anchor's own score.
 pub fn judge(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> (bool, f64) {
     let score = score(anchor, p, cx, s);
     let passed = match anchor {
@@ -101,6 +112,9 @@ pub fn judge(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> 
 
 fn score(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> f64 {
     let d = cx.difficulty.0;
+    // An edit's effect in judging units; a category at its headroom (no spread left) is
+    // judged on the smallest spread that still orders the edits.
+    let unit = 1.0 / cx.edit_spread.max(1e-9);
     match anchor {
         Anchor::SelfJudge => {
             let own = Judge {
@@ -108,11 +122,11 @@ fn score(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> f64 
                 reasoning: 0.0,
                 votes: 1,
             };
-            own.score(cx.traits, p.believed_delta, d, s)
+            own.score(cx.traits, p.believed_delta * unit, d, s)
         }
         Anchor::Verifier => {
             let seen = p.true_delta + cx.verifier_exploit_bias * p.exploit;
-            cx.verifier.score(cx.traits, seen, d, s)
+            cx.verifier.score(cx.traits, seen * unit, d, s)
         }
         Anchor::Replay => {
             let m = cx.cfg.replay_tasks.max(1);

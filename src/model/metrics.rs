@@ -38,6 +38,10 @@ pub struct Metrics {
     pub edits_accepted: u64,
     /// Edits accepted whose true effect was negative.
     pub edits_harmful: u64,
+    /// Candidates each anchor passed (self, verifier, replay, tool).
+    pub anchor_passed: [u64; 4],
+    /// Of those, the candidates whose true effect was negative.
+    pub anchor_passed_harmful: [u64; 4],
     /// Sum of the true effects of well-formed candidates (edit quality).
     pub edit_gain_sum: f64,
     /// Sum over attempted tasks of `p(with harness) - p(without)` for one attempt.
@@ -93,6 +97,10 @@ impl Metrics {
             ("edits_accepted".into(), self.edits_accepted as f64),
             ("edits_harmful".into(), self.edits_harmful as f64),
             (
+                "harmful_share".into(),
+                ratio(self.edits_harmful as f64, self.edits_accepted as f64),
+            ),
+            (
                 "edit_gain_mean".into(),
                 ratio(self.edit_gain_sum, self.edits_valid as f64),
             ),
@@ -110,6 +118,16 @@ impl Metrics {
             ("evolver_zipf_final".into(), self.evolver_zipf_final),
             ("events".into(), self.events as f64),
         ];
+        for (i, name) in ["self", "verifier", "replay", "tool"].iter().enumerate() {
+            v.push((format!("passed_{name}"), self.anchor_passed[i] as f64));
+            v.push((
+                format!("harmful_share_{name}"),
+                ratio(
+                    self.anchor_passed_harmful[i] as f64,
+                    self.anchor_passed[i] as f64,
+                ),
+            ));
+        }
         for (i, &(n, k)) in self.by_bin.iter().enumerate() {
             v.push((format!("attempted_bin{i}"), n as f64));
             v.push((format!("solve_rate_bin{i}"), ratio(k as f64, n as f64)));

@@ -11,6 +11,7 @@
 pub mod bounds;
 mod kind;
 pub mod perturb;
+pub mod physics;
 mod search;
 mod source;
 mod validate;

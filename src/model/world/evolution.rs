@@ -358,6 +358,8 @@ impl World {
             verifier: self.verifier_judge(),
             user_skill: self.cfg.tiers[self.plan.user_tier].skill,
             quality: self.harness.quality[c],
+            edit_spread: self.cfg.evolver.edit_sd
+                * (self.headroom[c] - self.harness.quality[c]).max(0.0),
             difficulty: (difficulty, cat.difficulty_sd),
             has_tool: cat.tool,
             verifier_exploit_bias: self.cfg.evolver.verifier_exploit_bias,
@@ -365,6 +367,9 @@ impl World {
         };
         let (pass, score) = acceptance::judge(anchor, &cand.p, &cx, &mut self.judge);
         if pass {
+            let a = anchor as usize;
+            self.metrics.anchor_passed[a] += 1;
+            self.metrics.anchor_passed_harmful[a] += u64::from(cand.p.true_delta < 0.0);
             let c = self.candidates.get_mut(id);
             c.next_anchor += 1;
             c.score = score;

@@ -495,6 +495,7 @@ impl World {
         let user_skill = self.cfg.tiers[self.plan.user_tier].skill;
         let mut judged = Vec::with_capacity(changed.len());
         let mut total = 0.0;
+        let mut true_total = 0.0;
         let mut tools = true;
         for (&c, &m) in changed.iter().zip(&split) {
             let ci = c as usize;
@@ -526,6 +527,7 @@ impl World {
                 verifier: self.verifier_judge(),
                 user_skill,
                 quality: q_dep[ci],
+                edit_spread: self.cfg.evolver.edit_sd * (self.headroom[ci] - q_dep[ci]).max(0.0),
                 difficulty: (difficulty, cat.difficulty_sd),
                 has_tool: cat.tool,
                 verifier_exploit_bias: self.cfg.evolver.verifier_exploit_bias,
@@ -533,10 +535,14 @@ impl World {
             };
             let (_, score) = acceptance::judge(anchor, &p, &cx, &mut self.judge);
             total += score;
+            true_total += p.true_delta;
             judged.push((c, score));
         }
         let passed = total > self.cfg.acceptance.threshold && (anchor != Anchor::Tool || tools);
         if passed {
+            let a = anchor as usize;
+            self.metrics.anchor_passed[a] += 1;
+            self.metrics.anchor_passed_harmful[a] += u64::from(true_total < 0.0);
             let reference = self.islands.deployed.feedback.clone();
             let ch = self.islands.child_mut(id);
             ch.next_anchor += 1;
