@@ -24,11 +24,12 @@ impl Claim for Pool {
         "every model ranks the modes alike (evolver.ranking_correlation = 1)"
     }
 
-    /// The scenario's policy names the pool: `tiers.evolver` plus `evolver_pool`. Two
-    /// single evolvers get the same evolver dollars: one of the pool's first tier, and
-    /// the strongest tier of the ladder. Evolution is paced by the evolver account, so
-    /// equal dollars mean equal cost. Compared on harness quality averaged over the run
-    /// (how soon good edits arrive, which is what users feel) and on yield.
+    /// The scenario's policy names the pool of different models: `tiers.evolver` plus
+    /// `evolver_pool`. Beside it, with the same evolver dollars: a pool of as many copies
+    /// of its first tier (copies of one model share its ranking of ideas), and one
+    /// evolver of the strongest tier of the ladder. Evolution is paced by the evolver
+    /// account, so equal dollars mean equal cost. Compared on harness quality averaged
+    /// over the run (how soon good edits arrive, which is what users feel) and on yield.
     fn check(&self, file: &Path, effort: Effort, seed: u64) -> anyhow::Result<Outcome> {
         let base = runs::load(file)?;
         let mut pool = base.clone();
@@ -40,7 +41,10 @@ impl Claim for Pool {
             anyhow::bail!("claim 8 needs a pool: list extra evolver tiers in policy.evolver_pool");
         }
         let mut same = base.clone();
-        runs::static_params(&mut same)?.evolver_pool.clear();
+        {
+            let p = runs::static_params(&mut same)?;
+            p.evolver_pool = vec![first.clone(); size - 1];
+        }
         let strongest = (0..base.world.tiers.len())
             .max_by(|&a, &b| {
                 base.world.tiers[a]
@@ -67,8 +71,8 @@ impl Claim for Pool {
             .map(|o| runs::metric(o, "edits_distinct"))
             .collect();
         let labels = [
-            format!("pool of {size}"),
-            format!("one {first}"),
+            format!("pool of {size} models"),
+            format!("{size} copies of {first}"),
             format!("one {strong_name}"),
         ];
         let mut measured = Vec::new();
@@ -89,7 +93,7 @@ impl Claim for Pool {
         let vs_same = diff(&q[0], &q[1]);
         let vs_strong = diff(&q[0], &q[2]);
         let y_strong = diff(&y[0], &y[2]);
-        measured.push(Measured::new("pool - same-tier single (quality)", vs_same));
+        measured.push(Measured::new("pool - copies of one (quality)", vs_same));
         measured.push(Measured::new("pool - strong single (quality)", vs_strong));
         measured.push(Measured::new("pool - strong single (yield)", y_strong));
         let spend_ratio = ci(&spend[0]).mean / ci(&spend[2]).mean.max(1e-12);
@@ -102,7 +106,7 @@ impl Claim for Pool {
             },
             Criterion {
                 text: format!(
-                    "the pool beats one {first} at equal cost: {:.3}, CI [{:.3}, {:.3}] above 0",
+                    "the pool of models beats {size} copies of {first} at equal cost: {:.3}, CI [{:.3}, {:.3}] above 0",
                     vs_same.mean, vs_same.lo, vs_same.hi
                 ),
                 passed: vs_same.lo > 0.0,

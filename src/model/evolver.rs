@@ -30,6 +30,10 @@ pub struct EvolverConfig {
     pub verifier_exploit_bias: f64,
     /// Correlation of the rankings of modes across models (1 = all models favour the same).
     pub ranking_correlation: f64,
+    /// Correlation of the rankings of two copies of one model, beyond what all models
+    /// share (1 = copies rank the modes alike: a model's preferences are its weights, and
+    /// sampling changes which idea it writes, not how it ranks them).
+    pub within_model_correlation: f64,
     /// Rise of an evolver's Zipf exponent per edit it accepted for itself (diversity
     /// collapse of a closed loop).
     pub collapse_per_self_accept: f64,
@@ -56,6 +60,7 @@ impl Default for EvolverConfig {
             self_exploit_bias: 2.0,
             verifier_exploit_bias: 0.3,
             ranking_correlation: 0.0,
+            within_model_correlation: 1.0,
             collapse_per_self_accept: 0.05,
             validity_mid: -1.5,
             failures_read: 20.0,
@@ -136,8 +141,11 @@ pub struct Evolver {
 }
 
 impl Evolver {
-    /// An evolver of tier `tier`; its ranking mixes the landscape's shared preference with
-    /// its own (correlation `cfg.ranking_correlation`), drawn from sub-stream `stream`.
+    /// An evolver of tier `tier`. Its preference for a mode mixes three parts: what every
+    /// model shares (the landscape's, correlation `cfg.ranking_correlation`), what its
+    /// model has (drawn from sub-stream `model_stream`, the same for every copy of the
+    /// model) and its own (sub-stream `stream`), the last two mixed by
+    /// `cfg.within_model_correlation`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: &EvolverConfig,
@@ -147,16 +155,24 @@ impl Evolver {
         land: &Landscape,
         categories: usize,
         streams: &Streams,
+        model_stream: u64,
         stream: u64,
     ) -> Evolver {
         let rho = cfg.ranking_correlation.clamp(0.0, 1.0);
-        let own_w = (1.0 - rho * rho).sqrt();
+        let w = cfg.within_model_correlation.clamp(0.0, 1.0);
+        let (model_w, own_w) = (w, (1.0 - w * w).sqrt());
+        let rest = (1.0 - rho * rho).sqrt();
+        let mut sm = streams.stream(model_stream);
         let mut s = streams.stream(stream);
         let m = land.modes;
         let ranking = (0..categories)
             .map(|c| {
                 let pref: Vec<f64> = (0..m)
-                    .map(|i| rho * land.shared[c * m + i] + own_w * s.std_normal())
+                    .map(|i| {
+                        let model = sm.std_normal();
+                        let own = if own_w > 0.0 { s.std_normal() } else { 0.0 };
+                        rho * land.shared[c * m + i] + rest * (model_w * model + own_w * own)
+                    })
                     .collect();
                 let mut order: Vec<u32> = (0..m as u32).collect();
                 order.sort_by(|&a, &b| {
@@ -358,7 +374,7 @@ mod tests {
         let streams = Streams::new(5);
         let land = Landscape::draw(&cfg, 1, &mut streams.stream(1));
         let tiers = super::super::tier::default_ladder();
-        let e = Evolver::new(&cfg, &traits, &tiers, 0, &land, 1, &streams, 2);
+        let e = Evolver::new(&cfg, &traits, &tiers, 0, &land, 1, &streams, 1, 2);
         let mut s = streams.stream(3);
         let mut total = 0.0;
         for _ in 0..200 {
@@ -369,6 +385,34 @@ mod tests {
             total += seen.len() as f64 / 32.0;
         }
         total / 200.0
+    }
+
+    /// Copies of one model rank the modes alike when `within_model_correlation` is 1 and
+    /// differently when it is 0; two different models differ either way.
+    #[test]
+    fn copies_of_one_model_share_its_ranking() {
+        let traits = Traits::default();
+        let tiers = super::super::tier::default_ladder();
+        let streams = Streams::new(9);
+        let rankings = |w: f64| {
+            let cfg = EvolverConfig {
+                within_model_correlation: w,
+                ..EvolverConfig::default()
+            };
+            let land = Landscape::draw(&cfg, 1, &mut streams.stream(1));
+            let new = |tier, model, own| {
+                Evolver::new(&cfg, &traits, &tiers, tier, &land, 1, &streams, model, own)
+                    .ranking[0]
+                    .clone()
+            };
+            // Two copies of model 10 (own streams 20, 21), and model 11.
+            (new(1, 10, 20), new(1, 10, 21), new(2, 11, 22))
+        };
+        let (a, b, other) = rankings(1.0);
+        assert_eq!(a, b);
+        assert_ne!(a, other);
+        let (a, b, _) = rankings(0.0);
+        assert_ne!(a, b);
     }
 
     #[test]
@@ -393,7 +437,7 @@ mod tests {
                 .map(|seed| {
                     let streams = Streams::new(seed);
                     let land = Landscape::draw(&cfg, 1, &mut streams.stream(1));
-                    let e = Evolver::new(&cfg, &traits, &tiers, tier, &land, 1, &streams, 2);
+                    let e = Evolver::new(&cfg, &traits, &tiers, tier, &land, 1, &streams, 1, 2);
                     let mut s = streams.stream(4);
                     let sk = tiers[tier].skill;
                     (0..400)

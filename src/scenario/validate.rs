@@ -333,6 +333,11 @@ pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
     finite(o, "evolver.self_exploit_bias", e.self_exploit_bias);
     finite(o, "evolver.verifier_exploit_bias", e.verifier_exploit_bias);
     probability(o, "evolver.ranking_correlation", e.ranking_correlation);
+    probability(
+        o,
+        "evolver.within_model_correlation",
+        e.within_model_correlation,
+    );
     non_negative(
         o,
         "evolver.collapse_per_self_accept",

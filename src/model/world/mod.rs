@@ -296,9 +296,10 @@ impl World {
             .map(|(i, &t)| {
                 // A model's ranking depends on its tier (and its place in a pool), not on
                 // the policy, so two policies using the same tier see the same preferences.
-                let id = stream::RANKING
-                    + (t as u64) * 64
-                    + (plan.evolver_tiers[..i].iter().filter(|&&x| x == t).count() as u64);
+                // Slot 63 of a tier's block is its model's part, shared by its copies.
+                let copy = plan.evolver_tiers[..i].iter().filter(|&&x| x == t).count() as u64;
+                let model = stream::RANKING + (t as u64) * 64 + 63;
+                let id = stream::RANKING + (t as u64) * 64 + copy.min(62);
                 Evolver::new(
                     &cfg.evolver,
                     &cfg.traits,
@@ -307,6 +308,7 @@ impl World {
                     &landscape,
                     ncat,
                     &streams,
+                    model,
                     id,
                 )
             })
