@@ -27,7 +27,7 @@ pub use evolver::EvolverConfig;
 pub use harness::{Harness, HarnessConfig};
 pub use ledger::{Ledger, PerRole, Role};
 pub use metrics::{Metrics, SERIES_COLUMNS, Series};
-pub use policy::{Plan, Policy, Predictor, TaskPlan, TaskView, View};
+pub use policy::{Outcome, Plan, Policy, Predictor, TaskPlan, TaskView, View};
 pub use shock::{Shock, ShockKind};
 pub use task::{Category, Regime, Workload};
 pub use tier::{SkillFromScore, Tier, Traits, default_ladder, tier_index};

@@ -4,7 +4,7 @@
 
 use super::evolver::{IslandConfig, Strategy};
 use super::world::RunError;
-use super::{Anchor, Attempts, Harness, Ledger, PerRole, Selection, Tier, Traits};
+use super::{Anchor, Ledger, PerRole, Selection, Tier};
 use serde::{Deserialize, Serialize};
 
 /// A noisy estimate of a task's difficulty, bought per task.
@@ -111,7 +111,22 @@ pub struct TaskView {
     pub difficulty_estimate: Option<f64>,
 }
 
-/// The world as a policy sees it.
+/// A task the policy planned, once it has resolved: what an operator sees of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// The task as the policy saw it when it planned it.
+    pub task: TaskView,
+    /// What the policy decided for it.
+    pub plan: TaskPlan,
+    /// Whether the answer picked was right.
+    pub solved: bool,
+}
+
+/// The world as a policy sees it: only what an operator could measure (time, spend, the
+/// task mix, observed failures, what was deployed) and what it can buy (the tiers). The
+/// world's hidden truths (harness quality, edit effects, the attempt model, the trait
+/// curves) are not here: they feed the run's metrics only. Task outcomes reach a policy one
+/// by one through [`Policy::outcome`].
 #[derive(Debug)]
 pub struct View<'a> {
     /// Hours since the start.
@@ -120,25 +135,16 @@ pub struct View<'a> {
     pub horizon: f64,
     /// The budget ledger (spent and balance per role).
     pub ledger: &'a Ledger,
-    /// The deployed harness.
-    pub harness: &'a Harness,
-    /// Headroom per category.
-    pub headroom: &'a [f64],
     /// Current traffic share per category.
     pub traffic: &'a [f64],
-    /// Smoothed failure rate per category (EWMA over tasks).
+    /// Smoothed observed failure rate per category (EWMA over resolved tasks).
     pub failure_rate: &'a [f64],
-    /// Smoothed realised quality gain per accepted edit, per category (EWMA); `None` until
-    /// an edit of that category has been accepted.
-    pub gain_per_edit: &'a [Option<f64>],
+    /// Edits deployed so far, per category (what the operator shipped, not what it did).
+    pub deployed: &'a [u32],
     /// Edits accepted and proposed in the last epoch.
     pub recent: (u32, u32),
-    /// The tiers.
+    /// The tiers (prices, speeds and each model's skill rating).
     pub tiers: &'a [Tier],
-    /// How traits follow from skill (for a tier's harness benefit factor).
-    pub traits: &'a Traits,
-    /// How attempts succeed (for a policy's own estimate of a task's success odds).
-    pub attempts: &'a Attempts,
 }
 
 /// An allocation policy. Implement it to add your own; `docs/policies.md` shows how.
@@ -153,4 +159,7 @@ pub trait Policy: Send {
     }
     /// The compute for one task.
     fn task(&mut self, task: &TaskView, view: &View<'_>) -> TaskPlan;
+    /// A task this policy planned (and did not skip) has resolved. Called once per attempted
+    /// task, when its answer is picked; the default ignores it.
+    fn outcome(&mut self, _outcome: &Outcome, _view: &View<'_>) {}
 }

@@ -4,7 +4,9 @@
 //! benefit factor peaks; and (by default) evolver funding that follows user struggle.
 //!
 //! Tiers are chosen from the ladder when the run starts, by skill and price:
-//! - users: the tier with the highest benefit factor `invoke * adhere` (ties: the cheaper);
+//! - users: the tier with the highest benefit factor `invoke * adhere` (ties: the cheaper)
+//!   on the trait curves the notes publish (triad's default traits: 25% invocation for weak
+//!   models, ~96% for strong ones), not on the world's, which no operator sees;
 //! - evolvers: `pool_size` evolvers, cycling over the `pool_tiers` cheapest tiers whose
 //!   skill is at least `pool_min_skill` (the cheapest tier overall if none is);
 //! - verifier: the cheapest tier with skill at least `verifier_min_skill` that is not an
@@ -14,7 +16,7 @@ use super::struggle::{StruggleRule, StruggleState, rebalance};
 use super::{Common, Params, Shares, StaticParams};
 use crate::base::Issue;
 use crate::model::{Anchor, PerRole, Tier, Traits};
-use crate::model::{Plan, Policy, TaskPlan, TaskView, View};
+use crate::model::{Outcome, Plan, Policy, TaskPlan, TaskView, View};
 use serde::{Deserialize, Serialize};
 
 /// Most evolvers in the pool.
@@ -104,7 +106,15 @@ impl Params for CorpusParams {
         ("max_share", "the rule's most evolver share"),
         (
             "optimistic_gain",
-            "the rule's gain per edit for a category without an accepted edit",
+            "the rule's assumed gain per edit before a category's first before/after comparison",
+        ),
+        (
+            "gain_window",
+            "the rule's outcomes compared on each side of a deploy",
+        ),
+        (
+            "gain_smoothing",
+            "the rule's forgetting of earlier before/after comparisons",
         ),
     ];
     const SKIPS: &'static [&'static str] = &["tiers", "evolver_pool"];
@@ -166,12 +176,13 @@ impl Params for CorpusParams {
         Box::new(CorpusAdvice::new(self))
     }
 
-    /// The users' tier it picks from the ladder.
-    fn user_tier(&self, tiers: &[Tier], traits: &Traits) -> Option<String> {
+    /// The users' tier it picks from the ladder (on the published trait curves, whatever
+    /// the world's `traits` are).
+    fn user_tier(&self, tiers: &[Tier], _traits: &Traits) -> Option<String> {
         if tiers.is_empty() {
             return None;
         }
-        let (user, _, _) = choose_tiers(self, tiers, traits);
+        let (user, _, _) = choose_tiers(self, tiers, &Traits::default());
         tiers.get(user).map(|t| t.name.clone())
     }
 }
@@ -243,7 +254,7 @@ impl CorpusAdvice {
     pub fn new(p: &CorpusParams) -> Self {
         CorpusAdvice {
             rule: p.rule,
-            state: StruggleState::default(),
+            state: StruggleState::new(&p.rule),
             plan: None,
             task: TaskPlan {
                 chains: p.common.samples,
@@ -262,7 +273,7 @@ impl Policy for CorpusAdvice {
     }
 
     fn start(&mut self, view: &View<'_>) -> Plan {
-        let (user, pool, verifier) = choose_tiers(&self.p, view.tiers, view.traits);
+        let (user, pool, verifier) = choose_tiers(&self.p, view.tiers, &Traits::default());
         let plan = Plan {
             shares: self.p.common.shares.resolve(),
             user_tier: user,
@@ -288,6 +299,12 @@ impl Policy for CorpusAdvice {
 
     fn task(&mut self, _task: &TaskView, _view: &View<'_>) -> TaskPlan {
         self.task
+    }
+
+    fn outcome(&mut self, outcome: &Outcome, view: &View<'_>) {
+        if self.p.adaptive {
+            self.state.observe(outcome, view);
+        }
     }
 }
 

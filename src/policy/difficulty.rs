@@ -1,82 +1,336 @@
-//! The `difficulty-adaptive` policy: compute-optimal test-time scaling. It buys a noisy
-//! difficulty estimate per task, hands out attempts where one more is expected to add the
-//! most success, and chooses how to spend them: sequential revision where the user can
-//! diagnose its own failures (predicted easy or medium), parallel chains where it cannot
-//! (predicted hard).
+//! The `difficulty-adaptive` policy: compute-optimal test-time scaling from what it can
+//! observe. It buys a noisy difficulty estimate per task, learns from the outcomes of the
+//! tasks it ran how likely each way of spending attempts is to succeed at each estimate,
+//! hands out attempts where one more is expected to add the most success, and spends them
+//! on the mix of parallel chains and sequential revisions its model expects to do best.
 //!
-//! How much: from the estimate `d^` (error sd `sigma`), the user's ability `A` (skill plus
-//! benefit x harness quality) and the world's attempt model, the success of `n` fresh chains
-//! is `P(n) = E_d[1 - (1 - p(d))^n]` with `p(d) = E_u[sigmoid(a (A + u - d))]`; the n-th
-//! extra attempt is worth `value * (P(n + 1) - P(n))`. Over a window of recent tasks the
-//! policy hands attempts out greedily, largest marginal value first, until the window has
-//! `mean_samples` attempts per task on average; the value of the last one handed out is the
-//! price a new task's attempts must beat. Its compute per task therefore matches a uniform
-//! policy with `samples = mean_samples` (plus the estimate's own tokens).
+//! The success model ([`SuccessModel`]) has one arm per shape `(chains m, revisions k)`
+//! with `m k <= max_samples` and `k <= max_revisions`; each arm is a curve of the estimate
+//! `P(solved | d^) = sigmoid(g) (1 - (1 - sigmoid(a + b (d^ - c)))^m)` (`c` the user
+//! tier's skill rating): a logistic success per chain, `m` chains as `m` chances (the form
+//! lets the curve be steeper on easy tasks than on hard ones, as many chances are), and a
+//! ceiling `sigmoid(g)` below 1 where even easy tasks fail (a revision that breaks a right
+//! answer, a wrong pick). Its `a`, `b` and `g` are fitted online to the outcomes of the tasks the arm was used on (a Laplace
+//! approximation updated one outcome at a time by a Fisher scoring step, forgetting old
+//! outcomes over `memory` of them), so what chains share (their task's difficulty) and what
+//! picking costs (a wrong pick) are learned, not assumed. Until outcomes arrive each arm
+//! follows its prior: every attempt an independent try that succeeds with
+//! `sigmoid(-prior_slope (d^ - c))`, an optimistic guess, so an arm is tried until its own
+//! outcomes bring it below the others.
+//!
+//! How much: for a task with estimate `d^`, `S(n)` is the predicted success of the best arm
+//! with at most `n` attempts; the extra attempts' values are the increments of `S`'s least
+//! concave majorant times the task's value. Over a window of recent tasks the policy hands
+//! attempts out greedily, largest value first, until the window has `mean_samples` attempts
+//! per task on average; the value of the last one handed out is the price a new task's
+//! attempts must beat. How: the task gets the best arm with at most that many attempts. The
+//! policy never reads the world's attempt model: what it knows of it is what it observed.
 
 use super::{Common, Params, StaticParams};
 use crate::base::Issue;
 use crate::model::tier::sigmoid;
-use crate::model::{Attempts, Tier, Traits};
-use crate::model::{Plan, Policy, Predictor, TaskPlan, TaskView, View};
+use crate::model::{Outcome, Plan, Policy, Predictor, TaskPlan, TaskView, Tier, View};
 use serde::{Deserialize, Serialize};
 
 /// Most attempts a task may get.
 pub const MAX_ATTEMPTS: u32 = 64;
 
-/// Gauss-Hermite nodes and weights for an expectation over a standard normal.
-const NODES: [(f64, f64); 5] = [
-    (-2.856_970_013_872_806, 0.011_257_411_327_720_69),
-    (-1.355_626_179_974_266, 0.222_075_922_005_612_6),
-    (0.0, 0.533_333_333_333_333_3),
-    (1.355_626_179_974_266, 0.222_075_922_005_612_6),
-    (2.856_970_013_872_806, 0.011_257_411_327_720_69),
-];
+/// Coefficients of one arm's curve: the per-chain intercept `a` and slope `b`, and the
+/// logit `g` of its ceiling.
+const K: usize = 3;
 
-/// The success of `n` fresh chains on a task, as the policy expects it.
+type Vector = [f64; K];
+type Matrix = [[f64; K]; K];
+
+/// A Gaussian belief over an arm's coefficients, with its covariance and its information
+/// (the covariance's inverse).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Odds {
-    /// Success probability of one fresh attempt at each quadrature node of the difficulty.
-    p: [f64; 5],
+struct Belief {
+    mean: Vector,
+    cov: Matrix,
+    info: Matrix,
 }
 
-impl Odds {
-    /// The odds of a user of ability `ability` on a task whose difficulty is estimated at
-    /// `estimate` with error sd `noise_sd`, under the attempt model `at`.
-    pub fn new(at: &Attempts, ability: f64, estimate: f64, noise_sd: f64) -> Odds {
-        // E_u[sigmoid(a x + a u)] for u ~ N(0, sd^2), by the probit approximation.
-        let a = at.slope
-            / (1.0 + std::f64::consts::PI * (at.slope * at.approach_sd).powi(2) / 8.0).sqrt();
-        let mut p = [0.0; 5];
-        for (pi, (z, _)) in p.iter_mut().zip(NODES) {
-            let d = estimate + noise_sd.max(0.0) * z;
-            *pi = sigmoid(a * (ability - d));
+/// Inverse of a symmetric positive definite 3 x 3 matrix (by its adjugate).
+fn inverse(m: &Matrix) -> Matrix {
+    let c = |i: usize, j: usize| {
+        let (r0, r1) = ((i + 1) % 3, (i + 2) % 3);
+        let (c0, c1) = ((j + 1) % 3, (j + 2) % 3);
+        m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
+    };
+    let det = m[0][0] * c(0, 0) + m[0][1] * c(0, 1) + m[0][2] * c(0, 2);
+    let det = if det.abs() > 1e-300 { det } else { 1e-300 };
+    let mut out = [[0.0; K]; K];
+    for (i, row) in out.iter_mut().enumerate() {
+        for (j, x) in row.iter_mut().enumerate() {
+            *x = c(j, i) / det;
         }
-        Odds { p }
     }
+    out
+}
 
-    /// Probability that at least one of `n` fresh chains is correct.
-    pub fn success(&self, n: u32) -> f64 {
-        self.p
-            .iter()
-            .zip(NODES)
-            .map(|(&p, (_, w))| w * (1.0 - (1.0 - p).powi(n as i32)))
-            .sum()
+fn times(m: &Matrix, v: &Vector) -> Vector {
+    let mut out = [0.0; K];
+    for (o, row) in out.iter_mut().zip(m) {
+        *o = row.iter().zip(v).map(|(a, b)| a * b).sum();
     }
+    out
+}
 
-    /// Writes into `out[j]` the success the `(j + 2)`-th attempt adds, `P(j + 2) - P(j + 1)`,
-    /// for `j` in `0..out.len()`. The values never increase with `j`.
-    pub fn marginals(&self, out: &mut [f64]) {
-        let mut q = [1.0; 5];
-        for (qi, &p) in q.iter_mut().zip(&self.p) {
-            *qi = 1.0 - p;
-        }
-        for m in out.iter_mut() {
-            let mut s = 0.0;
-            for ((qi, &p), (_, w)) in q.iter_mut().zip(&self.p).zip(NODES) {
-                s += w * p * *qi;
-                *qi *= 1.0 - p;
+/// Success of `m` chains at coefficients `t` and `x = d^ - c`,
+/// `P = sigmoid(g) (1 - (1 - sigmoid(a + b x))^m)`, and its gradient in `(a, b, g)`.
+/// `1 - sigmoid(eta)` is taken as `1 / (1 + e^eta)`, which stays exact where success is
+/// near 1 (and is 0, not NaN, when `e^eta` overflows).
+fn curve(t: &Vector, x: f64, m: u32) -> (f64, Vector) {
+    let eta = t[0] + t[1] * x;
+    let miss = 1.0 / (1.0 + eta.exp());
+    let fail = miss.powi(m as i32);
+    let chances = 1.0 - fail;
+    let ceiling = sigmoid(t[2]);
+    let d_eta = ceiling * m as f64 * (1.0 - miss) * fail;
+    (
+        ceiling * chances,
+        [d_eta, d_eta * x, ceiling * (1.0 - ceiling) * chances],
+    )
+}
+
+/// `curve`'s value alone, with the ceiling given.
+#[inline]
+fn success(t: &Vector, ceiling: f64, x: f64, m: u32) -> f64 {
+    let miss = 1.0 / (1.0 + (t[0] + t[1] * x).exp());
+    ceiling * (1.0 - miss.powi(m as i32))
+}
+
+/// One way of spending attempts on a task.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Arm {
+    chains: u32,
+    revisions: u32,
+    prior: Belief,
+    belief: Belief,
+    /// `sigmoid(g)` at the belief's mean.
+    ceiling: f64,
+    outcomes: u64,
+}
+
+impl Arm {
+    fn success(&self, x: f64) -> f64 {
+        success(&self.belief.mean, self.ceiling, x, self.chains)
+    }
+}
+
+/// What `difficulty-adaptive` has learned of how success depends on its difficulty estimate,
+/// per way of spending attempts (see the module documentation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuccessModel {
+    arms: Vec<Arm>,
+    center: f64,
+    /// Weight the prior regains at each outcome of an arm (1 / memory).
+    forget: f64,
+}
+
+/// Prior logit of an arm's ceiling: 0.98, nearly every task some chain solves can be
+/// picked right (an optimistic start, as the rest of the prior).
+const PRIOR_CEILING_LOGIT: f64 = 4.0;
+
+impl SuccessModel {
+    /// A model of every shape with at most `max_samples` attempts and `max_revisions`
+    /// revisions per chain, centred on `center` (the user tier's skill rating), with prior
+    /// slope `prior_slope` per unit of difficulty, prior sd `prior_sd` of every
+    /// coefficient, and a memory of `memory` outcomes per arm.
+    pub fn new(
+        max_samples: u32,
+        max_revisions: u32,
+        center: f64,
+        prior_slope: f64,
+        prior_sd: f64,
+        memory: f64,
+    ) -> SuccessModel {
+        let max = max_samples.clamp(1, MAX_ATTEMPTS);
+        let beta = prior_slope.max(0.0);
+        let v = prior_sd.max(1e-6).powi(2);
+        let mut arms = Vec::new();
+        for revisions in 1..=max_revisions.clamp(1, max) {
+            // A chain of k independent attempts, each succeeding with sigmoid(-beta x), as
+            // one logistic: its success is one half where each attempt succeeds with
+            // p* = 1 - 2^(-1/k), and its slope there is -k beta p* / 2, a logistic slope of
+            // -2 k beta p*.
+            let k = revisions as f64;
+            let p_half = 1.0 - 0.5f64.powf(1.0 / k);
+            let x_half = if beta > 0.0 {
+                -(p_half / (1.0 - p_half)).ln() / beta
+            } else {
+                0.0
+            };
+            let b = -2.0 * k * beta * p_half;
+            let prior = Belief {
+                mean: [-b * x_half, b, PRIOR_CEILING_LOGIT],
+                cov: [[v, 0.0, 0.0], [0.0, v, 0.0], [0.0, 0.0, v]],
+                info: [
+                    [1.0 / v, 0.0, 0.0],
+                    [0.0, 1.0 / v, 0.0],
+                    [0.0, 0.0, 1.0 / v],
+                ],
+            };
+            for chains in 1..=max / revisions {
+                arms.push(Arm {
+                    chains,
+                    revisions,
+                    prior,
+                    belief: prior,
+                    ceiling: sigmoid(PRIOR_CEILING_LOGIT),
+                    outcomes: 0,
+                });
             }
-            *m = s;
+        }
+        arms.sort_by_key(|a| (a.chains * a.revisions, a.revisions));
+        SuccessModel {
+            arms,
+            center,
+            forget: if memory.is_finite() && memory > 0.0 {
+                (1.0 / memory).min(1.0)
+            } else {
+                0.0
+            },
+        }
+    }
+
+    fn arm(&self, chains: u32, revisions: u32) -> Option<usize> {
+        self.arms
+            .iter()
+            .position(|a| a.chains == chains && a.revisions == revisions)
+    }
+
+    /// Predicted success of `chains` chains of `revisions` attempts on a task estimated at
+    /// `estimate` (the curve at the belief's mean), and its sd (delta method); `None` for a
+    /// shape the model does not have.
+    pub fn predict(&self, chains: u32, revisions: u32, estimate: f64) -> Option<(f64, f64)> {
+        let arm = &self.arms[self.arm(chains, revisions)?];
+        let (p, g) = curve(&arm.belief.mean, estimate - self.center, chains);
+        let v: f64 = times(&arm.belief.cov, &g)
+            .iter()
+            .zip(&g)
+            .map(|(a, b)| a * b)
+            .sum();
+        Some((p, v.max(0.0).sqrt()))
+    }
+
+    /// Outcomes the arm `(chains, revisions)` has learned from.
+    pub fn outcomes(&self, chains: u32, revisions: u32) -> u64 {
+        self.arm(chains, revisions)
+            .map_or(0, |i| self.arms[i].outcomes)
+    }
+
+    /// Takes in one outcome: `chains` chains of `revisions` attempts on a task estimated at
+    /// `estimate` were (or were not) `solved`. Shapes the model does not have are ignored.
+    pub fn observe(&mut self, chains: u32, revisions: u32, estimate: f64, solved: bool) {
+        let Some(i) = self.arm(chains, revisions) else {
+            return;
+        };
+        if !estimate.is_finite() {
+            return;
+        }
+        let x = estimate - self.center;
+        let f = self.forget;
+        let arm = &mut self.arms[i];
+        // Forget: the information and the information-weighted mean drift back towards the
+        // prior's by 1 / memory (a discounted likelihood beside the whole prior).
+        let (info, info0) = (&arm.belief.info, &arm.prior.info);
+        let (e, e0) = (times(info, &arm.belief.mean), times(info0, &arm.prior.mean));
+        let mut info_now = [[0.0; K]; K];
+        let mut e_now = [0.0; K];
+        for r in 0..K {
+            for c in 0..K {
+                info_now[r][c] = (1.0 - f) * info[r][c] + f * info0[r][c];
+            }
+            e_now[r] = (1.0 - f) * e[r] + f * e0[r];
+        }
+        let cov_now = inverse(&info_now);
+        let mean = times(&cov_now, &e_now);
+        // One Fisher scoring step of the log posterior at that mean (a Laplace update):
+        // information g g' / (P (1 - P)), score (y - P) g / (P (1 - P)), g = dP/dtheta.
+        // The covariance follows by Sherman-Morrison.
+        let (p, g) = curve(&mean, x, chains);
+        let var = (p * (1.0 - p)).max(1e-12);
+        let sg = times(&cov_now, &g);
+        let denom = var + sg.iter().zip(&g).map(|(a, b)| a * b).sum::<f64>();
+        let mut cov = cov_now;
+        for r in 0..K {
+            for c in 0..K {
+                info_now[r][c] += g[r] * g[c] / var;
+                cov[r][c] -= sg[r] * sg[c] / denom;
+            }
+        }
+        // Sigma' g / var = Sigma_now g / (var + g' Sigma_now g).
+        let r = (solved as u8 as f64 - p) / denom;
+        let mut mean_new = mean;
+        for (m, s) in mean_new.iter_mut().zip(sg) {
+            *m += s * r;
+        }
+        arm.belief = Belief {
+            mean: mean_new,
+            cov,
+            info: info_now,
+        };
+        arm.ceiling = sigmoid(mean_new[2]);
+        arm.outcomes += 1;
+    }
+
+    /// The value, in success, of each extra attempt on a task estimated at `estimate`:
+    /// `out[j]` is what the `(j + 2)`-th attempt adds to the least concave majorant of the
+    /// best predicted success with at most `n` attempts (`out.len() + 1` attempts at most).
+    /// The values never increase with `j`.
+    pub fn extra_values(&self, estimate: f64, out: &mut [f64]) {
+        let n = out.len() + 1;
+        let (mut best, mut success) = (vec![0; n], vec![0.0; n]);
+        self.best_by_attempts(estimate, &mut best, &mut success);
+        concave_increments(&success, out, &mut Vec::new());
+    }
+
+    /// For a task estimated at `estimate`: writes into `best[n - 1]` the arm index of the best
+    /// shape with at most `n` attempts and into `success[n - 1]` its predicted success, for
+    /// `n` in `1..=best.len()`.
+    fn best_by_attempts(&self, estimate: f64, best: &mut [usize], success: &mut [f64]) {
+        let x = estimate - self.center;
+        let mut top = (usize::MAX, f64::NEG_INFINITY);
+        let mut a = 0;
+        for n in 1..=best.len() as u32 {
+            while a < self.arms.len() && self.arms[a].chains * self.arms[a].revisions <= n {
+                let p = self.arms[a].success(x);
+                if p > top.1 {
+                    top = (a, p);
+                }
+                a += 1;
+            }
+            best[n as usize - 1] = top.0;
+            success[n as usize - 1] = top.1.max(0.0);
+        }
+    }
+}
+
+/// Writes into `out[j]` the increments `M(j + 2) - M(j + 1)` of the least concave majorant
+/// `M` of `success` (`success[n - 1]` at `n` attempts), so that they never increase.
+fn concave_increments(success: &[f64], out: &mut [f64], hull: &mut Vec<usize>) {
+    // Upper hull of the points (n, S(n)), n = 1..=N.
+    hull.clear();
+    for i in 0..success.len() {
+        while hull.len() >= 2 {
+            let (a, b) = (hull[hull.len() - 2], hull[hull.len() - 1]);
+            // Drop b when it lies on or below the chord from a to i.
+            let lhs = (success[b] - success[a]) * (i - a) as f64;
+            let rhs = (success[i] - success[a]) * (b - a) as f64;
+            if lhs <= rhs {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(i);
+    }
+    for w in hull.windows(2) {
+        let slope = (success[w[1]] - success[w[0]]) / (w[1] - w[0]) as f64;
+        for o in out.iter_mut().take(w[1]).skip(w[0]) {
+            *o = slope.max(0.0);
         }
     }
 }
@@ -101,19 +355,6 @@ pub fn price_for(values: &mut [f64], extra: usize) -> f64 {
     *nth
 }
 
-/// How `n` attempts are spent: `(chains, revisions)`. Sequential revision when the
-/// estimate is at most `parallel_gap` above the user's ability (revisions need the user to
-/// diagnose its failure), parallel chains otherwise.
-pub fn shape(n: u32, gap: f64, parallel_gap: f64, max_revisions: u32) -> (u32, u32) {
-    let n = n.clamp(1, MAX_ATTEMPTS);
-    if gap > parallel_gap || max_revisions <= 1 {
-        (n, 1)
-    } else {
-        let chains = n.div_ceil(max_revisions);
-        (chains, (n / chains).max(1))
-    }
-}
-
 /// Parameters of the `difficulty-adaptive` policy: its own keys and the common block (whose
 /// `samples` and `revisions` it does not read: it sets them per task).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,11 +369,22 @@ pub struct DifficultyParams {
     /// Output tokens the user tier spends on one estimate (150 is a quarter of a default
     /// attempt).
     pub predictor_tokens: f64,
-    /// Estimated difficulty minus ability above which a task gets parallel chains instead
-    /// of sequential revisions.
-    pub parallel_gap: f64,
-    /// Most revisions per chain when revising.
+    /// Most revisions per chain.
     pub max_revisions: u32,
+    /// Prior slope of one attempt's success, in logits per unit of estimated difficulty.
+    /// Assumption: 1, the order of the slope of success on the skill scale (a gap of one
+    /// unit between ability and difficulty moves success by a logit or two), flattened by
+    /// the estimate's noise; the data replace it within a few hundred outcomes.
+    pub prior_slope: f64,
+    /// Prior sd of each arm's intercept and slope (logits). Assumption: 1, wide enough that
+    /// a hundred outcomes of an arm outweigh its prior, narrow enough that an arm the
+    /// policy has barely tried is not predicted at 0 or 1.
+    pub prior_sd: f64,
+    /// Outcomes of an arm over which the model forgets (the prior regains 1 / memory of its
+    /// weight at each). Assumption: 2000, about a day of one arm's share of the baseline's
+    /// traffic: long enough to average binomial noise to a point or two, short enough to
+    /// follow a harness that improves over days.
+    pub memory: f64,
     /// Skip a task whose success with `max_samples` attempts is expected below this
     /// (0 = never skip); its attempts go to other tasks.
     pub skip_below: f64,
@@ -150,8 +402,10 @@ impl Default for DifficultyParams {
             max_samples: 16,
             predictor_noise_sd: 0.5,
             predictor_tokens: 150.0,
-            parallel_gap: 0.5,
             max_revisions: 4,
+            prior_slope: 1.0,
+            prior_sd: 1.0,
+            memory: 2000.0,
             skip_below: 0.0,
             window: 512,
             common: Common::default(),
@@ -178,7 +432,7 @@ impl DifficultyParams {
 
 impl Params for DifficultyParams {
     const KIND: &'static str = "difficulty-adaptive";
-    const SUMMARY: &'static str = "buys a difficulty estimate per task; more attempts where they add most, revisions on easy tasks, parallel chains on hard ones";
+    const SUMMARY: &'static str = "buys a difficulty estimate per task, learns success per (chains, revisions) from outcomes, and spends attempts where and how they add most";
     const OWN: &'static [(&'static str, &'static str)] = &[
         (
             "mean_samples",
@@ -193,11 +447,19 @@ impl Params for DifficultyParams {
             "predictor_tokens",
             "output tokens the user tier spends per estimate",
         ),
+        ("max_revisions", "most revisions per chain"),
         (
-            "parallel_gap",
-            "estimated difficulty minus ability above which a task gets parallel chains, not revisions",
+            "prior_slope",
+            "prior slope of one attempt's success, logits per unit of estimated difficulty",
         ),
-        ("max_revisions", "most revisions per chain when revising"),
+        (
+            "prior_sd",
+            "prior sd of each (chains, revisions) curve's intercept and slope",
+        ),
+        (
+            "memory",
+            "outcomes of one (chains, revisions) shape over which the success model forgets",
+        ),
         (
             "skip_below",
             "skip a task whose expected success with max_samples is below this (0 = never)",
@@ -248,11 +510,17 @@ impl Params for DifficultyParams {
                 ));
             }
         }
-        if !self.parallel_gap.is_finite() {
-            out.push(Issue::new(
-                "policy.parallel_gap",
-                format!("must be a finite number (got {})", self.parallel_gap),
-            ));
+        for (key, v, lo) in [
+            ("prior_slope", self.prior_slope, 0.0),
+            ("prior_sd", self.prior_sd, 1e-3),
+            ("memory", self.memory, 1.0),
+        ] {
+            if !v.is_finite() || v < lo {
+                out.push(Issue::new(
+                    format!("policy.{key}"),
+                    format!("must be a finite number >= {lo} (got {v})"),
+                ));
+            }
         }
         if self.max_revisions == 0 || self.max_revisions > MAX_ATTEMPTS {
             out.push(Issue::new(
@@ -297,6 +565,10 @@ pub struct DifficultyAdaptive {
     price: Option<f64>,
     scratch: Vec<f64>,
     row: Vec<f64>,
+    model: SuccessModel,
+    best: Vec<usize>,
+    success: Vec<f64>,
+    hull: Vec<usize>,
 }
 
 impl DifficultyAdaptive {
@@ -304,9 +576,22 @@ impl DifficultyAdaptive {
     pub fn new(p: &DifficultyParams, tiers: &[Tier]) -> Self {
         let plan = p.base().plan(tiers);
         let p = p.clone();
-        let per = p.max_samples.clamp(1, MAX_ATTEMPTS) as usize - 1;
+        let max = p.max_samples.clamp(1, MAX_ATTEMPTS) as usize;
+        let per = max - 1;
         let w = p.window.max(16) as usize;
+        let center = tiers.get(plan.user_tier).map_or(0.0, |t| t.skill);
         DifficultyAdaptive {
+            model: SuccessModel::new(
+                p.max_samples,
+                p.max_revisions,
+                center,
+                p.prior_slope,
+                p.prior_sd,
+                p.memory,
+            ),
+            best: vec![0; max],
+            success: vec![0.0; max],
+            hull: Vec::with_capacity(max),
             ring: vec![0.0; w * per],
             served: vec![false; w],
             len: 0,
@@ -323,6 +608,11 @@ impl DifficultyAdaptive {
     /// The price an extra attempt must be worth, once enough tasks have been seen.
     pub fn price(&self) -> Option<f64> {
         self.price
+    }
+
+    /// What the policy has learned of success per (chains, revisions).
+    pub fn model(&self) -> &SuccessModel {
+        &self.model
     }
 
     /// Attempts for a task whose extra attempts are worth `row` (already in `self.row`),
@@ -373,11 +663,6 @@ impl DifficultyAdaptive {
     }
 }
 
-/// The ability a user of skill `skill` has with harness quality `quality`.
-fn ability(traits: &Traits, skill: f64, quality: f64) -> f64 {
-    crate::model::user::ability(traits, skill, quality)
-}
-
 impl Policy for DifficultyAdaptive {
     fn name(&self) -> &str {
         DifficultyParams::KIND
@@ -387,7 +672,7 @@ impl Policy for DifficultyAdaptive {
         self.plan.clone()
     }
 
-    fn task(&mut self, task: &TaskView, view: &View<'_>) -> TaskPlan {
+    fn task(&mut self, task: &TaskView, _view: &View<'_>) -> TaskPlan {
         let selection = self.p.common.selection;
         let Some(estimate) = task.difficulty_estimate.filter(|e| e.is_finite()) else {
             // No estimate (it could not be paid): the uniform plan.
@@ -399,20 +684,13 @@ impl Policy for DifficultyAdaptive {
                 skip: false,
             };
         };
-        let skill = view.tiers.get(self.plan.user_tier).map_or(0.0, |t| t.skill);
-        let quality = view
-            .harness
-            .quality
-            .get(task.category)
-            .copied()
-            .unwrap_or(0.0);
-        let a = ability(view.traits, skill, quality);
-        let odds = Odds::new(view.attempts, a, estimate, self.p.predictor_noise_sd);
-        odds.marginals(&mut self.row);
+        self.model
+            .best_by_attempts(estimate, &mut self.best, &mut self.success);
+        concave_increments(&self.success, &mut self.row, &mut self.hull);
         let value = task.value.max(0.0);
         self.row.iter_mut().for_each(|m| *m *= value);
-        let hopeless =
-            self.p.skip_below > 0.0 && odds.success(self.p.max_samples) < self.p.skip_below;
+        let max = self.success.len();
+        let hopeless = self.p.skip_below > 0.0 && self.success[max - 1] < self.p.skip_below;
         match self.decide(hopeless) {
             None => TaskPlan {
                 chains: 1,
@@ -421,15 +699,25 @@ impl Policy for DifficultyAdaptive {
                 skip: true,
             },
             Some(n) => {
-                let (chains, revisions) =
-                    shape(n, estimate - a, self.p.parallel_gap, self.p.max_revisions);
+                let arm = &self.model.arms[self.best[(n as usize).clamp(1, max) - 1]];
                 TaskPlan {
-                    chains,
-                    revisions,
+                    chains: arm.chains,
+                    revisions: arm.revisions,
                     selection,
                     skip: false,
                 }
             }
+        }
+    }
+
+    fn outcome(&mut self, outcome: &Outcome, _view: &View<'_>) {
+        if let Some(estimate) = outcome.task.difficulty_estimate {
+            self.model.observe(
+                outcome.plan.chains,
+                outcome.plan.revisions,
+                estimate,
+                outcome.solved,
+            );
         }
     }
 }
@@ -437,16 +725,6 @@ impl Policy for DifficultyAdaptive {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn marginals_fall_and_sum_to_the_success_of_more_attempts() {
-        let o = Odds::new(&Attempts::default(), 1.0, 1.5, 0.5);
-        let mut m = [0.0; 7];
-        o.marginals(&mut m);
-        assert!(m.windows(2).all(|w| w[1] <= w[0]));
-        let sum: f64 = m.iter().sum();
-        assert!((o.success(1) + sum - o.success(8)).abs() < 1e-12);
-    }
 
     #[test]
     fn price_hands_out_exactly_the_extra_attempts() {
@@ -459,9 +737,53 @@ mod tests {
     }
 
     #[test]
-    fn easy_tasks_revise_hard_ones_search() {
-        assert_eq!(shape(8, -0.5, 0.0, 4), (2, 4));
-        assert_eq!(shape(8, 0.5, 0.0, 4), (8, 1));
-        assert_eq!(shape(3, -1.0, 0.0, 4), (1, 3));
+    fn increments_of_the_concave_majorant_never_increase() {
+        let s = [0.1, 0.15, 0.5, 0.55, 0.56, 0.9, 0.9];
+        let mut out = [0.0; 6];
+        concave_increments(&s, &mut out, &mut Vec::new());
+        assert!(out.windows(2).all(|w| w[1] <= w[0] + 1e-15), "{out:?}");
+        // The majorant passes through the first and last points.
+        let total: f64 = out.iter().sum();
+        assert!((total - (0.9 - 0.1)).abs() < 1e-12);
+        // And lies on or above every point.
+        let mut m = s[0];
+        for (j, d) in out.iter().enumerate() {
+            m += d;
+            assert!(m >= s[j + 1] - 1e-12);
+        }
+    }
+
+    #[test]
+    fn the_prior_is_independent_attempts() {
+        let m = SuccessModel::new(16, 4, 0.0, 1.0, 1e-3, 1e9);
+        let ceiling = sigmoid(PRIOR_CEILING_LOGIT);
+        // Each attempt succeeds half the time at the centre (a chain of revisions as one
+        // logistic through its half point), below a ceiling.
+        for (chains, revisions) in [(1, 1), (2, 1), (1, 2), (4, 4), (16, 1)] {
+            let n = (chains * revisions) as i32;
+            let (p, sd) = m.predict(chains, revisions, 0.0).unwrap();
+            let want = ceiling * (1.0 - 0.5f64.powi(n));
+            assert!(
+                (p - want).abs() < 0.02,
+                "{chains}x{revisions}: {p} vs {want}"
+            );
+            assert!(sd < 0.01);
+        }
+        let (p1, _) = m.predict(1, 1, 1.0).unwrap();
+        assert!((p1 - ceiling * sigmoid(-1.0)).abs() < 1e-12);
+        assert!(m.predict(5, 4, 0.0).is_none());
+    }
+
+    #[test]
+    fn outcomes_move_only_their_own_arm() {
+        let mut m = SuccessModel::new(8, 2, 0.0, 1.0, 1.0, 1e9);
+        let before = m.predict(2, 2, 0.5).unwrap().0;
+        for _ in 0..200 {
+            m.observe(2, 1, 0.5, false);
+        }
+        assert!(m.predict(2, 1, 0.5).unwrap().0 < 0.05);
+        assert_eq!(m.predict(2, 2, 0.5).unwrap().0, before);
+        assert_eq!(m.outcomes(2, 1), 200);
+        assert_eq!(m.outcomes(2, 2), 0);
     }
 }

@@ -13,6 +13,7 @@ mod fuzz_inputs;
 mod golden;
 mod interrupt;
 mod layering;
+mod oracles;
 mod output_folders;
 mod plans;
 mod policies;

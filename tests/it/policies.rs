@@ -4,10 +4,10 @@
 
 use proptest::prelude::*;
 use triad::model::{
-    self, Anchor, Attempts, Harness, HarnessConfig, Ledger, PerRole, Plan, Policy, Selection,
-    TaskPlan, TaskView, Traits, View, WorldConfig, default_ladder,
+    self, Anchor, Ledger, PerRole, Plan, Policy, Selection, TaskPlan, TaskView, View, WorldConfig,
+    default_ladder,
 };
-use triad::policy::difficulty::{Odds, attempts_at_price, price_for};
+use triad::policy::difficulty::{SuccessModel, attempts_at_price, price_for};
 use triad::policy::{
     Common, CorpusParams, DifficultyAdaptive, DifficultyParams, PolicyConfig, REGISTRY, Shares,
     StaticParams, StruggleParams, StruggleRule,
@@ -119,6 +119,7 @@ fn policy() -> impl Strategy<Value = PolicyConfig> {
                     min_share: lo,
                     max_share: lo + span,
                     optimistic_gain: opt,
+                    ..StruggleRule::default()
                 },
                 common: Common {
                     candidates_per_round: b.common.candidates_per_round * 8,
@@ -128,16 +129,16 @@ fn policy() -> impl Strategy<Value = PolicyConfig> {
         (
             static_params(),
             (1.0..4.0f64, 0..5u32, 0.0..2.0f64, 0.0..500.0f64),
-            (-1.0..1.0f64, 1..5u32, 0.0..0.5f64, 16..128u32),
+            (0.0..3.0f64, 1..5u32, 0.0..0.5f64, 16..128u32),
         )
             .prop_map(
-                |(b, (mean, more, noise, tokens), (gap, revs, skip, window))| {
+                |(b, (mean, more, noise, tokens), (slope, revs, skip, window))| {
                     PolicyConfig::new(DifficultyParams {
                         mean_samples: mean,
                         max_samples: mean.ceil() as u32 + more,
                         predictor_noise_sd: noise,
                         predictor_tokens: tokens,
-                        parallel_gap: gap,
+                        prior_slope: slope,
                         max_revisions: revs,
                         skip_below: skip,
                         window,
@@ -148,6 +149,7 @@ fn policy() -> impl Strategy<Value = PolicyConfig> {
                             acceptance: b.common.acceptance,
                             ..Common::default()
                         },
+                        ..DifficultyParams::default()
                     })
                 }
             ),
@@ -279,42 +281,34 @@ fn struggle_adaptive_funds_evolution_after_a_regime_shift_and_withdraws_it_after
     assert!(max_share(&s, 48.0, 66.0) < 1.5 * mean_share(&s, 24.0, 48.0) + 0.01);
 }
 
-fn view<'a>(
-    ledger: &'a Ledger,
-    harness: &'a Harness,
-    tiers: &'a [model::Tier],
-    traits: &'a Traits,
-    attempts: &'a Attempts,
-) -> View<'a> {
+fn view<'a>(ledger: &'a Ledger, tiers: &'a [model::Tier]) -> View<'a> {
     View {
         now: 1.0,
         horizon: 100.0,
         ledger,
-        harness,
-        headroom: &[2.0],
         traffic: &[1.0],
         failure_rate: &[0.5],
-        gain_per_edit: &[None],
+        deployed: &[0],
         recent: (0, 0),
         tiers,
-        traits,
-        attempts,
     }
 }
 
 #[test]
 fn predicted_hard_tasks_get_more_attempts_than_easy_ones_at_a_price() {
-    let at = Attempts::default();
+    // Before any outcome: the prior of independent attempts around the user's rating 1.6.
+    let m = SuccessModel::new(16, 4, 1.6, 1.0, 1.0, 2000.0);
     let mut row = [0.0; 15];
     let mut attempts = |estimate: f64| {
-        Odds::new(&at, 1.6, estimate, 0.5).marginals(&mut row);
+        m.extra_values(estimate, &mut row);
+        assert!(row.windows(2).all(|w| w[1] <= w[0] + 1e-12));
         attempts_at_price(&row, 0.02)
     };
-    let (easy, medium, hard) = (attempts(-1.5), attempts(2.0), attempts(2.8));
+    let (easy, medium, hard) = (attempts(-3.0), attempts(2.0), attempts(3.5));
     assert!(hard > easy && medium > easy, "{easy} {medium} {hard}");
     assert_eq!(easy, 1);
     // Out of reach: nothing is worth buying.
-    assert_eq!(attempts(9.0), 1);
+    assert_eq!(attempts(12.0), 1);
     // The price hands out the budget: two extra attempts among these five go to the best.
     let mut all = vec![0.3, 0.01, 0.2, 0.05, 0.1];
     assert_eq!(price_for(&mut all, 2), 0.2);
@@ -323,7 +317,6 @@ fn predicted_hard_tasks_get_more_attempts_than_easy_ones_at_a_price() {
 #[test]
 fn difficulty_adaptive_matches_the_uniform_budget_and_favours_hard_tasks() {
     let tiers = default_ladder();
-    let (traits, at) = (Traits::default(), Attempts::default());
     let ledger = Ledger::new(
         1.0,
         PerRole {
@@ -333,8 +326,7 @@ fn difficulty_adaptive_matches_the_uniform_budget_and_favours_hard_tasks() {
         },
         tiers.len(),
     );
-    let harness = Harness::initial(&HarnessConfig::default(), 1);
-    let v = view(&ledger, &harness, &tiers, &traits, &at);
+    let v = view(&ledger, &tiers);
     let p = DifficultyParams {
         mean_samples: 3.0,
         max_samples: 12,
@@ -398,6 +390,9 @@ impl Policy for Recorder {
         }
         tp
     }
+    fn outcome(&mut self, outcome: &model::Outcome, view: &View<'_>) {
+        self.inner.outcome(outcome, view)
+    }
 }
 
 #[test]
@@ -408,6 +403,8 @@ fn difficulty_adaptive_in_a_run_spends_more_on_predicted_hard_tasks() {
     };
     let mut cfg = small_world(72.0, 30.0, 50.0, 6.0, PolicyConfig::new(p));
     cfg.world.workload.categories.truncate(1);
+    // Tasks around the 32B user's level: easy ones, and hard ones that more attempts win.
+    cfg.world.workload.categories[0].difficulty = 1.6;
     cfg.world.workload.categories[0].difficulty_sd = 1.2;
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let rec = Recorder {

@@ -132,7 +132,7 @@ impl World {
         }
         match call.kind {
             CallKind::Attempt { task } => self.on_attempt_done(s, task),
-            CallKind::PickAnswer { task } => self.resolve(task),
+            CallKind::PickAnswer { task } => self.resolve(s.now().hours(), task),
             CallKind::Propose {
                 evolver,
                 category,

@@ -12,9 +12,6 @@ use crate::model::acceptance::{self, Anchor};
 use crate::model::evolver::{Proposal, Strategy, propose};
 use crate::model::ledger::Role;
 
-/// Smoothing of the realised gain per accepted edit.
-const GAIN_EWMA: f64 = 0.2;
-
 /// A well-formed candidate edit on its way through the acceptance anchors.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Candidate {
@@ -405,11 +402,8 @@ impl World {
             let by = self.cfg.evolver.collapse_per_self_accept;
             self.evolvers[p.evolver].collapse(by);
         }
-        let g = &mut self.gain_per_edit[p.category];
-        *g = Some(match *g {
-            Some(x) => x + GAIN_EWMA * (p.true_delta - x),
-            None => p.true_delta,
-        });
+        // The true effect travels with the deploy to the harness (and the metrics); no policy
+        // sees it.
         schedule(
             s,
             self.cfg.harness.deploy_delay_hours,
@@ -420,11 +414,13 @@ impl World {
         );
     }
 
-    /// An accepted edit reaches the harness (unless the harness is frozen).
+    /// An accepted edit reaches the harness (unless the harness is frozen); the operator
+    /// knows it shipped an edit to category `c`, not what the edit does.
     pub(super) fn on_deploy(&mut self, now: f64, c: usize, delta: f64) {
         if self.cfg.harness.frozen {
             return;
         }
+        self.deployed[c] += 1;
         self.track_quality(now);
         self.harness = self
             .harness

@@ -700,6 +700,12 @@ impl World {
             edits: v.edits.len() as u32,
         };
         self.metrics.versions += 1;
+        // What an operator sees: a new version in each category whose edits changed.
+        for c in 0..self.deployed.len() {
+            if !v.same_ideas_in(&self.islands.deployed, c as u32) {
+                self.deployed[c] += 1;
+            }
+        }
         self.islands.deployed = v;
     }
 }

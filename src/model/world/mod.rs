@@ -129,7 +129,8 @@ struct World {
     modes: Vec<ModeState>,
     /// The island search's populations (used by the `islands` strategy only).
     islands: Islands,
-    gain_per_edit: Vec<Option<f64>>,
+    /// Edits deployed per category (the policy's `View::deployed`).
+    deployed: Vec<u32>,
     /// Failures per category since the last epoch: where the next round's edits aim.
     epoch_failures: Vec<f64>,
     /// Edits accepted since the last epoch (the policy's `View::recent.0`).
@@ -268,21 +269,17 @@ impl World {
             cfg.tiers.len(),
         );
         let failure_rate = vec![0.5; ncat];
-        let gain_per_edit = vec![None; ncat];
+        let deployed = vec![0; ncat];
         let plan = {
             let view = View {
                 now: 0.0,
                 horizon: cfg.horizon_hours,
                 ledger: &ledger0,
-                harness: &harness,
-                headroom: &headroom,
                 traffic: &task_mix.weights,
                 failure_rate: &failure_rate,
-                gain_per_edit: &gain_per_edit,
+                deployed: &deployed,
                 recent: (0, 0),
                 tiers: &cfg.tiers,
-                traits: &cfg.traits,
-                attempts: &cfg.attempts,
             };
             policy.start(&view)
         };
@@ -346,7 +343,7 @@ impl World {
             modes,
             islands,
             failure_rate,
-            gain_per_edit,
+            deployed,
             epoch_failures: vec![0.0; ncat],
             epoch_accepted: 0,
             epoch_proposed: 0,
@@ -378,15 +375,11 @@ impl World {
             now,
             horizon: self.cfg.horizon_hours,
             ledger: &self.ledger,
-            harness: &self.harness,
-            headroom: &self.headroom,
             traffic: &self.mix.weights,
             failure_rate: &self.failure_rate,
-            gain_per_edit: &self.gain_per_edit,
+            deployed: &self.deployed,
             recent: (self.epoch_accepted, self.epoch_proposed),
             tiers: &self.cfg.tiers,
-            traits: &self.cfg.traits,
-            attempts: &self.cfg.attempts,
         }
     }
 

@@ -6,7 +6,7 @@ use super::calls::{Call, CallKind};
 use super::{Event, SCORE_TOKENS, World, schedule};
 use crate::engine::Scheduler;
 use crate::model::ledger::Role;
-use crate::model::policy::{TaskPlan, TaskView};
+use crate::model::policy::{Outcome, TaskPlan, TaskView};
 use crate::model::task::{Task, draw_task};
 use crate::model::user::{Selection, ability};
 
@@ -17,6 +17,8 @@ const EWMA: f64 = 0.02;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Job {
     task: Task,
+    /// The difficulty estimate the policy planned it with, if one was bought.
+    estimate: Option<f64>,
     plan: TaskPlan,
     judged: bool,
     /// Dollars charged for its attempts (refunded if it gives up waiting).
@@ -80,6 +82,7 @@ impl World {
         let cost = self.cost(user, input, n * k * output);
         let job = self.jobs.insert(Job {
             task,
+            estimate,
             plan,
             judged: false,
             cost,
@@ -119,11 +122,11 @@ impl World {
                 return;
             }
         }
-        self.resolve(job);
+        self.resolve(s.now().hours(), job);
     }
 
-    /// A task resolves: its outcome is drawn and counted.
-    pub(super) fn resolve(&mut self, job: u32) {
+    /// A task resolves: its outcome is drawn and counted, and the policy is told.
+    pub(super) fn resolve(&mut self, now: f64, job: u32) {
         let j = self.jobs.remove(job);
         let t = j.task;
         let user_skill = self.cfg.tiers[self.plan.user_tier].skill;
@@ -170,5 +173,18 @@ impl World {
         self.epoch_failures[t.category] += failed;
         self.sample_window.attempted += 1;
         self.sample_window.failed += failed as u64;
+        if let Some(mut policy) = self.policy.take() {
+            let o = Outcome {
+                task: TaskView {
+                    category: t.category,
+                    value: t.value,
+                    difficulty_estimate: j.estimate,
+                },
+                plan: j.plan,
+                solved: out.solved,
+            };
+            policy.outcome(&o, &self.view(now));
+            self.policy = Some(policy);
+        }
     }
 }
