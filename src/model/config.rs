@@ -27,6 +27,9 @@ pub struct WorldConfig {
     pub epoch_hours: f64,
     /// The budget, dollars.
     pub budget: f64,
+    /// Smoothing of the per-category failure rates policies see: the weight of each new
+    /// task outcome in their moving average (0.02: about the last 50 tasks).
+    pub failure_smoothing: f64,
     /// The model tiers.
     #[serde(rename = "tier")]
     pub tiers: Vec<Tier>,
@@ -61,6 +64,7 @@ impl Default for WorldConfig {
             sample_every_hours: 24.0,
             epoch_hours: 6.0,
             budget: 300.0,
+            failure_smoothing: 0.02,
             tiers: default_ladder(),
             traits: Traits::default(),
             skill_from_score: SkillFromScore::default(),

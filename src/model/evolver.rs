@@ -39,6 +39,8 @@ pub struct EvolverConfig {
     pub collapse_per_self_accept: f64,
     /// Skill at which half of an evolver's candidates are well-formed.
     pub validity_mid: f64,
+    /// Slope of the share of well-formed candidates: `sigmoid(slope * (skill - mid))`.
+    pub validity_slope: f64,
     /// Failure traces read per proposal.
     pub failures_read: f64,
     /// Tokens of one failure trace.
@@ -63,6 +65,7 @@ impl Default for EvolverConfig {
             within_model_correlation: 1.0,
             collapse_per_self_accept: 0.05,
             validity_mid: -1.5,
+            validity_slope: 2.0,
             failures_read: 20.0,
             trace_tokens: 3000.0,
             edit_tokens: 3000.0,
@@ -336,7 +339,7 @@ pub fn propose(
     s: &mut Stream,
 ) -> Proposal {
     let mode = evolver.draw_mode(c, s);
-    let valid = s.bernoulli(sigmoid(2.0 * (skill - cfg.validity_mid)));
+    let valid = s.bernoulli(sigmoid(cfg.validity_slope * (skill - cfg.validity_mid)));
     let diagnosed = s.bernoulli(sigmoid(
         cfg.diagnosis_slope * (skill - diagnosis_difficulty),
     ));

@@ -188,6 +188,8 @@ pub struct Traits {
     /// Per-item judging bias, shared by all votes on that item, as a multiple of the
     /// judge's base noise.
     pub item_bias: f64,
+    /// Output tokens of one score (after any reasoning), by any judge.
+    pub score_tokens: f64,
 }
 
 impl Default for Traits {
@@ -204,6 +206,7 @@ impl Default for Traits {
             judge_noise_slope: 0.6,
             reasoning_gain: 0.5,
             item_bias: 0.7,
+            score_tokens: 50.0,
         }
     }
 }

@@ -106,6 +106,14 @@ pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
     positive(o, "sample_every_hours", cfg.sample_every_hours);
     positive(o, "epoch_hours", cfg.epoch_hours);
     positive(o, "budget", cfg.budget);
+    if finite(o, "failure_smoothing", cfg.failure_smoothing)
+        && !(cfg.failure_smoothing > 0.0 && cfg.failure_smoothing <= 1.0)
+    {
+        o.push(Issue::new(
+            "failure_smoothing",
+            format!("must be in (0, 1] (got {})", cfg.failure_smoothing),
+        ));
+    }
     if cfg.horizon_hours.is_finite() && cfg.horizon_hours > 1e6 {
         o.push(Issue::new("horizon_hours", "must be at most 1000000 hours"));
     }
@@ -163,6 +171,7 @@ pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
     non_negative(o, "traits.judge_noise", tr.judge_noise);
     non_negative(o, "traits.reasoning_gain", tr.reasoning_gain);
     non_negative(o, "traits.item_bias", tr.item_bias);
+    non_negative(o, "traits.score_tokens", tr.score_tokens);
     let w = &cfg.workload;
     positive(o, "workload.arrival_per_hour", w.arrival_per_hour);
     finite(o, "workload.matched_offset", w.matched_offset);
@@ -344,6 +353,7 @@ pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
         e.collapse_per_self_accept,
     );
     finite(o, "evolver.validity_mid", e.validity_mid);
+    non_negative(o, "evolver.validity_slope", e.validity_slope);
     non_negative(o, "evolver.failures_read", e.failures_read);
     non_negative(o, "evolver.trace_tokens", e.trace_tokens);
     non_negative(o, "evolver.edit_tokens", e.edit_tokens);

@@ -6,7 +6,7 @@
 //! whose candidates are whole variants, lives in `islands.rs`).
 
 use super::calls::{Call, CallKind};
-use super::{Event, SCORE_TOKENS, World, schedule};
+use super::{Event, World, schedule};
 use crate::engine::Scheduler;
 use crate::model::acceptance::{self, Anchor};
 use crate::model::evolver::{Proposal, Strategy, propose};
@@ -283,19 +283,19 @@ impl World {
                 Role::Evolver,
                 author,
                 read,
-                SCORE_TOKENS,
-                self.hours(author, SCORE_TOKENS),
+                self.cfg.traits.score_tokens,
+                self.hours(author, self.cfg.traits.score_tokens),
             ),
             Anchor::Verifier => {
                 let v = self.plan.verifier_tier;
                 let out =
-                    self.plan.votes.max(1) as f64 * (self.plan.reasoning_tokens + SCORE_TOKENS);
+                    self.plan.votes.max(1) as f64 * (self.plan.reasoning_tokens + self.cfg.traits.score_tokens);
                 (
                     Role::Verifier,
                     v,
                     read,
                     out,
-                    self.hours(v, self.plan.reasoning_tokens + SCORE_TOKENS),
+                    self.hours(v, self.plan.reasoning_tokens + self.cfg.traits.score_tokens),
                 )
             }
             Anchor::Replay => {

@@ -22,7 +22,7 @@
 //! `Δ = e (headroom - h)`, so a set of edits means the same in any order.
 
 use super::calls::{Call, CallKind};
-use super::{Event, SCORE_TOKENS, World, schedule};
+use super::{Event, World, schedule};
 use crate::engine::{Scheduler, Stream};
 use crate::model::acceptance::{self, AcceptanceConfig, Anchor};
 use crate::model::evolver::{Crossover, IslandConfig, Proposal, propose};
@@ -419,12 +419,12 @@ impl World {
                 Role::Evolver,
                 author,
                 read,
-                k * SCORE_TOKENS,
-                self.hours(author, k * SCORE_TOKENS),
+                k * self.cfg.traits.score_tokens,
+                self.hours(author, k * self.cfg.traits.score_tokens),
             ),
             Anchor::Verifier => {
                 let v = self.plan.verifier_tier;
-                let item = self.plan.reasoning_tokens + SCORE_TOKENS;
+                let item = self.plan.reasoning_tokens + self.cfg.traits.score_tokens;
                 (
                     Role::Verifier,
                     v,

@@ -54,9 +54,6 @@ mod stream {
     pub(super) const RANKING: u64 = 1000;
 }
 
-/// Output tokens of a score (after any reasoning).
-const SCORE_TOKENS: f64 = 50.0;
-
 /// The world's events: a closed set, no closures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Event {

@@ -3,15 +3,12 @@
 //! failed; failures feed the policy's view and the next evolution round.
 
 use super::calls::{Call, CallKind};
-use super::{Event, SCORE_TOKENS, World, schedule};
+use super::{Event, World, schedule};
 use crate::engine::Scheduler;
 use crate::model::ledger::Role;
 use crate::model::policy::{Outcome, TaskPlan, TaskView};
 use crate::model::task::{Task, draw_task};
 use crate::model::user::{Selection, ability};
-
-/// Smoothing of per-category failure rates (weight of the newest observation).
-const EWMA: f64 = 0.02;
 
 /// A task in the world: drawn, planned and paid for, waiting for its attempts to finish.
 #[derive(Debug, Clone, Copy)]
@@ -107,7 +104,7 @@ impl World {
             let cat = &self.cfg.workload.categories[j.task.category];
             let input = cat.prompt_tokens + j.plan.chains as f64 * cat.output_tokens;
             let output =
-                self.plan.votes.max(1) as f64 * (self.plan.reasoning_tokens + SCORE_TOKENS);
+                self.plan.votes.max(1) as f64 * (self.plan.reasoning_tokens + self.cfg.traits.score_tokens);
             if self.charge(Role::Verifier, v, input, output) {
                 self.jobs.get_mut(job).judged = true;
                 let hours = self.hours(v, output / self.plan.votes.max(1) as f64);
@@ -169,7 +166,7 @@ impl World {
             1.0
         };
         let fr = &mut self.failure_rate[t.category];
-        *fr += EWMA * (failed - *fr);
+        *fr += self.cfg.failure_smoothing * (failed - *fr);
         self.epoch_failures[t.category] += failed;
         self.sample_window.attempted += 1;
         self.sample_window.failed += failed as u64;
