@@ -404,8 +404,7 @@ mod tests {
             };
             let land = Landscape::draw(&cfg, 1, &mut streams.stream(1));
             let new = |tier, model, own| {
-                Evolver::new(&cfg, &traits, &tiers, tier, &land, 1, &streams, model, own)
-                    .ranking[0]
+                Evolver::new(&cfg, &traits, &tiers, tier, &land, 1, &streams, model, own).ranking[0]
                     .clone()
             };
             // Two copies of model 10 (own streams 20, 21), and model 11.

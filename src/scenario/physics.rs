@@ -44,6 +44,20 @@ pub fn is_task(path: &str) -> bool {
     }
 }
 
+/// Whether `path` switches a mechanism of a compared strategy on or off (migration and
+/// guided crossover of island evolution, in the world and in search): a counter may use
+/// one to show that the strategy's shape needs that mechanism.
+pub fn is_mechanism_switch(path: &str) -> bool {
+    matches!(
+        path,
+        "policy.migrate_every"
+            | "policy.emigrants"
+            | "policy.crossover"
+            | "strategy.emigrants"
+            | "strategy.guided"
+    )
+}
+
 /// Every leaf of `table` under its dotted path; array elements that are tables are
 /// numbered (`workload.category.0.difficulty`), other arrays are leaves.
 pub fn leaves(table: &toml::Table) -> BTreeMap<String, toml::Value> {

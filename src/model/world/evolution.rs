@@ -288,8 +288,8 @@ impl World {
             ),
             Anchor::Verifier => {
                 let v = self.plan.verifier_tier;
-                let out =
-                    self.plan.votes.max(1) as f64 * (self.plan.reasoning_tokens + self.cfg.traits.score_tokens);
+                let out = self.plan.votes.max(1) as f64
+                    * (self.plan.reasoning_tokens + self.cfg.traits.score_tokens);
                 (
                     Role::Verifier,
                     v,

@@ -103,8 +103,8 @@ impl World {
             let v = self.plan.verifier_tier;
             let cat = &self.cfg.workload.categories[j.task.category];
             let input = cat.prompt_tokens + j.plan.chains as f64 * cat.output_tokens;
-            let output =
-                self.plan.votes.max(1) as f64 * (self.plan.reasoning_tokens + self.cfg.traits.score_tokens);
+            let output = self.plan.votes.max(1) as f64
+                * (self.plan.reasoning_tokens + self.cfg.traits.score_tokens);
             if self.charge(Role::Verifier, v, input, output) {
                 self.jobs.get_mut(job).judged = true;
                 let hours = self.hours(v, output / self.plan.votes.max(1) as f64);
