@@ -174,10 +174,7 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
                 continue;
             }
             (None, Some(n)) if n >= 1.0 && (0.0..=1.0).contains(&t.value) => {
-                // A proportion measured on n items; 0 or 1 observed gets the sd of half
-                // an item, so the target is never exact.
-                let p = t.value.clamp(0.5 / n, 1.0 - 0.5 / n);
-                (p * (1.0 - p) / n).sqrt()
+                super::proportion_sd(t.value, n)
             }
             (None, Some(n)) => {
                 at(
@@ -214,6 +211,7 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
             metric: t.metric.clone(),
             value: t.value,
             sd,
+            n: t.n,
         });
     }
     if !problems.is_empty() {

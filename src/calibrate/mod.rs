@@ -13,7 +13,10 @@
 //! so the objective is a deterministic function of `x`). With `m` the mean of the metric
 //! over the replications, `s` its sample sd, `R` the replications, the target's
 //! standardised residual is `z = (m - value) / sqrt(sd^2 + s^2 / R)` and the objective is
-//! the sum of `z^2`. A replication whose metric is undefined (a rate of nothing) is left
+//! the sum of `z^2`. A proportion measured on `n` items takes its `sd` at the simulated
+//! mean, `sqrt(m (1 - m) / n)` ([`proportion_sd`]): the spread the observed proportion has
+//! if the world at `x` is right (the observed proportion's own spread would call a 0 of 50
+//! nearly exact). A replication whose metric is undefined (a rate of nothing) is left
 //! out; a target with no defined value at all scores `z = 1000`.
 //!
 //! `docs/calibrate.md` is the user's reference.
@@ -61,8 +64,18 @@ pub struct Target {
     pub metric: String,
     /// The measured value.
     pub value: f64,
-    /// Its standard deviation (given, or from `n` for a proportion).
+    /// Its standard deviation (given, or from `n` at the observed proportion; the
+    /// objective takes a proportion's at the simulated mean).
     pub sd: f64,
+    /// For a proportion, the items behind it.
+    pub n: Option<f64>,
+}
+
+/// The standard deviation of a proportion `p` measured on `n` items; `p` is kept half an
+/// item from 0 and 1, so the sd is never 0.
+pub fn proportion_sd(p: f64, n: f64) -> f64 {
+    let p = p.clamp(0.5 / n, 1.0 - 0.5 / n);
+    (p * (1.0 - p) / n).sqrt()
 }
 
 /// A checked calibration file.
@@ -108,36 +121,49 @@ impl Calibration {
     }
 
     /// Every target at the fitted values `x`, each over the replications, with `seed`.
-    /// Runs in parallel on the current rayon pool; the result does not depend on it.
+    /// Targets with the same experiment (the same `set`) share its runs. Runs in parallel
+    /// on the current rayon pool; the result does not depend on it.
     pub fn evaluate(&self, x: &[f64], seed: u64) -> anyhow::Result<Vec<TargetFit>> {
-        let scenarios: Vec<Scenario> = (0..self.targets.len())
-            .map(|t| self.scenario(t, x))
+        // Each target's experiment, and the first target of each experiment.
+        let mut firsts: Vec<usize> = Vec::new();
+        let experiment: Vec<usize> = (0..self.targets.len())
+            .map(|t| {
+                let set = &self.targets[t].set;
+                firsts
+                    .iter()
+                    .position(|&f| self.targets[f].set == *set)
+                    .unwrap_or_else(|| {
+                        firsts.push(t);
+                        firsts.len() - 1
+                    })
+            })
+            .collect();
+        let scenarios: Vec<Scenario> = firsts
+            .iter()
+            .map(|&t| self.scenario(t, x))
             .collect::<Result<_, _>>()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let reps = self.replications as usize;
         let jobs: Vec<(usize, usize)> = (0..scenarios.len())
-            .flat_map(|t| (0..reps).map(move |r| (t, r)))
+            .flat_map(|e| (0..reps).map(move |r| (e, r)))
             .collect();
-        let values: Vec<f64> = jobs
+        let runs: Vec<Vec<(String, f64)>> = jobs
             .par_iter()
-            .map(|&(t, r)| {
-                let run = scenarios[t].run(hash2(seed, r as u64))?;
-                let m = &self.targets[t].metric;
-                Ok(run
-                    .columns()
-                    .into_iter()
-                    .find(|(n, _)| n == m)
-                    .map_or(f64::NAN, |(_, v)| v))
-            })
+            .map(|&(e, r)| Ok(scenarios[e].run(hash2(seed, r as u64))?.columns()))
             .collect::<anyhow::Result<_>>()?;
         Ok(self
             .targets
             .iter()
             .enumerate()
             .map(|(t, target)| {
-                let xs: Vec<f64> = values[t * reps..(t + 1) * reps]
+                let e = experiment[t];
+                let xs: Vec<f64> = runs[e * reps..(e + 1) * reps]
                     .iter()
-                    .copied()
+                    .map(|cols| {
+                        cols.iter()
+                            .find(|(n, _)| *n == target.metric)
+                            .map_or(f64::NAN, |(_, v)| *v)
+                    })
                     .filter(|v| v.is_finite())
                     .collect();
                 let sim = mean_ci(&xs, 0.95);
@@ -149,7 +175,8 @@ impl Calibration {
                     } else {
                         0.0
                     };
-                    (sim.mean - target.value) / (target.sd * target.sd + se2).sqrt()
+                    let sd = target.n.map_or(target.sd, |n| proportion_sd(sim.mean, n));
+                    (sim.mean - target.value) / (sd * sd + se2).sqrt()
                 };
                 TargetFit { sim, z }
             })
