@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! calibration file --file::load--> Calibration (base table, [[fit]] params, [[target]]s)
+//!      [[observations]] CSVs --observations::derive--> more targets, one per record group
 //!      --fit--> the objective minimised by optimise::minimise (CMA-ES) --> best point
 //!      --profile--> each parameter's profile (Nelder-Mead over the others) --> intervals
 //!      --output--> calibrated.toml, fit.csv, params.csv, profile.csv, report.md, plots
@@ -22,6 +23,7 @@
 //! `docs/calibrate.md` is the user's reference.
 
 mod file;
+pub mod observations;
 pub mod optimise;
 mod output;
 mod profile;
@@ -89,8 +91,11 @@ pub struct Calibration {
     pub replications: u32,
     /// The fitted parameters.
     pub params: Vec<Param>,
-    /// The targets.
+    /// The targets: those written in the file, then those derived from its
+    /// `[[observations]]`.
     pub targets: Vec<Target>,
+    /// What each `[[observations]]` CSV gave.
+    pub observations: Vec<observations::Summary>,
 }
 
 /// The score of a target with no defined value (its `z`).
