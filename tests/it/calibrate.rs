@@ -621,7 +621,7 @@ fn observation_errors_are_located_in_the_csv_and_in_the_calibration_file() {
 /// (each seed its own records, seed 2000 + s) are calibrated from the defaults; the hidden
 /// values must fall in the 95% intervals of every parameter in at least 9 of the 10 seeds.
 #[test]
-#[ignore = "release: about 70 s on 2 cores (cargo test --release -- --ignored)"]
+#[ignore = "release: 70-130 s on 2 cores (cargo test --release -- --ignored)"]
 fn calibration_from_records_recovers_hidden_values() {
     let hidden = obs_hidden();
     let tmp = tempfile::tempdir().unwrap();
