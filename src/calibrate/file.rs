@@ -1,9 +1,10 @@
 //! Calibration files: read, resolved against the base scenario, and checked, with every
 //! problem located to `file:line:col`.
 
+use super::observations::{self, RawObservations};
 use super::{Calibration, Param, Target};
 use crate::model::Metrics;
-use crate::scenario::{InputError, Problem, Source};
+use crate::scenario::{InputError, InputErrors, Problem, Source};
 use crate::sweep::WorldSimulator;
 use crate::sweep::plan::set_path;
 use serde::Deserialize;
@@ -23,6 +24,8 @@ struct RawFile {
     fit: Vec<RawFit>,
     #[serde(default)]
     target: Vec<RawTarget>,
+    #[serde(default)]
+    observations: Vec<RawObservations>,
 }
 
 fn default_replications() -> u32 {
@@ -50,16 +53,19 @@ struct RawTarget {
     n: Option<f64>,
 }
 
-/// Reads and checks the calibration file at `path`; its `base` is relative to its folder.
-pub fn load(path: &Path) -> Result<Calibration, InputError> {
+/// Reads and checks the calibration file at `path`; its `base` and observation files are
+/// relative to its folder. Problems of an observations CSV are located in that file.
+pub fn load(path: &Path) -> Result<Calibration, InputErrors> {
     let src = Source::read(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     parse(&src, dir)
 }
 
-/// Reads and checks a calibration file's text; `dir` resolves a relative `base`.
-pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
+/// Reads and checks a calibration file's text; `dir` resolves a relative `base` and the
+/// observation files.
+pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputErrors> {
     let raw: RawFile = src.deserialize()?;
+    let mut csv_errors = Vec::new();
     let mut problems = Vec::new();
     let mut at = |path: &str, message: String| {
         let (line, col) = src.line_col(src.offset_of(path));
@@ -70,7 +76,7 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
         Ok(sc) => sc,
         Err(e) => {
             at("base", format!("the base scenario does not load:\n{e}"));
-            return Err(finish(src, problems));
+            return Err(finish(src, problems).into());
         }
     };
     // The base as a complete table: every key present, so paths can be checked.
@@ -81,7 +87,7 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
                 "base",
                 format!("the base scenario cannot be written out: {e}"),
             );
-            return Err(finish(src, problems));
+            return Err(finish(src, problems).into());
         }
     };
     if raw.replications == 0 || raw.replications > MAX_REPLICATIONS {
@@ -101,10 +107,11 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
                 .into(),
         );
     }
-    if raw.target.is_empty() {
+    if raw.target.is_empty() && raw.observations.is_empty() {
         at(
             "",
-            "no [[target]] entries: give at least one measurement to fit".into(),
+            "no [[target]] or [[observations]] entries: give at least one measurement to fit"
+                .into(),
         );
     }
     let mut params = Vec::new();
@@ -177,10 +184,7 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
                 continue;
             }
             (None, Some(n)) if n >= 1.0 && (0.0..=1.0).contains(&t.value) => {
-                // A proportion measured on n items; 0 or 1 observed gets the sd of half
-                // an item, so the target is never exact.
-                let p = t.value.clamp(0.5 / n, 1.0 - 0.5 / n);
-                (p * (1.0 - p) / n).sqrt()
+                super::proportion_sd(t.value, n)
             }
             (None, Some(n)) => {
                 at(
@@ -217,10 +221,30 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
             metric: t.metric.clone(),
             value: t.value,
             sd,
+            n: t.n,
         });
     }
-    if !problems.is_empty() {
-        return Err(finish(src, problems));
+    // Where each target is written: its own table, or the observations entry it came from.
+    let mut written: Vec<String> = (0..targets.len()).map(|i| format!("target.{i}")).collect();
+    let mut summaries = Vec::new();
+    let obs_base = observations::Base {
+        table: &table,
+        tiers: base.world.tiers.iter().map(|t| t.name.clone()).collect(),
+        edges: base.world.workload.difficulty_bins.clone(),
+    };
+    for (i, o) in raw.observations.iter().enumerate() {
+        match observations::derive(o, i, dir, &obs_base, &params, &resolve_any, &mut at) {
+            Ok(Some((ts, summary))) => {
+                written.extend(ts.iter().map(|_| format!("observations.{i}")));
+                targets.extend(ts);
+                summaries.push(summary);
+            }
+            Ok(None) => {}
+            Err(e) => csv_errors.push(e),
+        }
+    }
+    if !problems.is_empty() || !csv_errors.is_empty() {
+        return Err(errors(src, problems, csv_errors));
     }
     let cal = Calibration {
         file: src.name().to_string(),
@@ -228,13 +252,14 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
         replications: raw.replications,
         params,
         targets,
+        observations: summaries,
     };
     // Every target's scenario must be valid at both ends of every range.
     for (ti, _) in cal.targets.iter().enumerate() {
         for corner in [0.0, 1.0] {
             let u = vec![corner; cal.params.len()];
             if let Err(e) = cal.scenario(ti, &cal.bounds().to_box(&u)) {
-                let (line, col) = src.line_col(src.offset_of(&format!("target.{ti}")));
+                let (line, col) = src.line_col(src.offset_of(&written[ti]));
                 let ends = if corner == 0.0 { "low" } else { "high" };
                 problems.push(Problem {
                     line,
@@ -250,8 +275,18 @@ pub fn parse(src: &Source, dir: &Path) -> Result<Calibration, InputError> {
     if problems.is_empty() {
         Ok(cal)
     } else {
-        Err(finish(src, problems))
+        Err(finish(src, problems).into())
     }
+}
+
+/// The calibration file's problems (if any) first, then each observations CSV's.
+fn errors(src: &Source, problems: Vec<Problem>, csv: Vec<InputError>) -> InputErrors {
+    let mut all = Vec::new();
+    if !problems.is_empty() {
+        all.push(finish(src, problems));
+    }
+    all.extend(csv);
+    InputErrors(all)
 }
 
 fn finish(src: &Source, mut problems: Vec<Problem>) -> InputError {

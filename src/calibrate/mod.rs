@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! calibration file --file::load--> Calibration (base table, [[fit]] params, [[target]]s)
+//!      [[observations]] CSVs --observations::derive--> more targets, one per record group
 //!      --fit--> the objective minimised by optimise::minimise (CMA-ES) --> best point
 //!      --profile--> each parameter's profile (Nelder-Mead over the others) --> intervals
 //!      --output--> calibrated.toml, fit.csv, params.csv, profile.csv, report.md, plots
@@ -13,12 +14,16 @@
 //! so the objective is a deterministic function of `x`). With `m` the mean of the metric
 //! over the replications, `s` its sample sd, `R` the replications, the target's
 //! standardised residual is `z = (m - value) / sqrt(sd^2 + s^2 / R)` and the objective is
-//! the sum of `z^2`. A replication whose metric is undefined (a rate of nothing) is left
+//! the sum of `z^2`. A proportion measured on `n` items takes its `sd` at the simulated
+//! mean, `sqrt(m (1 - m) / n)` ([`proportion_sd`]): the spread the observed proportion has
+//! if the world at `x` is right (the observed proportion's own spread would call a 0 of 50
+//! nearly exact). A replication whose metric is undefined (a rate of nothing) is left
 //! out; a target with no defined value at all scores `z = 1000`.
 //!
 //! `docs/calibrate.md` is the user's reference.
 
 mod file;
+pub mod observations;
 pub mod optimise;
 mod output;
 mod profile;
@@ -63,8 +68,18 @@ pub struct Target {
     pub metric: String,
     /// The measured value.
     pub value: f64,
-    /// Its standard deviation (given, or from `n` for a proportion).
+    /// Its standard deviation (given, or from `n` at the observed proportion; the
+    /// objective takes a proportion's at the simulated mean).
     pub sd: f64,
+    /// For a proportion, the items behind it.
+    pub n: Option<f64>,
+}
+
+/// The standard deviation of a proportion `p` measured on `n` items; `p` is kept half an
+/// item from 0 and 1, so the sd is never 0.
+pub fn proportion_sd(p: f64, n: f64) -> f64 {
+    let p = p.clamp(0.5 / n, 1.0 - 0.5 / n);
+    (p * (1.0 - p) / n).sqrt()
 }
 
 /// A checked calibration file.
@@ -78,8 +93,11 @@ pub struct Calibration {
     pub replications: u32,
     /// The fitted parameters.
     pub params: Vec<Param>,
-    /// The targets.
+    /// The targets: those written in the file, then those derived from its
+    /// `[[observations]]`.
     pub targets: Vec<Target>,
+    /// What each `[[observations]]` CSV gave.
+    pub observations: Vec<observations::Summary>,
 }
 
 /// The score of a target with no defined value (its `z`).
@@ -109,37 +127,51 @@ impl Calibration {
         file::scenario(&table)
     }
 
-    /// Every target at the fitted values `x`, each over the replications, with `seed`; a
-    /// target naming a scenario quantity is read from its scenario, once, without a run.
-    /// Runs in parallel on the current rayon pool; the result does not depend on it.
+    /// Every target at the fitted values `x`, each over the replications, with `seed`.
+    /// Targets with the same experiment (the same `set`) share its runs; a target naming a
+    /// scenario quantity is read from its scenario, once, without a run. Runs in parallel
+    /// on the current rayon pool; the result does not depend on it.
     pub fn evaluate(&self, x: &[f64], seed: u64) -> anyhow::Result<Vec<TargetFit>> {
-        let scenarios: Vec<Scenario> = (0..self.targets.len())
-            .map(|t| self.scenario(t, x))
+        // Each target's experiment, and the first target of each experiment.
+        let mut firsts: Vec<usize> = Vec::new();
+        let experiment: Vec<usize> = (0..self.targets.len())
+            .map(|t| {
+                let set = &self.targets[t].set;
+                firsts
+                    .iter()
+                    .position(|&f| self.targets[f].set == *set)
+                    .unwrap_or_else(|| {
+                        firsts.push(t);
+                        firsts.len() - 1
+                    })
+            })
+            .collect();
+        let scenarios: Vec<Scenario> = firsts
+            .iter()
+            .map(|&t| self.scenario(t, x))
             .collect::<Result<_, _>>()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let exact: Vec<Option<f64>> = self
             .targets
             .iter()
-            .zip(&scenarios)
-            .map(|(t, sc)| quantity::value(sc, &t.metric))
+            .zip(&experiment)
+            .map(|(t, &e)| quantity::value(&scenarios[e], &t.metric))
+            .collect();
+        // An experiment runs only when some target of it reads a run metric.
+        let needed: Vec<bool> = (0..scenarios.len())
+            .map(|e| (0..self.targets.len()).any(|t| experiment[t] == e && exact[t].is_none()))
             .collect();
         let reps = self.replications as usize;
         let jobs: Vec<(usize, usize)> = (0..scenarios.len())
-            .flat_map(|t| (0..reps).map(move |r| (t, r)))
+            .flat_map(|e| (0..reps).map(move |r| (e, r)))
             .collect();
-        let values: Vec<f64> = jobs
+        let runs: Vec<Vec<(String, f64)>> = jobs
             .par_iter()
-            .map(|&(t, r)| {
-                if exact[t].is_some() {
-                    return Ok(f64::NAN);
+            .map(|&(e, r)| {
+                if !needed[e] {
+                    return Ok(Vec::new());
                 }
-                let run = scenarios[t].run(hash2(seed, r as u64))?;
-                let m = &self.targets[t].metric;
-                Ok(run
-                    .columns()
-                    .into_iter()
-                    .find(|(n, _)| n == m)
-                    .map_or(f64::NAN, |(_, v)| v))
+                Ok(scenarios[e].run(hash2(seed, r as u64))?.columns())
             })
             .collect::<anyhow::Result<_>>()?;
         Ok(self
@@ -147,14 +179,21 @@ impl Calibration {
             .iter()
             .enumerate()
             .map(|(t, target)| {
-                let read = exact[t].map(|v| [v]);
-                let xs: Vec<f64> = read
-                    .as_ref()
-                    .map_or(&values[t * reps..(t + 1) * reps], |v| v.as_slice())
-                    .iter()
-                    .copied()
-                    .filter(|v| v.is_finite())
-                    .collect();
+                let e = experiment[t];
+                let xs: Vec<f64> = match exact[t] {
+                    Some(v) => vec![v],
+                    None => runs[e * reps..(e + 1) * reps]
+                        .iter()
+                        .map(|cols| {
+                            cols.iter()
+                                .find(|(n, _)| *n == target.metric)
+                                .map_or(f64::NAN, |(_, v)| *v)
+                        })
+                        .collect(),
+                }
+                .into_iter()
+                .filter(|v| v.is_finite())
+                .collect();
                 let sim = mean_ci(&xs, 0.95);
                 let z = if xs.is_empty() {
                     UNDEFINED_Z
@@ -164,7 +203,8 @@ impl Calibration {
                     } else {
                         0.0
                     };
-                    (sim.mean - target.value) / (target.sd * target.sd + se2).sqrt()
+                    let sd = target.n.map_or(target.sd, |n| proportion_sd(sim.mean, n));
+                    (sim.mean - target.value) / (sd * sd + se2).sqrt()
                 };
                 TargetFit { sim, z }
             })

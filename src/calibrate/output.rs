@@ -27,10 +27,14 @@ pub fn write(out: &Path, cal: &Calibration, o: &Outcome, seed: u64) -> anyhow::R
     Ok(())
 }
 
-/// The warnings of a calibration, one line each: parameters the targets do not bound,
-/// targets the fit cannot meet.
+/// The warnings of a calibration, one line each: observation groups left out, parameters
+/// the targets do not bound, targets the fit cannot meet.
 pub fn warnings(cal: &Calibration, o: &Outcome) -> Vec<String> {
-    let mut w = Vec::new();
+    let mut w: Vec<String> = cal
+        .observations
+        .iter()
+        .filter_map(|s| s.left_out_note())
+        .collect();
     for (p, pr) in cal.params.iter().zip(&o.profiles) {
         if pr.flat() {
             w.push(format!(

@@ -5,8 +5,11 @@
 //! fixes it at the points of a grid over its range and minimises the objective over the
 //! other parameters there (Nelder-Mead, started from the neighbouring grid point's optimum).
 //! The 95% interval is where the profile stays below [`DELTA_95`] (the 95% quantile of a
-//! chi-square with one degree of freedom), with the crossings interpolated linearly between
-//! grid points. The walk goes out from the fit both ways and stops past [`CUTOFF`]: farther
+//! chi-square with one degree of freedom), with the crossings interpolated between grid
+//! points on the signed-root scale `sqrt(delta)`, which is linear in the parameter for a
+//! quadratic profile: an interval narrower than the grid's spacing keeps its width (a
+//! linear interpolation of `delta` itself would cut it short, since the chord of a convex
+//! profile lies above it). The walk goes out from the fit both ways and stops past [`CUTOFF`]: farther
 //! points cannot enter the interval. A profile that never reaches [`DELTA_95`] on a side
 //! leaves the interval open at that end of the range: the targets do not bound the
 //! parameter there.
@@ -91,10 +94,11 @@ impl Profile {
             .map(|p| (p.value, p.delta))
             .collect();
         let cross = |walk: &[(f64, f64)], end: f64| -> (f64, bool) {
-            let mut prev = (centre, 0.0);
+            let mut prev: (f64, f64) = (centre, 0.0);
             for &(v, d) in walk {
                 if d > DELTA_95 {
-                    let t = (DELTA_95 - prev.1) / (d - prev.1);
+                    let (r0, r1) = (prev.1.sqrt(), d.sqrt());
+                    let t = (DELTA_95.sqrt() - r0) / (r1 - r0);
                     return (prev.0 + t.clamp(0.0, 1.0) * (v - prev.0), true);
                 }
                 prev = (v, d);
@@ -203,12 +207,30 @@ mod tests {
         let mut p = profile(&f, &[0.4, 0.5], 0.0, 0, 41, &|_, _| {}).unwrap();
         p.finish(0.0, 0.4, &b, 0);
         assert!(p.bounded_below && p.bounded_above && !p.flat());
-        let half = 1.96 * 0.05;
-        // Linear interpolation over a quadratic, on a grid of 0.025: close, slightly wide.
-        assert!((p.lo - (0.4 - half)).abs() < 0.01, "{}", p.lo);
-        assert!((p.hi - (0.4 + half)).abs() < 0.01, "{}", p.hi);
+        let half = DELTA_95.sqrt() * 0.05;
+        // Interpolated on the signed-root scale, a quadratic profile's crossings are exact.
+        assert!((p.lo - (0.4 - half)).abs() < 1e-6, "{}", p.lo);
+        assert!((p.hi - (0.4 + half)).abs() < 1e-6, "{}", p.hi);
         // The walk stopped: far points were not computed.
         assert!(p.points.len() < 20, "{}", p.points.len());
+    }
+
+    /// An interval much narrower than the grid's spacing (sd 0.01 on a grid of 0.0625, the
+    /// fit between grid points) keeps its width: 1.96 sd each side.
+    #[test]
+    fn an_interval_narrower_than_the_grid_keeps_its_width() {
+        let f = |u: &[f64]| -> anyhow::Result<f64> {
+            Ok(((u[0] - 0.53) / 0.01).powi(2) + ((u[1] - 0.5) / 0.1).powi(2))
+        };
+        let b = Bounds {
+            lo: vec![0.0, 0.0],
+            hi: vec![1.0, 1.0],
+        };
+        let mut p = profile(&f, &[0.53, 0.5], 0.0, 0, 17, &|_, _| {}).unwrap();
+        p.finish(0.0, 0.53, &b, 0);
+        let half = DELTA_95.sqrt() * 0.01;
+        assert!((p.lo - (0.53 - half)).abs() < 1e-6, "{}", p.lo);
+        assert!((p.hi - (0.53 + half)).abs() < 1e-6, "{}", p.hi);
     }
 
     #[test]

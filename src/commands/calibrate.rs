@@ -82,6 +82,11 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<calibrate::Outcome> {
     // is read as a calibration here, so its own mistakes are the ones reported.
     super::expect_kind(&args.file, &[FileKind::Calibration, FileKind::Sweep])?;
     let cal = calibrate::load(&args.file)?;
+    if !args.quiet {
+        for line in cal.observations.iter().flat_map(|s| s.lines()) {
+            eprintln!("observations: {}", crate::base::fmt::escape(&line));
+        }
+    }
     let threads = threads(args.threads)?;
     let out = args
         .out

@@ -26,15 +26,13 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
             FileKind::Verdicts => crate::claims::verdicts::load(f)
                 .map(|v| format!("ok (expected verdicts of {} claims)", v.len()))
                 .map_err(Into::into),
-            FileKind::Calibration => crate::calibrate::load(f)
-                .map(|c| {
-                    format!(
-                        "ok (calibration of {} parameters to {} targets)",
-                        c.params.len(),
-                        c.targets.len()
-                    )
-                })
-                .map_err(Into::into),
+            FileKind::Calibration => crate::calibrate::load(f).map(|c| {
+                format!(
+                    "ok (calibration of {} parameters to {} targets)",
+                    c.params.len(),
+                    c.targets.len()
+                )
+            }),
             FileKind::Sweep => crate::sweep::SweepPlan::load(f)
                 .map(|(plan, feas)| plan_line("a sweep", plan.n_runs(), &feas)),
             FileKind::Scenario => scenario::load(f)

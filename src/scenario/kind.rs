@@ -17,7 +17,8 @@ pub enum FileKind {
     Stress,
     /// A harness search (claim 9a): `evaluations`, `landscape`, `strategy` or `evaluation`.
     Search,
-    /// A calibration (`triad calibrate`): `[[fit]]` or `[[target]]` tables.
+    /// A calibration (`triad calibrate`): `[[fit]]`, `[[target]]` or `[[observations]]`
+    /// tables.
     Calibration,
     /// Expected claim verdicts (`triad reproduce --expect FILE`, like
     /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
@@ -29,7 +30,7 @@ const STRESS_KEYS: [&str; 3] = ["perturbations", "severities", "set"];
 /// Keys only a harness search has.
 const SEARCH_KEYS: [&str; 4] = ["evaluations", "landscape", "strategy", "evaluation"];
 /// Keys only a calibration has.
-const CALIBRATION_KEYS: [&str; 2] = ["fit", "target"];
+const CALIBRATION_KEYS: [&str; 3] = ["fit", "target", "observations"];
 /// Keys of a sweep file, including those it shares with a stress plan (`base`,
 /// `replications`; `[[policy]]` too, checked apart: a scenario's `[policy]` is a table).
 const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
@@ -83,6 +84,11 @@ mod tests {
             kind(
                 "base = \"b.toml\"\nreplications = 8\n[[fit]]\npath = \"budget\"\nrange = [1.0, 2.0]\n"
             ),
+            FileKind::Calibration
+        );
+        // Records alone make a calibration too (the fitted keys may come later).
+        assert_eq!(
+            kind("base = \"b.toml\"\n[[observations]]\nfile = \"runs.csv\"\n"),
             FileKind::Calibration
         );
     }
