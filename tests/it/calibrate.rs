@@ -325,35 +325,79 @@ fn calibration_recovers_hidden_values() {
 }
 
 /// The measurement behind the choice of optimiser (docs/calibrate.md): the fit alone, from
-/// the defaults, on the example's generated targets, by CMA-ES and by Nelder-Mead at the
-/// same budget of evaluations; prints the objective reached and the evaluations used.
+/// the defaults, on the example's targets generated with seeds 1001 to 1003, by CMA-ES,
+/// Nelder-Mead and particle swarm (10 and 20 particles) at the same budget of 200
+/// evaluations, the random searches with search seeds 1 to 3; prints the objective reached
+/// after 50, 100 and all evaluations, the evaluations used and the wall time, then each
+/// method's mean over its runs. `benches/egobox` measures egobox-ego's EGO the same way,
+/// outside triad's build.
 #[test]
-#[ignore = "release: a measurement, about a minute (cargo test --release -- --ignored --nocapture)"]
+#[ignore = "release: a measurement, about 80 s (cargo test --release -- --ignored --nocapture)"]
 fn optimisers_compared_on_the_example() {
     use triad::calibrate::optimise::{self, Method, Settings};
     let hidden = hidden();
-    for seed in 1..=3u64 {
-        let cal = parse(&calibration_text(&generate(&hidden, 1000 + seed)));
+    let methods = [
+        Method::Cmaes,
+        Method::NelderMead,
+        Method::ParticleSwarm { particles: 10 },
+        Method::ParticleSwarm { particles: 20 },
+    ];
+    // Per method: the objective after 50, 100 and all evaluations, run by run (target set,
+    // then search seed).
+    let mut reached: Vec<Vec<[f64; 3]>> = vec![Vec::new(); methods.len()];
+    for targets in 1001..=1003u64 {
+        let seed = targets - 1000;
+        let cal = parse(&calibration_text(&generate(&hidden, targets)));
         let b = cal.bounds();
         let f = |u: &[f64]| cal.objective(&b.to_box(u), seed);
         let start = b.to_unit(&cal.params.iter().map(|p| p.default).collect::<Vec<_>>());
-        for method in [Method::Cmaes, Method::NelderMead] {
-            let s = Settings {
-                method,
-                max_evals: 200,
-                step: 0.3,
-                seed,
-            };
-            let o = optimise::minimise(&f, &start, &s, &|_, _| {}).unwrap();
-            let at = |n: usize| o.trace[(n - 1).min(o.trace.len() - 1)];
-            eprintln!(
-                "seed {seed} {method:?}: objective after 50 / 100 / all {} evaluations: {:.2} / {:.2} / {:.2}; at {:?}",
-                o.evals,
-                at(50),
-                at(100),
-                o.value,
-                b.to_box(&o.u)
-            );
+        for (m, &method) in methods.iter().enumerate() {
+            let searches = if method == Method::NelderMead { 1 } else { 3 };
+            for search in 1..=searches {
+                let s = Settings {
+                    method,
+                    max_evals: 200,
+                    step: 0.3,
+                    seed: search,
+                };
+                let clock = std::time::Instant::now();
+                let o = optimise::minimise(&f, &start, &s, &|_, _| {}).unwrap();
+                let at = |n: usize| o.trace[(n - 1).min(o.trace.len() - 1)];
+                eprintln!(
+                    "targets {targets} {method:?} search seed {search}: objective after 50 / 100 / \
+                     all {} evaluations: {:.2} / {:.2} / {:.2} in {:.1} s; at {:?}",
+                    o.evals,
+                    at(50),
+                    at(100),
+                    o.value,
+                    clock.elapsed().as_secs_f64(),
+                    b.to_box(&o.u)
+                );
+                assert!(o.evals <= 200, "{method:?} used {} evaluations", o.evals);
+                assert!(o.trace.windows(2).all(|w| w[1] <= w[0]));
+                reached[m].push([at(50), at(100), at(200)]);
+            }
         }
+    }
+    use triad::base::stats::{mean_ci, paired_ci};
+    for (m, runs) in methods.iter().zip(&reached) {
+        let mean = |k: usize| mean_ci(&runs.iter().map(|r| r[k]).collect::<Vec<_>>(), 0.95).mean;
+        let mut line = format!(
+            "{m:?}: mean objective over {} runs after 50 / 100 / 200 evaluations: {:.2} / {:.2} / {:.2}",
+            runs.len(),
+            mean(0),
+            mean(1),
+            mean(2)
+        );
+        if runs.len() == reached[0].len() && *m != methods[0] {
+            // Paired with CMA-ES's run on the same targets and search seed.
+            let last = |rs: &[[f64; 3]]| rs.iter().map(|r| r[2]).collect::<Vec<_>>();
+            let d = paired_ci(&last(runs), &last(&reached[0]), 0.95);
+            line.push_str(&format!(
+                "; minus CMA-ES's after 200: {:.2} [{:.2}, {:.2}]",
+                d.mean, d.lo, d.hi
+            ));
+        }
+        eprintln!("{line}");
     }
 }
