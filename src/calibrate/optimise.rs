@@ -11,10 +11,13 @@
 //! its objective a pure function of the point (common random numbers) gets the same result
 //! at any thread count. A search makes at most `max_evals` evaluations.
 //!
+//! The objective stops a search by returning an error: a failed run, or Ctrl-C (the caller
+//! checks [`crate::base::interrupt::requested`] and returns
+//! [`crate::base::interrupt::Interrupted`], saying what it kept).
+//!
 //! `triad calibrate` uses it for the fit and the profiles; any other command that searches
 //! a box of scenario parameters should use it too.
 
-use crate::base::interrupt::{self, Interrupted};
 use std::cell::RefCell;
 
 /// The box a search runs in: one `[lo, hi]` per parameter, `lo < hi`.
@@ -104,8 +107,8 @@ pub struct Outcome {
 /// made) stops the search and is returned by [`minimise`].
 pub type Objective<'a> = dyn Fn(&[f64]) -> anyhow::Result<f64> + Sync + 'a;
 
-/// Keeps the best point, counts evaluations, stops on the first error, on Ctrl-C or when the
-/// budget is spent.
+/// Keeps the best point, counts evaluations, stops on the first error or when the budget is
+/// spent.
 struct Tracker<'a> {
     f: &'a Objective<'a>,
     max_evals: usize,
@@ -120,18 +123,9 @@ const STOPPED: f64 = 1e300;
 
 impl Tracker<'_> {
     /// The objective at `raw` (mirrored into the cube); `None` once the search must stop (an
-    /// error, Ctrl-C, or the budget spent), without evaluating.
+    /// error, or the budget spent), without evaluating.
     fn eval(&self, raw: &[f64]) -> Option<f64> {
         if self.spent() {
-            return None;
-        }
-        if interrupt::requested() {
-            *self.error.borrow_mut() = Some(
-                Interrupted {
-                    resume: "rerun the same command to start the calibration again".into(),
-                }
-                .into(),
-            );
             return None;
         }
         let u: Vec<f64> = raw.iter().map(|&x| reflect(x)).collect();
