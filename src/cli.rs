@@ -10,7 +10,7 @@ const EXIT_CODES: &str = "Exit codes (every command):
        last line counts the failures and names the file that lists them
   2    bad input or usage, found before any work started (file:line:col: message)
   130  interrupted by Ctrl-C; finished runs are kept, and rerunning the same command
-       resumes a sweep or stress test";
+       resumes a sweep, stress test or calibration";
 
 /// triad simulates how a fixed model budget should be split between the agents that evolve
 /// a harness (evolvers), the agents that use it (users) and the agents that judge both
@@ -184,7 +184,9 @@ pub enum Command {
     /// base scenario, minimises the sum of squared standardised residuals over the [[fit]]
     /// parameters' ranges (CMA-ES, common random numbers), profiles every parameter for its
     /// 95% interval, and writes calibrated.toml, fit.csv, params.csv, profile.csv and
-    /// report.md with plots. docs/calibrate.md describes the file.
+    /// report.md with plots. Every evaluation is recorded in evaluations.csv as it
+    /// completes: rerunning into the same folder resumes, reusing them. docs/calibrate.md
+    /// describes the file.
     Calibrate {
         /// The calibration file (TOML), e.g. scenarios/calibrate/recovery.toml.
         file: PathBuf,
@@ -201,8 +203,8 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
         /// Write into an output folder that is not empty and was not written by this
-        /// command for the same file (never the root, home or a project's source folders,
-        /// nor another command's results).
+        /// command for the same calibration and seed, starting it over (never the root,
+        /// home or a project's source folders, nor another command's results).
         #[arg(long)]
         force: bool,
     },

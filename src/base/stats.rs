@@ -49,6 +49,12 @@ pub fn mean_ci(xs: &[f64], level: f64) -> MeanCi {
     }
     let ss: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
     let sd = (ss / (n - 1) as f64).sqrt();
+    mean_ci_of(n, mean, sd, level)
+}
+
+/// The [`MeanCi`] of a sample of `n` (at least 2) with mean `mean` and sd `sd`: the same
+/// bits [`mean_ci`] gives for such a sample (a record of one read back is checked with it).
+pub fn mean_ci_of(n: usize, mean: f64, sd: f64, level: f64) -> MeanCi {
     let t = t_quantile(0.5 + level / 2.0, (n - 1) as f64);
     let half = t * sd / (n as f64).sqrt();
     MeanCi {

@@ -6,6 +6,9 @@
 //!      --fit--> the objective minimised by optimise::minimise (CMA-ES) --> best point
 //!      --profile--> each parameter's profile (Nelder-Mead over the others) --> intervals
 //!      --output--> calibrated.toml, fit.csv, params.csv, profile.csv, report.md, plots
+//! every evaluation of the objective goes through evaluations::Evaluations:
+//!      recorded in evaluations.csv as it completes, looked up by exact point (a rerun
+//!      reuses what an interrupted run recorded)
 //! ```
 //!
 //! **The objective** at a point `x` (the fitted values): each target's experiment (the base
@@ -22,6 +25,7 @@
 //!
 //! `docs/calibrate.md` is the user's reference.
 
+pub mod evaluations;
 mod file;
 pub mod observations;
 pub mod optimise;
@@ -29,6 +33,7 @@ mod output;
 mod profile;
 mod quantity;
 
+pub use evaluations::{EVALUATIONS, Evaluations};
 pub use file::{MAX_REPLICATIONS, load, parse};
 pub use output::{Z_WARN, warnings, write};
 pub use profile::{DELTA_95, Profile, ProfilePoint};
@@ -194,27 +199,52 @@ impl Calibration {
                 .into_iter()
                 .filter(|v| v.is_finite())
                 .collect();
-                let sim = mean_ci(&xs, 0.95);
-                let z = if xs.is_empty() {
-                    UNDEFINED_Z
-                } else {
-                    let se2 = if xs.len() > 1 {
-                        sim.sd * sim.sd / xs.len() as f64
-                    } else {
-                        0.0
-                    };
-                    let sd = target.n.map_or(target.sd, |n| proportion_sd(sim.mean, n));
-                    (sim.mean - target.value) / (sd * sd + se2).sqrt()
-                };
-                TargetFit { sim, z }
+                target_fit(target, mean_ci(&xs, 0.95))
             })
             .collect())
     }
 
     /// The objective at `x`: the sum of squared standardised residuals.
     pub fn objective(&self, x: &[f64], seed: u64) -> anyhow::Result<f64> {
-        Ok(self.evaluate(x, seed)?.iter().map(|f| f.z * f.z).sum())
+        Ok(objective_of(&self.evaluate(x, seed)?))
     }
+
+    /// A fingerprint (32 hex digits) of everything the objective depends on: the resolved
+    /// calibration (the base scenario as a complete table, the fitted parameters and their
+    /// ranges, the targets, the replications), `seed` and triad's version. Not the file's
+    /// name: a folder's recorded evaluations are reused when, and only when, it is the same.
+    pub fn fingerprint(&self, seed: u64) -> String {
+        let mut c = self.clone();
+        c.file.clear();
+        let text = format!(
+            "triad {} calibrate seed {seed}: {c:?}",
+            env!("CARGO_PKG_VERSION")
+        );
+        crate::engine::fingerprint(text.as_bytes())
+    }
+}
+
+/// A target at one point, from the mean (and its 95% interval) of its metric over the
+/// replications with a defined value.
+pub fn target_fit(target: &Target, sim: MeanCi) -> TargetFit {
+    let z = if sim.n == 0 {
+        UNDEFINED_Z
+    } else {
+        let se2 = if sim.n > 1 {
+            sim.sd * sim.sd / sim.n as f64
+        } else {
+            0.0
+        };
+        // A proportion's sd is taken at the simulated mean.
+        let sd = target.n.map_or(target.sd, |n| proportion_sd(sim.mean, n));
+        (sim.mean - target.value) / (sd * sd + se2).sqrt()
+    };
+    TargetFit { sim, z }
+}
+
+/// The objective of targets evaluated at one point: the sum of their `z^2`, in target order.
+pub fn objective_of(fits: &[TargetFit]) -> f64 {
+    fits.iter().map(|f| f.z * f.z).sum()
 }
 
 /// How a calibration runs.
@@ -226,6 +256,8 @@ pub struct Options {
     pub max_evals: usize,
     /// Points of each parameter's profile grid over its range.
     pub profile_points: usize,
+    /// Most Nelder-Mead evaluations at each profile point (over the other parameters).
+    pub profile_evals: usize,
 }
 
 impl Default for Options {
@@ -234,6 +266,7 @@ impl Default for Options {
             seed: 1,
             max_evals: 200,
             profile_points: 17,
+            profile_evals: profile::EVALS_PER_POINT,
         }
     }
 }
@@ -251,9 +284,10 @@ pub struct Outcome {
     pub profiles: Vec<Profile>,
     /// For each parameter, the targets that move when it moves, most first.
     pub constrained_by: Vec<Vec<usize>>,
-    /// Objective evaluations of the fit (without the profiles).
+    /// Points at which the fit evaluated the objective (a point asked for again is looked
+    /// up, not counted twice).
     pub fit_evals: usize,
-    /// Objective evaluations in all.
+    /// Points at which the objective was evaluated in all.
     pub evals: usize,
 }
 
@@ -263,6 +297,9 @@ pub trait Progress: Sync {
     fn stage(&self, _name: &str) {}
     /// An evaluation of the current stage finished; `best` is the lowest objective so far.
     fn eval(&self, _n: usize, _best: f64) {}
+    /// How many distinct points have been evaluated so far, and how many of them were
+    /// reused from the record of an earlier run.
+    fn evaluations(&self, _counts: evaluations::Counts) {}
 }
 
 /// Reports nothing.
@@ -271,17 +308,40 @@ pub struct Quiet;
 impl Progress for Quiet {}
 
 /// Calibrates: fits (CMA-ES from the base values), profiles every parameter, and finds the
-/// targets each parameter is constrained by. Runs on the current rayon pool.
+/// targets each parameter is constrained by. Runs on the current rayon pool; records
+/// nothing ([`calibrate_recorded`] does).
 pub fn calibrate(
     cal: &Calibration,
     opts: &Options,
     progress: &dyn Progress,
 ) -> anyhow::Result<Outcome> {
+    calibrate_recorded(cal, opts, progress, &Evaluations::in_memory())
+}
+
+/// [`calibrate`], with every evaluation of the objective going through `record`: looked up
+/// there by exact point when it holds it (from an interrupted run of the same calibration
+/// and seed), otherwise run and recorded. The outcome is the same whatever part of this
+/// calibration's evaluations (with this seed) `record` held.
+pub fn calibrate_recorded(
+    cal: &Calibration,
+    opts: &Options,
+    progress: &dyn Progress,
+    record: &Evaluations,
+) -> anyhow::Result<Outcome> {
     let bounds = bounds_checked(cal)?;
     let seed = opts.seed;
-    let f = |u: &[f64]| cal.objective(&bounds.to_box(u), seed);
+    let evaluate = |x: &[f64]| {
+        let fits = record.evaluate(cal, x, seed);
+        progress.evaluations(record.counts());
+        fits
+    };
+    let f = |u: &[f64]| Ok(objective_of(&evaluate(&bounds.to_box(u))?));
+    let stage = |name: &str| -> anyhow::Result<()> {
+        progress.stage(name);
+        record.stage(name)
+    };
     let start = bounds.to_unit(&cal.params.iter().map(|p| p.default).collect::<Vec<_>>());
-    progress.stage("fit");
+    stage("fit")?;
     let fit = optimise::minimise(
         &f,
         &start,
@@ -293,16 +353,21 @@ pub fn calibrate(
         },
         &|n, best| progress.eval(n, best),
     )?;
-    let mut evals = fit.evals;
+    let fit_evals = record.counts().asked;
     let mut best_u = fit.u.clone();
     let mut best = fit.value;
     let mut profiles = Vec::new();
     for i in 0..cal.params.len() {
-        progress.stage(&format!("profile {}", cal.params[i].path));
-        let p = profile::profile(&f, &best_u, best, i, opts.profile_points, &|n, b| {
-            progress.eval(n, b)
-        })?;
-        evals += p.evals;
+        stage(&format!("profile {}", cal.params[i].path))?;
+        let p = profile::profile(
+            &f,
+            &best_u,
+            best,
+            i,
+            opts.profile_points,
+            opts.profile_evals,
+            &|n, b| progress.eval(n, b),
+        )?;
         profiles.push(p);
     }
     // A profile may have found a lower objective than the fit: take the lowest point seen,
@@ -319,19 +384,18 @@ pub fn calibrate(
         p.finish(best, best_u[i], &bounds, i);
     }
     let x = bounds.to_box(&best_u);
-    let targets = cal.evaluate(&x, seed)?;
-    evals += 1;
-    progress.stage("which targets constrain which parameter");
-    let (constrained_by, n) = sensitivity(cal, &bounds, &best_u, &targets, seed)?;
-    evals += n;
+    // Evaluated already (by the fit or a profile): looked up.
+    let targets = evaluate(&x)?;
+    stage("sensitivity")?;
+    let constrained_by = sensitivity(cal, &bounds, &best_u, &targets, &evaluate)?;
     Ok(Outcome {
         x,
         objective: best,
         targets,
         profiles,
         constrained_by,
-        fit_evals: fit.evals,
-        evals,
+        fit_evals,
+        evals: record.counts().asked,
     })
 }
 
@@ -344,17 +408,15 @@ fn bounds_checked(cal: &Calibration) -> anyhow::Result<Bounds> {
 
 /// A target "constrains" a parameter when moving the parameter by a tenth of its range
 /// either way from the fit moves the target's simulated mean by at least half its
-/// standard deviation (`|dz| >= 0.5`). Returns, per parameter, those targets by effect,
-/// and the evaluations made.
+/// standard deviation (`|dz| >= 0.5`). Returns, per parameter, those targets by effect.
 fn sensitivity(
     cal: &Calibration,
     bounds: &Bounds,
     u: &[f64],
     at: &[TargetFit],
-    seed: u64,
-) -> anyhow::Result<(Vec<Vec<usize>>, usize)> {
+    evaluate: &dyn Fn(&[f64]) -> anyhow::Result<Vec<TargetFit>>,
+) -> anyhow::Result<Vec<Vec<usize>>> {
     let mut out = Vec::new();
-    let mut evals = 0;
     for i in 0..u.len() {
         let mut effect = vec![0.0f64; cal.targets.len()];
         for d in [-0.1, 0.1] {
@@ -363,8 +425,7 @@ fn sensitivity(
             if v[i] == u[i] {
                 continue;
             }
-            let moved = cal.evaluate(&bounds.to_box(&v), seed)?;
-            evals += 1;
+            let moved = evaluate(&bounds.to_box(&v))?;
             for (t, (m, a)) in moved.iter().zip(at).enumerate() {
                 effect[t] = effect[t].max((m.z - a.z).abs());
             }
@@ -373,5 +434,5 @@ fn sensitivity(
         ts.sort_by(|&a, &b| effect[b].total_cmp(&effect[a]).then(a.cmp(&b)));
         out.push(ts);
     }
-    Ok((out, evals))
+    Ok(out)
 }

@@ -346,8 +346,9 @@ fn report(cal: &Calibration, o: &Outcome, seed: u64) -> String {
         s,
         "{} parameters fitted to {} targets, {} replications per target evaluation (seed \
          {seed}); objective (sum of squared z) **{}** after {} evaluations ({} for the fit, \
-         the rest for the profiles). With every target met within its sd, the objective is \
-         about the number of targets less the number of parameters ({}).\n",
+         the rest for the profiles and the sensitivity check). With every target met within \
+         its sd, the objective is about the number of targets less the number of parameters \
+         ({}).\n",
         cal.params.len(),
         cal.targets.len(),
         cal.replications,

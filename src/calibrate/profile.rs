@@ -22,8 +22,9 @@ pub const DELTA_95: f64 = 3.841_458_820_694_124;
 /// A profile walk stops one grid point past this rise of the objective.
 pub(super) const CUTOFF: f64 = 9.0;
 
-/// Nelder-Mead evaluations per profile point (over the other parameters).
-const EVALS_PER_POINT: usize = 12;
+/// Most Nelder-Mead evaluations per profile point (over the other parameters), by default:
+/// measured against 12 and 40 on the example (docs/calibrate.md, "The intervals").
+pub(super) const EVALS_PER_POINT: usize = 24;
 
 /// One point of a profile.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,13 +112,15 @@ impl Profile {
 }
 
 /// The profile of parameter `i` around the fit `u` (objective `at_fit`), on a grid of
-/// `points` values over its range; `on_eval` reports progress.
+/// `points` values over its range, with at most `evals_per_point` evaluations at each;
+/// `on_eval` reports progress.
 pub(super) fn profile(
     f: &Objective<'_>,
     u: &[f64],
     at_fit: f64,
     i: usize,
     points: usize,
+    evals_per_point: usize,
     on_eval: &dyn Fn(usize, f64),
 ) -> anyhow::Result<Profile> {
     let points = points.max(3);
@@ -158,7 +161,7 @@ pub(super) fn profile(
                 &others,
                 &Settings {
                     method: Method::NelderMead,
-                    max_evals: EVALS_PER_POINT,
+                    max_evals: evals_per_point,
                     step: 0.1,
                     seed: 0,
                 },
@@ -204,7 +207,7 @@ mod tests {
             lo: vec![0.0, 0.0],
             hi: vec![1.0, 1.0],
         };
-        let mut p = profile(&f, &[0.4, 0.5], 0.0, 0, 41, &|_, _| {}).unwrap();
+        let mut p = profile(&f, &[0.4, 0.5], 0.0, 0, 41, EVALS_PER_POINT, &|_, _| {}).unwrap();
         p.finish(0.0, 0.4, &b, 0);
         assert!(p.bounded_below && p.bounded_above && !p.flat());
         let half = DELTA_95.sqrt() * 0.05;
@@ -240,7 +243,7 @@ mod tests {
             lo: vec![-1.0, 0.0],
             hi: vec![3.0, 1.0],
         };
-        let mut p = profile(&f, &[0.5, 0.5], 0.0, 0, 11, &|_, _| {}).unwrap();
+        let mut p = profile(&f, &[0.5, 0.5], 0.0, 0, 11, EVALS_PER_POINT, &|_, _| {}).unwrap();
         p.finish(0.0, 0.5, &b, 0);
         assert!(p.flat());
         assert_eq!((p.lo, p.hi), (-1.0, 3.0));

@@ -1,12 +1,13 @@
 //! `triad calibrate`: fit world parameters to target measurements.
 
 use super::{default_out, threads};
-use crate::base::outdir::{self, MANIFEST, Owner};
+use crate::base::outdir::{self, Found, MANIFEST, Owner};
 use crate::base::output::{utc_now, write_atomic};
-use crate::calibrate::{self, Options, Progress};
+use crate::calibrate::evaluations::Counts;
+use crate::calibrate::{self, EVALUATIONS, Evaluations, Options, Progress};
 use crate::scenario::FileKind;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Options of `triad calibrate`.
@@ -22,29 +23,40 @@ pub struct CalibrateArgs {
     pub seed: u64,
     /// No progress output.
     pub quiet: bool,
-    /// Write into a folder that is not empty and not this calibration's.
+    /// Write into a folder that is not empty and not this calibration's (starting it over).
     pub force: bool,
 }
 
-/// Progress on stderr: a line per stage, and the best objective every 25 evaluations.
+/// Progress on stderr: a line per stage (with the evaluations so far, and how many of them
+/// were reused), and the best objective every 25 evaluations of a stage.
 struct Stderr {
     quiet: bool,
     started: Instant,
-    total: AtomicUsize,
+    counts: Mutex<Option<Counts>>,
 }
 
 impl Progress for Stderr {
     fn stage(&self, name: &str) {
         if !self.quiet {
+            let c = self.counts.lock().ok().and_then(|c| *c);
+            let (asked, reused) = c.map_or((0, 0), |c| (c.asked, c.reused));
+            let reused = if reused > 0 {
+                format!(", {reused} of them reused")
+            } else {
+                String::new()
+            };
             eprintln!(
-                "calibrate: {name} ({:.1} s, {} evaluations so far)",
+                "calibrate: {name} ({:.1} s, {asked} evaluations so far{reused})",
                 self.started.elapsed().as_secs_f64(),
-                self.total.load(Ordering::Relaxed)
             );
         }
     }
+    fn evaluations(&self, counts: Counts) {
+        if let Ok(mut c) = self.counts.lock() {
+            *c = Some(counts);
+        }
+    }
     fn eval(&self, n: usize, best: f64) {
-        self.total.fetch_add(1, Ordering::Relaxed);
         if !self.quiet && n.is_multiple_of(25) {
             eprintln!(
                 "  {n} evaluations, best objective {}",
@@ -61,18 +73,28 @@ fn file_id(file: &Path) -> String {
         .to_string()
 }
 
-fn owner(dir: &Path, file: &str) -> Owner {
+/// Whose the non-empty folder `dir` is, for a calibration with fingerprint `fp`
+/// ([`calibrate::Calibration::fingerprint`]): ours when its manifest records the same
+/// fingerprint, so its evaluations can be reused.
+fn owner(dir: &Path, fp: &str) -> Owner {
     if let Some(o) = outdir::other_command(dir, &["calibrate"]) {
         return o;
     }
-    match outdir::manifest(dir)
-        .as_ref()
-        .and_then(|m| m.get("calibrate_file"))
-        .and_then(|v| v.as_str())
-    {
-        Some(f) if f == file => Owner::Ours,
-        Some(f) => Owner::Other(format!("the results of `triad calibrate {f}`")),
-        None => Owner::Other(outdir::describe(dir)),
+    let Some(m) = outdir::manifest(dir) else {
+        return Owner::Other(outdir::describe(dir));
+    };
+    let file = m.get("calibrate_file").and_then(|v| v.as_str());
+    match (
+        file,
+        m.get("calibrate_fingerprint").and_then(|v| v.as_str()),
+    ) {
+        (Some(_), Some(f)) if f == fp => Owner::Ours,
+        (Some(file), _) => Owner::Other(format!(
+            "the results of `triad calibrate {file}` for another calibration (the file, its \
+             base scenario, the seed or triad's version differ, so its evaluations cannot be \
+             reused)"
+        )),
+        (None, _) => Owner::Other(outdir::describe(dir)),
     }
 }
 
@@ -93,7 +115,12 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<calibrate::Outcome> {
         .clone()
         .unwrap_or_else(|| default_out(&args.file, "calibrate"));
     let id = file_id(&args.file);
-    outdir::claim(&out, args.force, |d| owner(d, &id))?;
+    let fp = cal.fingerprint(args.seed);
+    let found = outdir::claim(&out, args.force, |d| owner(d, &fp))?;
+    // The record is opened (a new or forced folder's emptied) before the manifest names
+    // this calibration, so a folder never pairs its manifest with another's evaluations.
+    let record = Evaluations::open(&out, &cal, found == Found::Ours)?;
+    let recorded = record.counts().recorded;
     let started = utc_now();
     let clock = Instant::now();
     let mut manifest = serde_json::json!({
@@ -101,10 +128,13 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<calibrate::Outcome> {
         "command": "calibrate",
         "calibrate_file": id,
         "calibrate_text": std::fs::read_to_string(&args.file).unwrap_or_default(),
+        "calibrate_fingerprint": fp,
         "seed": args.seed,
+        "replications": cal.replications,
         "threads": threads,
         "started": started,
         "status": "running",
+        "evaluations_recorded": recorded,
     });
     write_atomic(
         &out.join(MANIFEST),
@@ -116,19 +146,30 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<calibrate::Outcome> {
     let progress = Stderr {
         quiet: args.quiet,
         started: clock,
-        total: AtomicUsize::new(0),
+        counts: Mutex::new(None),
     };
+    if !args.quiet && recorded > 0 {
+        eprintln!(
+            "calibrate: resuming: {recorded} evaluations recorded in {} are reused, not run \
+             again",
+            out.join(EVALUATIONS).display()
+        );
+    }
     let opts = Options {
         seed: args.seed,
         ..Options::default()
     };
     let _guard = crate::base::interrupt::guard();
-    let outcome = pool.install(|| calibrate::calibrate(&cal, &opts, &progress))?;
+    let outcome =
+        pool.install(|| calibrate::calibrate_recorded(&cal, &opts, &progress, &record))?;
     calibrate::write(&out, &cal, &outcome, args.seed)?;
+    let counts = record.counts();
     manifest["status"] = "complete".into();
     manifest["finished"] = utc_now().into();
     manifest["wall_s"] = clock.elapsed().as_secs_f64().into();
     manifest["evaluations"] = outcome.evals.into();
+    manifest["evaluations_reused"] = counts.reused.into();
+    manifest["evaluations_run"] = (counts.asked - counts.reused).into();
     write_atomic(
         &out.join(MANIFEST),
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
@@ -137,8 +178,13 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<calibrate::Outcome> {
         for w in calibrate::warnings(&cal, &outcome) {
             eprintln!("warning: {w}");
         }
+        let reused = if counts.reused > 0 {
+            format!(" ({} reused from the earlier run)", counts.reused)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "calibrate: objective {} after {} evaluations in {:.1} s; wrote {}",
+            "calibrate: objective {} after {} evaluations{reused} in {:.1} s; wrote {}",
             crate::base::fmt::sig(outcome.objective),
             outcome.evals,
             clock.elapsed().as_secs_f64(),

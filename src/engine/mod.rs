@@ -8,7 +8,7 @@ mod sim;
 mod time;
 
 pub use queue::EventQueue;
-pub use random::{Stream, Streams, hash2};
+pub use random::{Stream, Streams, fingerprint, hash2};
 pub use resource::{Acquire, Resource, ResourceStats};
 pub use sim::{EngineError, Model, Scheduler, Simulation};
 pub use time::{SimTime, TimeError};

@@ -175,8 +175,10 @@ impl Record {
 }
 
 /// The records of a CSV file, read with the parser the `csv` crate uses (`csv-core`), which
-/// tells a record's line end from a line end inside a quoted field.
-struct Records<R> {
+/// tells a record's line end from a line end inside a quoted field. Other folders that
+/// append records as work finishes (a calibration's `evaluations.csv`) read them with it too.
+#[derive(Debug)]
+pub struct Records<R> {
     core: csv_core::Reader,
     src: R,
     pos: u64,
@@ -244,7 +246,7 @@ impl<R: BufRead> Records<R> {
 
     /// [`Records::read`], handling a last record without a line end as `torn` says:
     /// `false` for one cut off.
-    fn read_whole(&mut self, rec: &mut Record, torn: Torn) -> anyhow::Result<bool> {
+    pub fn read_whole(&mut self, rec: &mut Record, torn: Torn) -> anyhow::Result<bool> {
         if !self.read(rec)? {
             return Ok(false);
         }
@@ -262,7 +264,8 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-fn open(path: &Path) -> anyhow::Result<Option<Records<BufReader<File>>>> {
+/// The records of the CSV file at `path`; `None` when there is no such file.
+pub fn open(path: &Path) -> anyhow::Result<Option<Records<BufReader<File>>>> {
     match File::open(path) {
         Ok(f) => Ok(Some(Records::new(BufReader::new(f), path))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

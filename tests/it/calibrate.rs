@@ -248,6 +248,7 @@ fn the_command_writes_the_same_bytes_at_any_thread_count() {
     }
     for f in [
         "calibrated.toml",
+        "evaluations.csv",
         "fit.csv",
         "params.csv",
         "profile.csv",
@@ -283,14 +284,46 @@ fn the_command_writes_the_same_bytes_at_any_thread_count() {
     );
 }
 
-/// Recovery: for 10 seeds, targets generated at the hidden values (each seed its own
-/// generation) are calibrated from the defaults; the hidden values must fall in the 95%
-/// intervals of every parameter in at least 9 of the 10 seeds.
+/// The smallest count `k` with `P(X >= k) <= alpha` for `X ~ Binomial(n, p)`.
+fn binomial_upper_critical(n: usize, p: f64, alpha: f64) -> usize {
+    let pmf = |k: usize| -> f64 {
+        let ln_choose: f64 = (0..k)
+            .map(|i| ((n - i) as f64).ln() - ((i + 1) as f64).ln())
+            .sum();
+        (ln_choose + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln()).exp()
+    };
+    let mut tail: f64 = 1.0;
+    for k in 0..=n {
+        if tail <= alpha {
+            return k;
+        }
+        tail -= pmf(k);
+    }
+    n + 1
+}
+
 #[test]
-#[ignore = "release: about a minute on 2 cores (cargo test --release -- --ignored)"]
+fn the_binomial_critical_count_is_the_tail_bound() {
+    // Binomial(30, 0.05): P(X >= 5) = 0.0156, P(X >= 6) = 0.0033.
+    assert_eq!(binomial_upper_critical(30, 0.05, 0.01), 6);
+    assert_eq!(binomial_upper_critical(30, 0.05, 0.02), 5);
+    // Binomial(1, 0.5): P(X >= 1) = 0.5.
+    assert_eq!(binomial_upper_critical(1, 0.5, 0.5), 1);
+    assert_eq!(binomial_upper_critical(1, 0.5, 0.4), 2);
+}
+
+/// Recovery: for 10 seeds, targets generated at the hidden values (each seed its own
+/// generation) are calibrated from the defaults, and each hidden value is checked against
+/// its parameter's 95% interval (a flat profile counts as a miss). With intervals of their
+/// nominal 95% coverage the misses among the 30 intervals are at most Binomial(30, 0.05);
+/// the test fails when they reach the count such a binomial reaches with probability under
+/// 1% (6).
+#[test]
+#[ignore = "release: about 75 s on 2 cores (cargo test --release -- --ignored)"]
 fn calibration_recovers_hidden_values() {
     let hidden = hidden();
-    let mut passed = 0;
+    let mut misses = 0;
+    let mut seeds_all_inside = 0;
     for seed in 1..=10u64 {
         let values = generate(&hidden, 1000 + seed);
         let cal = parse(&calibration_text(&values));
@@ -303,12 +336,13 @@ fn calibration_recovers_hidden_values() {
             &Quiet,
         )
         .unwrap();
-        let mut ok = true;
+        let mut all = true;
         let mut line = format!("seed {seed}: objective {:.2};", o.objective);
         for (i, (path, h)) in HIDDEN.iter().enumerate() {
             let p = &o.profiles[i];
             let inside = p.lo <= *h && *h <= p.hi && !p.flat();
-            ok &= inside;
+            all &= inside;
+            misses += usize::from(!inside);
             line.push_str(&format!(
                 " {path} {h} -> {:.3} [{:.3}, {:.3}]{}",
                 o.x[i],
@@ -318,43 +352,178 @@ fn calibration_recovers_hidden_values() {
             ));
         }
         eprintln!("{line}");
-        passed += ok as usize;
+        seeds_all_inside += usize::from(all);
     }
-    eprintln!("recovered in {passed} of 10 seeds");
-    assert!(passed >= 9, "recovered in only {passed} of 10 seeds");
+    let intervals = 10 * HIDDEN.len();
+    let critical = binomial_upper_critical(intervals, 0.05, 0.01);
+    eprintln!(
+        "hidden values inside {} of {intervals} intervals; every one inside in \
+         {seeds_all_inside} of 10 seeds",
+        intervals - misses
+    );
+    assert!(
+        misses < critical,
+        "{misses} of {intervals} intervals miss their hidden value: 95% intervals miss \
+         {critical} or more with probability under 1%"
+    );
 }
 
 /// The measurement behind the choice of optimiser (docs/calibrate.md): the fit alone, from
-/// the defaults, on the example's generated targets, by CMA-ES and by Nelder-Mead at the
-/// same budget of evaluations; prints the objective reached and the evaluations used.
+/// the defaults, on the example's targets generated with seeds 1001 to 1003, by CMA-ES,
+/// Nelder-Mead and particle swarm (10 and 20 particles) at the same budget of 200
+/// evaluations, the random searches with search seeds 1 to 3; prints the objective reached
+/// after 50, 100 and all evaluations, the evaluations used and the wall time, then each
+/// method's mean over its runs. `benches/egobox` measures egobox-ego's EGO the same way,
+/// outside triad's build.
 #[test]
-#[ignore = "release: a measurement, about a minute (cargo test --release -- --ignored --nocapture)"]
+#[ignore = "release: a measurement, about 80 s (cargo test --release -- --ignored --nocapture)"]
 fn optimisers_compared_on_the_example() {
     use triad::calibrate::optimise::{self, Method, Settings};
     let hidden = hidden();
-    for seed in 1..=3u64 {
-        let cal = parse(&calibration_text(&generate(&hidden, 1000 + seed)));
+    let methods = [
+        Method::Cmaes,
+        Method::NelderMead,
+        Method::ParticleSwarm { particles: 10 },
+        Method::ParticleSwarm { particles: 20 },
+    ];
+    // Per method: the objective after 50, 100 and all evaluations, run by run (target set,
+    // then search seed).
+    let mut reached: Vec<Vec<[f64; 3]>> = vec![Vec::new(); methods.len()];
+    for targets in 1001..=1003u64 {
+        let seed = targets - 1000;
+        let cal = parse(&calibration_text(&generate(&hidden, targets)));
         let b = cal.bounds();
         let f = |u: &[f64]| cal.objective(&b.to_box(u), seed);
         let start = b.to_unit(&cal.params.iter().map(|p| p.default).collect::<Vec<_>>());
-        for method in [Method::Cmaes, Method::NelderMead] {
-            let s = Settings {
-                method,
-                max_evals: 200,
-                step: 0.3,
-                seed,
-            };
-            let o = optimise::minimise(&f, &start, &s, &|_, _| {}).unwrap();
-            let at = |n: usize| o.trace[(n - 1).min(o.trace.len() - 1)];
-            eprintln!(
-                "seed {seed} {method:?}: objective after 50 / 100 / all {} evaluations: {:.2} / {:.2} / {:.2}; at {:?}",
-                o.evals,
-                at(50),
-                at(100),
-                o.value,
-                b.to_box(&o.u)
-            );
+        for (m, &method) in methods.iter().enumerate() {
+            let searches = if method == Method::NelderMead { 1 } else { 3 };
+            for search in 1..=searches {
+                let s = Settings {
+                    method,
+                    max_evals: 200,
+                    step: 0.3,
+                    seed: search,
+                };
+                let clock = std::time::Instant::now();
+                let o = optimise::minimise(&f, &start, &s, &|_, _| {}).unwrap();
+                let at = |n: usize| o.trace[(n - 1).min(o.trace.len() - 1)];
+                eprintln!(
+                    "targets {targets} {method:?} search seed {search}: objective after 50 / 100 / \
+                     all {} evaluations: {:.2} / {:.2} / {:.2} in {:.1} s; at {:?}",
+                    o.evals,
+                    at(50),
+                    at(100),
+                    o.value,
+                    clock.elapsed().as_secs_f64(),
+                    b.to_box(&o.u)
+                );
+                assert!(o.evals <= 200, "{method:?} used {} evaluations", o.evals);
+                assert!(o.trace.windows(2).all(|w| w[1] <= w[0]));
+                reached[m].push([at(50), at(100), at(200)]);
+            }
         }
+    }
+    use triad::base::stats::{mean_ci, paired_ci};
+    for (m, runs) in methods.iter().zip(&reached) {
+        let mean = |k: usize| mean_ci(&runs.iter().map(|r| r[k]).collect::<Vec<_>>(), 0.95).mean;
+        let mut line = format!(
+            "{m:?}: mean objective over {} runs after 50 / 100 / 200 evaluations: {:.2} / {:.2} / {:.2}",
+            runs.len(),
+            mean(0),
+            mean(1),
+            mean(2)
+        );
+        if runs.len() == reached[0].len() && *m != methods[0] {
+            // Paired with CMA-ES's run on the same targets and search seed.
+            let last = |rs: &[[f64; 3]]| rs.iter().map(|r| r[2]).collect::<Vec<_>>();
+            let d = paired_ci(&last(runs), &last(&reached[0]), 0.95);
+            line.push_str(&format!(
+                "; minus CMA-ES's after 200: {:.2} [{:.2}, {:.2}]",
+                d.mean, d.lo, d.hi
+            ));
+        }
+        eprintln!("{line}");
+    }
+}
+
+/// How jagged a profile is: walking out from its lowest point each way, the sum of every
+/// fall of the rise above the minimum (a profile minimised exactly over the other
+/// parameters only climbs), and the number of falls larger than 0.5.
+fn jaggedness(p: &calibrate::Profile) -> (f64, usize) {
+    let d: Vec<f64> = p.points.iter().map(|q| q.delta).collect();
+    let low = (0..d.len())
+        .min_by(|&a, &b| d[a].total_cmp(&d[b]))
+        .unwrap_or(0);
+    let mut fall = 0.0;
+    let mut dips = 0;
+    let steps = (low + 1..d.len())
+        .map(|k| (d[k - 1], d[k]))
+        .chain((0..low).rev().map(|k| (d[k + 1], d[k])));
+    for (inner, outer) in steps {
+        if outer < inner {
+            fall += inner - outer;
+            dips += usize::from(inner - outer > 0.5);
+        }
+    }
+    (fall, dips)
+}
+
+/// The measurement behind the profile's evaluations per point (docs/calibrate.md): the
+/// shipped example and the example with targets generated with seeds 1001 to 1003 (seed 1,
+/// like `optimisers_compared_on_the_example`), with 12, 24 and 40 Nelder-Mead evaluations
+/// per profile point, each from scratch; prints per run the wall time, the evaluations, the
+/// objective, each parameter's interval and how jagged its profile is ([`jaggedness`]), and
+/// per setting the totals.
+#[test]
+#[ignore = "release: a measurement, about 2 minutes (cargo test --release -- --ignored --nocapture)"]
+fn profile_evaluations_per_point_compared() {
+    let shipped = calibrate::load(&example_dir().join("recovery.toml")).unwrap();
+    let mut sets = vec![("shipped".to_string(), shipped)];
+    for targets in 1001..=1003u64 {
+        let text = calibration_text(&generate(&hidden(), targets));
+        sets.push((format!("targets {targets}"), parse(&text)));
+    }
+    for per_point in [12, 24, 40] {
+        let (mut wall, mut evals, mut fall, mut dips, mut objective) = (0.0, 0, 0.0, 0, 0.0);
+        for (name, cal) in &sets {
+            let clock = std::time::Instant::now();
+            let o = calibrate::calibrate(
+                cal,
+                &Options {
+                    profile_evals: per_point,
+                    ..Options::default()
+                },
+                &Quiet,
+            )
+            .unwrap();
+            let secs = clock.elapsed().as_secs_f64();
+            let mut line = format!(
+                "{per_point} per point, {name}: {secs:.1} s, {} evaluations ({} for the fit), \
+                 objective {:.3};",
+                o.evals, o.fit_evals, o.objective
+            );
+            for (i, (p, pr)) in cal.params.iter().zip(&o.profiles).enumerate() {
+                let (f, d) = jaggedness(pr);
+                fall += f;
+                dips += d;
+                line.push_str(&format!(
+                    " {} {:.3} [{:.3}, {:.3}] falls {f:.2} ({d} > 0.5);",
+                    p.path, o.x[i], pr.lo, pr.hi
+                ));
+            }
+            eprintln!("{line}");
+            wall += secs;
+            evals += o.evals;
+            objective += o.objective;
+        }
+        let n = sets.len() as f64;
+        eprintln!(
+            "{per_point} per point, in all: {:.1} s and {:.0} evaluations a calibration, mean \
+             objective {:.3}; falls {fall:.2} in all, {dips} larger than 0.5",
+            wall / n,
+            evals as f64 / n,
+            objective / n
+        );
     }
 }
 

@@ -7,7 +7,6 @@
 //! in [`shard`].
 
 use crate::base::Issue;
-use crate::engine::hash2;
 use serde::{Deserialize, Serialize};
 
 pub mod cells;
@@ -315,17 +314,7 @@ impl SweepPlan {
     /// fingerprint run the same scenarios with the same seeds.
     pub fn fingerprint(&self) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();
-        let (mut a, mut b) = (0x7472_6961_645F_706Cu64, 0x616E_5F68_6173_6821u64);
-        for chunk in json.as_bytes().chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            let x = u64::from_le_bytes(w);
-            a = hash2(a, x);
-            b = hash2(b ^ 0xA5A5_A5A5_A5A5_A5A5, x.rotate_left(29));
-        }
-        a = hash2(a, json.len() as u64);
-        b = hash2(b, json.len() as u64);
-        format!("{a:016x}{b:016x}")
+        crate::engine::fingerprint(json.as_bytes())
     }
 }
 
