@@ -229,7 +229,7 @@ mod tests {
             lo: vec![0.0, 0.0],
             hi: vec![1.0, 1.0],
         };
-        let mut p = profile(&f, &[0.53, 0.5], 0.0, 0, 17, &|_, _| {}).unwrap();
+        let mut p = profile(&f, &[0.53, 0.5], 0.0, 0, 17, EVALS_PER_POINT, &|_, _| {}).unwrap();
         p.finish(0.0, 0.53, &b, 0);
         let half = DELTA_95.sqrt() * 0.01;
         assert!((p.lo - (0.53 - half)).abs() < 1e-6, "{}", p.lo);

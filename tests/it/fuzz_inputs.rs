@@ -894,7 +894,7 @@ const PINNED: &[(&str, &str, &str, &str)] = &[
     ("claims/claim9a.toml", "landscape.edits", "4294967295", ""),
     ("claims/claim9a.toml", "strategy.children", "0", ""),
     ("claims/claim9a.toml", "evaluations", "4294967295", ""),
-    ("claims/claim9a.toml", "landscape.edit_sd", "nan", ""),
+    ("claims/claim9a.toml", "landscape.difficulty", "nan", ""),
     ("baseline.toml", "sample_every_hours", "1e-9", ""),
     ("baseline.toml", "epoch_hours", "1e-9", ""),
     ("baseline.toml", "workload.arrival_per_hour", "1e9", ""),
