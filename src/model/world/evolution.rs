@@ -335,19 +335,31 @@ impl World {
         );
     }
 
+    /// Mean and sd of the difficulty of category `c`'s tasks as a judge of its edits meets
+    /// them now (regime shifts included).
+    pub(super) fn judged_difficulty(&self, c: usize) -> (f64, f64) {
+        let w = &self.cfg.workload;
+        let cat = &w.categories[c];
+        let mean = if w.matched_to_user {
+            self.cfg.tiers[self.plan.user_tier].skill + w.matched_offset + self.mix.shift
+        } else {
+            cat.difficulty + self.mix.shift
+        };
+        (mean, cat.difficulty_sd)
+    }
+
+    /// The unit a judge scores an edit of category `c` in, at harness quality `quality`:
+    /// the spread of the effects of the edits that can be written there now.
+    pub(super) fn edit_spread(&self, c: usize, quality: f64) -> f64 {
+        self.cfg.evolver.edit_sd * (self.headroom[c] - quality).max(0.0)
+    }
+
     /// An anchor judged a candidate: on to the next anchor, or rejected.
     pub(super) fn on_judged(&mut self, s: &mut Scheduler<Event>, id: u32) {
         let cand = self.candidates.get(id);
         let anchor = self.plan.acceptance[cand.next_anchor as usize];
         let c = cand.p.category;
         let cat = &self.cfg.workload.categories[c];
-        let difficulty = if self.cfg.workload.matched_to_user {
-            self.cfg.tiers[self.plan.user_tier].skill
-                + self.cfg.workload.matched_offset
-                + self.mix.shift
-        } else {
-            cat.difficulty + self.mix.shift
-        };
         let cx = acceptance::Context {
             traits: &self.cfg.traits,
             attempts: &self.cfg.attempts,
@@ -355,9 +367,8 @@ impl World {
             verifier: self.verifier_judge(),
             user_skill: self.cfg.tiers[self.plan.user_tier].skill,
             quality: self.harness.quality[c],
-            edit_spread: self.cfg.evolver.edit_sd
-                * (self.headroom[c] - self.harness.quality[c]).max(0.0),
-            difficulty: (difficulty, cat.difficulty_sd),
+            edit_spread: self.edit_spread(c, self.harness.quality[c]),
+            difficulty: self.judged_difficulty(c),
             has_tool: cat.tool,
             verifier_exploit_bias: self.cfg.evolver.verifier_exploit_bias,
             cfg: &self.cfg.acceptance,

@@ -501,11 +501,6 @@ impl World {
             let ci = c as usize;
             let cat = &self.cfg.workload.categories[ci];
             tools &= cat.tool;
-            let difficulty = if self.cfg.workload.matched_to_user {
-                user_skill + self.cfg.workload.matched_offset + self.mix.shift
-            } else {
-                cat.difficulty + self.mix.shift
-            };
             let p = Proposal {
                 evolver: ch.evolver as usize,
                 category: ci,
@@ -527,8 +522,8 @@ impl World {
                 verifier: self.verifier_judge(),
                 user_skill,
                 quality: q_dep[ci],
-                edit_spread: self.cfg.evolver.edit_sd * (self.headroom[ci] - q_dep[ci]).max(0.0),
-                difficulty: (difficulty, cat.difficulty_sd),
+                edit_spread: self.edit_spread(ci, q_dep[ci]),
+                difficulty: self.judged_difficulty(ci),
                 has_tool: cat.tool,
                 verifier_exploit_bias: self.cfg.evolver.verifier_exploit_bias,
                 cfg: &acfg,
