@@ -54,6 +54,14 @@ pub enum Command {
         /// scenario's [policy] (see `triad policies`).
         #[arg(long)]
         policy: Option<String>,
+        /// Run N replications (seeds hash2(seed, r), as sweeps do): run.csv gets a row per
+        /// replication and summary.csv the mean and 95% confidence interval of each metric.
+        #[arg(long, value_name = "N")]
+        replications: Option<u32>,
+        /// Change a scenario key: `--set path=value`, the path dotted as in sweep axes
+        /// (`--set policy.shares.evolver=0.3`), the value a TOML literal; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -87,6 +95,11 @@ pub enum Command {
         /// Run only shard K of N (runs i with i % N == K - 1); join with `triad merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Change a scenario key: `--set path=value`, the path dotted as in sweep axes
+        /// (`--set policy.shares.evolver=0.3`), the value a TOML literal; repeatable. Applied to the
+        /// base scenario.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// No progress output.
         #[arg(long)]
         quiet: bool,
@@ -114,6 +127,11 @@ pub enum Command {
         /// Run only shard K of N (runs i with i % N == K - 1); join with `triad merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Change a scenario key: `--set path=value`, the path dotted as in sweep axes
+        /// (`--set policy.shares.evolver=0.3`), the value a TOML literal; repeatable. Applied to the
+        /// base scenario.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// No progress output.
         #[arg(long)]
         quiet: bool,
@@ -173,6 +191,10 @@ pub enum Command {
         claim: String,
         /// Your scenario file (start from scenarios/claims/claimN.toml).
         file: PathBuf,
+        /// Change a scenario key: `--set path=value`, the path dotted as in sweep axes
+        /// (`--set policy.shares.evolver=0.3`), the value a TOML literal; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Fewer replications.
         #[arg(long)]
         quick: bool,
@@ -190,6 +212,11 @@ pub enum Command {
     Calibrate {
         /// The calibration file (TOML), e.g. scenarios/calibrate/recovery.toml.
         file: PathBuf,
+        /// Change a scenario key: `--set path=value`, the path dotted as in sweep axes
+        /// (`--set policy.shares.evolver=0.3`), the value a TOML literal; repeatable. Applied to the
+        /// base scenario.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Output folder (default: output/calibrate/<file stem>/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,

@@ -24,6 +24,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             out,
             policy,
+            replications,
+            set,
             quiet,
             force,
         } => commands::run(&commands::RunArgs {
@@ -31,6 +33,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             out,
             policy,
+            replications,
+            set,
             quiet,
             force,
         })
@@ -41,6 +45,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
+            set,
             quiet,
             force,
         } => commands::sweep(&commands::SweepArgs {
@@ -48,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
+            set,
             quiet,
             force,
         }),
@@ -56,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
+            set,
             quiet,
             force,
         } => commands::stress(&commands::StressArgs {
@@ -63,6 +70,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
+            set,
             quiet,
             force,
         }),
@@ -88,12 +96,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckClaim {
             claim,
             file,
+            set,
             quick,
             seed,
-        } => commands::check_claim(&claim, &file, quick, seed),
+        } => commands::check_claim(&claim, &file, &set, quick, seed),
         Command::Policies => commands::policies(),
         Command::Calibrate {
             file,
+            set,
             out,
             threads,
             seed,
@@ -101,6 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             force,
         } => commands::calibrate(&commands::CalibrateArgs {
             file,
+            set,
             out,
             threads,
             seed,

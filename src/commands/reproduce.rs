@@ -420,7 +420,13 @@ fn select(id: &str) -> Result<Vec<Box<dyn Claim>>, UsageError> {
 
 /// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds;
 /// a shape that does not hold is a [`Failed`] error (exit code 1).
-pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Result<()> {
+pub fn check_claim(
+    id: &str,
+    file: &Path,
+    set: &[String],
+    quick: bool,
+    seed: u64,
+) -> anyhow::Result<()> {
     let claims = select(id)?;
     if claims.len() > 1 {
         let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
@@ -431,6 +437,7 @@ pub fn check_claim(id: &str, file: &Path, quick: bool, seed: u64) -> anyhow::Res
         .into());
     }
     let c = &claims[0];
+    crate::scenario::set::install(file, crate::scenario::Overrides::parse(set)?);
     let effort = if quick { Effort::Quick } else { Effort::Full };
     let o = c.check(file, effort, seed)?;
     crate::say!("claim {}: {}", c.id(), c.title());

@@ -4,7 +4,7 @@
 
 use super::sweep::{Execution, SweepArgs, execute};
 use super::{default_out, expect_kind};
-use crate::scenario::FileKind;
+use crate::scenario::{FileKind, Overrides};
 use crate::stress::{OnceAtZero, plan, report};
 use crate::sweep::default_simulator;
 
@@ -15,7 +15,8 @@ pub type StressArgs = SweepArgs;
 /// `triad stress`: runs (or resumes) a stress test, or one shard of it.
 pub fn stress(args: &StressArgs) -> anyhow::Result<()> {
     expect_kind(&args.file, &[FileKind::Stress, FileKind::Scenario])?;
-    let plan = plan::load(&args.file)?;
+    let set = Overrides::parse(&args.set)?;
+    let (plan, _) = plan::load_checked_with(&args.file, &set)?;
     let world = default_simulator();
     let sim = OnceAtZero::new(world.as_ref());
     execute(Execution {

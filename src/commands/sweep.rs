@@ -5,7 +5,7 @@ use super::{default_out, expect_kind, threads};
 use crate::base::output::{utc_now, write_atomic};
 use crate::base::{Failed, UsageError};
 use crate::report;
-use crate::scenario::FileKind;
+use crate::scenario::{FileKind, Overrides};
 use crate::sweep::folder::{self, MANIFEST, REPORT};
 use crate::sweep::plan::{Shard, SweepPlan};
 use crate::sweep::progress::{Progress, Reporter};
@@ -25,6 +25,8 @@ pub struct SweepArgs {
     pub out: Option<PathBuf>,
     /// `K/N`: run only shard K of N.
     pub shard: Option<String>,
+    /// `--set path=value` changes to the base scenario.
+    pub set: Vec<String>,
     /// No progress output.
     pub quiet: bool,
     /// Write into an output folder that is not empty and not this sweep's (starting it
@@ -168,7 +170,8 @@ pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
 /// `triad sweep`: runs (or resumes) a sweep, or one shard of it, into its output folder.
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     expect_kind(&args.file, &[FileKind::Sweep])?;
-    let plan = SweepPlan::from_file(&args.file)?;
+    let set = Overrides::parse(&args.set)?;
+    let (plan, _) = SweepPlan::load_with(&args.file, &set)?;
     let sim = default_simulator();
     execute(Execution {
         plan: &plan,

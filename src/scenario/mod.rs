@@ -13,6 +13,7 @@ mod kind;
 pub mod perturb;
 pub mod physics;
 mod search;
+pub mod set;
 mod source;
 mod validate;
 
@@ -20,6 +21,7 @@ pub use kind::FileKind;
 pub use source::{Index, InputError, InputErrors, Problem, Source};
 
 pub use search::{load_search, parse_search, validate_search};
+pub use set::{Overrides, set_path};
 pub use validate::{resolve_skills, validate_world};
 
 use crate::base::Issue;
@@ -413,9 +415,31 @@ pub fn read_file<T: serde::de::DeserializeOwned>(src: &Source) -> Result<T, Inpu
     }
 }
 
-/// Reads and validates a scenario file.
+/// Reads and validates a scenario file, with the `--set` changes registered for it
+/// ([`set::install`]) applied.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    parse(&Source::read(path)?)
+    let src = Source::read(path)?;
+    match set::installed(path) {
+        Some(set) => parse_with(&src, &set),
+        None => parse(&src),
+    }
+}
+
+/// [`parse`] with `--set` changes made on the parsed table before it is validated: a
+/// problem of a change is located at its `--set` argument, any other in the file.
+pub fn parse_with(src: &Source, set: &Overrides) -> Result<Scenario, InputError> {
+    if set.is_empty() {
+        return parse(src);
+    }
+    let mut table = src.table()?;
+    set.apply(&mut table)?;
+    from_table_in(src, &table)
+}
+
+/// Validates a scenario table read from `src` and changed since (by `--set`, `--policy`):
+/// every problem located in `src` at its dotted path.
+pub fn from_table_in(src: &Source, table: &toml::Table) -> Result<Scenario, InputError> {
+    check_table(table).map_err(|issues| src.locate(&issues))
 }
 
 /// Parses and validates a scenario from its source; a `[stress]` table is applied

@@ -5,7 +5,7 @@
 use super::{AXIS_PERTURBATION, AXIS_SEVERITY};
 use crate::base::Issue;
 use crate::scenario::perturb::Perturbation;
-use crate::scenario::{self, FileKind, InputErrors, Source};
+use crate::scenario::{self, FileKind, InputErrors, Overrides, Source};
 use crate::sweep::plan::{
     Axis, BaseAt, BaseRef, Feasibility, MAX_AXIS_VALUES, ParamAt, PlanAt, PolicySpec, check_cells,
     labelled_policies, set_path,
@@ -79,17 +79,27 @@ pub fn load(path: &Path) -> Result<SweepPlan, InputErrors> {
 /// [`load`], with what the check of every cell found besides input errors: the cells whose
 /// runs will fail (a perturbation that leaves no valid scenario at some severity).
 pub fn load_checked(path: &Path) -> Result<(SweepPlan, Feasibility), InputErrors> {
+    load_checked_with(path, &Overrides::default())
+}
+
+/// [`load_checked`] with `--set` changes made on the base scenario (a problem of a change
+/// located at its `--set` argument).
+pub fn load_checked_with(
+    path: &Path,
+    set: &Overrides,
+) -> Result<(SweepPlan, Feasibility), InputErrors> {
     let src = Source::read(path)?;
-    let table = src.table()?;
+    let mut table = src.table()?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "stress".into());
     if FileKind::of_table(&table) == FileKind::Stress {
-        return checked_source(&src, path.parent().unwrap_or(Path::new(".")), &stem);
+        return checked_source_with(&src, path.parent().unwrap_or(Path::new(".")), &stem, set);
     }
     // Validate the scenario with located errors first.
-    crate::scenario::parse(&src)?;
+    crate::scenario::parse_with(&src, set)?;
+    set.apply(&mut table)?;
     if table.contains_key("stress") {
         return Err(src
             .locate(&[Issue::new(
@@ -193,6 +203,17 @@ pub fn checked_source(
     dir: &Path,
     name: &str,
 ) -> Result<(SweepPlan, Feasibility), InputErrors> {
+    checked_source_with(src, dir, name, &Overrides::default())
+}
+
+/// [`checked_source`] with `--set` changes made on the base scenario, after the plan's own
+/// `set` table.
+pub fn checked_source_with(
+    src: &Source,
+    dir: &Path,
+    name: &str,
+    set: &Overrides,
+) -> Result<(SweepPlan, Feasibility), InputErrors> {
     let file: StressFile = scenario::read_file(src)?;
     let mut issues = Vec::new();
     let mut base_src = None;
@@ -231,6 +252,7 @@ pub fn checked_source(
         ));
     }
     merge_into(&mut base, &file.set);
+    set.apply(&mut base)?;
     let perturbations = read_perturbations(file.perturbations, &mut issues);
     let severities = read_severities(file.severities.as_deref(), &mut issues);
     if file.replications == 0 {

@@ -8,6 +8,7 @@ mod claims;
 mod cli;
 mod common;
 mod engine;
+mod everyday;
 #[cfg(unix)]
 mod fuzz_inputs;
 mod golden;

@@ -553,6 +553,7 @@ fn run_accepts_every_built_in_policy_by_name() {
             policy: Some(b.kind.to_string()),
             quiet: true,
             force: false,
+            ..Default::default()
         };
         let r = triad::commands::run(&args).unwrap_or_else(|e| panic!("{}: {e:#}", b.kind));
         assert!(r.metrics.tasks_attempted > 0, "{}", b.kind);
@@ -571,6 +572,7 @@ fn run_accepts_every_built_in_policy_by_name() {
         policy: Some("greedy".into()),
         quiet: true,
         force: false,
+        ..Default::default()
     };
     let e = format!("{:#}", triad::commands::run(&args).unwrap_err());
     assert!(

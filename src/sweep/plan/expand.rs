@@ -5,6 +5,7 @@
 
 use super::SweepPlan;
 use crate::engine::hash2;
+use crate::scenario::set_path;
 
 /// One run of a plan: which cell, policy and replication, and its seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,77 +130,5 @@ impl SweepPlan {
             s.insert("policy".into(), toml::Value::Table(t.clone()));
         }
         s
-    }
-}
-
-/// Sets the value at a dotted `path` in `table`, creating missing tables on the way; array
-/// elements are addressed by index. A parent that exists but is neither a table nor an
-/// array is an error.
-pub fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
-    let mut root = toml::Value::Table(std::mem::take(table));
-    let r = set_in(&mut root, path, value);
-    if let toml::Value::Table(t) = root {
-        *table = t;
-    }
-    r
-}
-
-fn set_in(root: &mut toml::Value, path: &str, value: toml::Value) -> Result<(), String> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let mut cur = root;
-    let mut walked = String::new();
-    for (k, part) in parts.iter().enumerate() {
-        let last = k + 1 == parts.len();
-        let here = walked.clone();
-        if !walked.is_empty() {
-            walked.push('.');
-        }
-        walked.push_str(part);
-        cur = match cur {
-            toml::Value::Table(t) => {
-                if last {
-                    t.insert(part.to_string(), value);
-                    return Ok(());
-                }
-                t.entry(part.to_string())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-            }
-            toml::Value::Array(a) => {
-                let Some(i) = part.parse::<usize>().ok().filter(|&i| i < a.len()) else {
-                    return Err(format!(
-                        "`{here}` is an array of {} elements; `{part}` is not an index into it",
-                        a.len()
-                    ));
-                };
-                if last {
-                    a[i] = value;
-                    return Ok(());
-                }
-                &mut a[i]
-            }
-            other => {
-                return Err(format!(
-                    "the parent `{here}` of `{path}` is a {} in the scenario, not a table",
-                    other.type_str()
-                ));
-            }
-        };
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn set_path_creates_tables_and_refuses_scalars() {
-        let mut t: toml::Table = toml::from_str("a = 1\n[b]\nc = [1, 2]\n").unwrap();
-        set_path(&mut t, "x.y.z", toml::Value::Integer(4)).unwrap();
-        set_path(&mut t, "b.c.1", toml::Value::Integer(9)).unwrap();
-        assert_eq!(t["x"]["y"]["z"].as_integer(), Some(4));
-        assert_eq!(t["b"]["c"][1].as_integer(), Some(9));
-        assert!(set_path(&mut t, "a.q", toml::Value::Integer(1)).is_err());
-        assert!(set_path(&mut t, "b.c.7", toml::Value::Integer(1)).is_err());
     }
 }

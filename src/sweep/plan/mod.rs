@@ -14,8 +14,9 @@ pub mod expand;
 pub mod parse;
 pub mod shard;
 
+pub use crate::scenario::set_path;
 pub use cells::{BaseAt, Feasibility, ParamAt, PlanAt, check_cells};
-pub use expand::{RunSpec, set_path};
+pub use expand::RunSpec;
 pub use parse::{BaseRef, labelled_policies};
 pub use shard::Shard;
 

@@ -11,7 +11,7 @@ use super::{
     ParamAt, PlanAt, PolicySpec, SweepPlan, check_cells, max_runs, own_policy,
 };
 use crate::base::Issue;
-use crate::scenario::{self, InputError, InputErrors, Source};
+use crate::scenario::{self, InputError, InputErrors, Overrides, Source};
 use crate::sweep::design;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -78,13 +78,22 @@ impl SweepPlan {
     /// comes back located; the cells that a combination of swept values makes infeasible
     /// are counted in the [`Feasibility`]. `base = "..."` is relative to the file's folder.
     pub fn load(path: &Path) -> Result<(SweepPlan, Feasibility), InputErrors> {
+        SweepPlan::load_with(path, &Overrides::default())
+    }
+
+    /// [`SweepPlan::load`] with `--set` changes made on the base scenario (a problem of a
+    /// change located at its `--set` argument).
+    pub fn load_with(
+        path: &Path,
+        set: &Overrides,
+    ) -> Result<(SweepPlan, Feasibility), InputErrors> {
         let src = Source::read(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "sweep".into());
-        SweepPlan::load_source(&src, dir, &name)
+        SweepPlan::load_source_with(&src, dir, &name, set)
     }
 
     /// [`SweepPlan::from_file`] for a sweep file's text; `dir` resolves a relative `base`.
@@ -98,9 +107,20 @@ impl SweepPlan {
         dir: &Path,
         name: &str,
     ) -> Result<(SweepPlan, Feasibility), InputErrors> {
+        SweepPlan::load_source_with(src, dir, name, &Overrides::default())
+    }
+
+    /// [`SweepPlan::load_source`] with `--set` changes made on the base scenario.
+    pub fn load_source_with(
+        src: &Source,
+        dir: &Path,
+        name: &str,
+        set: &Overrides,
+    ) -> Result<(SweepPlan, Feasibility), InputErrors> {
         let file: SweepFile = scenario::read_file(src)?;
         let mut issues = Vec::new();
-        let (base, base_src) = read_base(file.base.as_ref(), dir, &mut issues)?;
+        let (mut base, base_src) = read_base(file.base.as_ref(), dir, &mut issues)?;
+        set.apply(&mut base)?;
         if file.axis.len() > MAX_AXES {
             issues.push(Issue::new(
                 format!("axis.{MAX_AXES}"),

@@ -1,0 +1,287 @@
+//! Everyday use: `--set`, `triad run --replications`, spend and unspent budget per role.
+
+use crate::common::files_but_manifest;
+use assert_cmd::Command;
+use std::path::Path;
+
+fn triad(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("triad")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn expect(code: i32, args: &[&str]) -> String {
+    let o = triad(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+    err
+}
+
+const SHORT: &str = "name = \"short\"\nhorizon_hours = 24.0\nbudget = 4.0\n\
+    [workload]\narrival_per_hour = 30.0\n\
+    [policy]\nkind = \"static\"\nshares = { evolver = 0.1, verifier = 0.05 }\n";
+
+/// The same change given with `--set` and written in the file gives the same bytes out:
+/// `triad run` and `triad sweep` (whose base takes the change).
+#[test]
+fn set_equals_the_same_change_in_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    let plain = t.path().join("plain.toml");
+    std::fs::write(&plain, SHORT).unwrap();
+    let changed = t.path().join("changed.toml");
+    std::fs::write(
+        &changed,
+        SHORT
+            .replace("budget = 4.0", "budget = 2.5")
+            .replace("arrival_per_hour = 30.0", "arrival_per_hour = 45.0")
+            .replace("evolver = 0.1,", "evolver = 0.2,"),
+    )
+    .unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    expect(
+        0,
+        &[
+            "run",
+            s(&plain),
+            "--out",
+            s(&a),
+            "--quiet",
+            "--set",
+            "budget=2.5",
+            "--set",
+            "workload.arrival_per_hour=45.0",
+            "--set",
+            "policy.shares.evolver=0.2",
+        ],
+    );
+    expect(0, &["run", s(&changed), "--out", s(&b), "--quiet"]);
+    let (fa, fb) = (files_but_manifest(&a), files_but_manifest(&b));
+    assert_eq!(fa.len(), 2);
+    assert_eq!(fa, fb);
+    // The run differs from the unchanged file's: the change took effect.
+    let c = t.path().join("c");
+    expect(0, &["run", s(&plain), "--out", s(&c), "--quiet"]);
+    assert_ne!(files_but_manifest(&c)["run.csv"], fb["run.csv"]);
+    let manifest = std::fs::read_to_string(a.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"budget = 2.5\""), "{manifest}");
+
+    let sweep = |base: &Path, out: &Path, set: &[&str]| {
+        let f = out.with_extension("toml");
+        std::fs::write(
+            &f,
+            format!(
+                "base = {:?}\nreplications = 2\n[[axis]]\npath = \"policy.shares.verifier\"\nvalues = [0.05, 0.1]\n",
+                s(base)
+            ),
+        )
+        .unwrap();
+        let mut args = vec!["sweep", s(&f), "--out", s(out), "--quiet", "--threads", "2"];
+        args.extend_from_slice(set);
+        expect(0, &args);
+    };
+    let (sa, sb) = (t.path().join("sa"), t.path().join("sb"));
+    sweep(
+        &plain,
+        &sa,
+        &[
+            "--set",
+            "budget=2.5",
+            "--set",
+            "workload.arrival_per_hour=45.0",
+            "--set",
+            "policy.shares.evolver=0.2",
+        ],
+    );
+    sweep(&changed, &sb, &[]);
+    let (fa, fb) = (files_but_manifest(&sa), files_but_manifest(&sb));
+    for k in ["runs.csv", "summary.csv", "paired.csv"] {
+        assert_eq!(fa.get(k), fb.get(k), "{k}");
+    }
+}
+
+/// A problem of a change is located at its `--set` argument; an unknown path gets the
+/// message a bad sweep axis gets; every command that takes `--set` checks it first.
+#[test]
+fn a_bad_set_is_located_at_its_argument() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("short.toml");
+    std::fs::write(&f, SHORT).unwrap();
+    let out = t.path().join("o");
+    let err = expect(
+        2,
+        &[
+            "run",
+            s(&f),
+            "--out",
+            s(&out),
+            "--set",
+            "seed=2",
+            "--set",
+            "budgte=1",
+        ],
+    );
+    let line = err.lines().next().unwrap();
+    let msg = line.strip_prefix("--set:2:1: ").expect(line);
+    let sweep = t.path().join("sw.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "base = {:?}\n[[axis]]\npath = \"budgte\"\nvalues = [1]\n",
+            s(&f)
+        ),
+    )
+    .unwrap();
+    let axis = expect(2, &["sweep", s(&sweep), "--out", s(&out)]);
+    let axis_msg = axis
+        .lines()
+        .next()
+        .unwrap()
+        .split(": ")
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join(": ");
+    assert_eq!(msg, axis_msg);
+    assert!(!out.exists(), "nothing is written on bad input");
+    let err = expect(2, &["run", s(&f), "--out", s(&out), "--set", "budget=-1"]);
+    assert!(
+        err.starts_with("--set:1:8: budget = -1: must be > 0"),
+        "{err}"
+    );
+    // A problem of the file itself stays located in the file.
+    std::fs::write(
+        &f,
+        SHORT.replace("horizon_hours = 24.0", "horizon_hours = -3.0"),
+    )
+    .unwrap();
+    let err = expect(2, &["run", s(&f), "--out", s(&out), "--set", "budget=3"]);
+    assert!(err.contains("short.toml:2:17: horizon_hours"), "{err}");
+    std::fs::write(&f, SHORT).unwrap();
+    for cmd in [
+        vec!["stress", s(&f), "--out", s(&out)],
+        vec!["check-claim", "6", s(&f)],
+    ] {
+        let mut a = cmd.clone();
+        a.extend(["--set", "budget=-1"]);
+        let err = expect(2, &a);
+        assert!(
+            err.contains("--set:1:8: budget = -1: must be > 0"),
+            "{cmd:?}: {err}"
+        );
+    }
+    let cal = t.path().join("cal.toml");
+    std::fs::write(
+        &cal,
+        format!(
+            "base = {:?}\n[[fit]]\npath = \"traits.reasoning_gain\"\nrange = [0.0, 4.0]\n\
+             [[target]]\nname = \"y\"\nsource = \"made up\"\nmetric = \"yield\"\nvalue = 10.0\nsd = 1.0\n",
+            s(&f)
+        ),
+    )
+    .unwrap();
+    let err = expect(
+        2,
+        &["calibrate", s(&cal), "--out", s(&out), "--set", "budget=-1"],
+    );
+    assert!(err.contains("budget = -1: must be > 0"), "{err}");
+}
+
+/// `--replications N`: seeds `hash2(seed, r)`, a row each in run.csv, and summary.csv's
+/// interval is the Student-t one computed by hand from those rows.
+#[test]
+fn replications_give_the_t_interval_of_their_rows() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("short.toml");
+    std::fs::write(&f, SHORT).unwrap();
+    let out = t.path().join("o");
+    expect(
+        0,
+        &[
+            "run",
+            s(&f),
+            "--out",
+            s(&out),
+            "--quiet",
+            "--seed",
+            "7",
+            "--replications",
+            "4",
+        ],
+    );
+    let mut rd = csv::Reader::from_path(out.join("run.csv")).unwrap();
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    for (r, row) in rows.iter().enumerate() {
+        assert_eq!(
+            row[col("seed")],
+            triad::engine::hash2(7, r as u64).to_string()
+        );
+    }
+    let ys: Vec<f64> = rows
+        .iter()
+        .map(|r| r[col("yield")].parse().unwrap())
+        .collect();
+    assert!(
+        ys.iter().any(|&y| y != ys[0]),
+        "the replications differ: {ys:?}"
+    );
+    let mean = ys.iter().sum::<f64>() / 4.0;
+    let sd = (ys.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / 3.0).sqrt();
+    // t(0.975, 3 df) = 3.182446 (3.182 in printed t tables).
+    let half = 3.182446 * sd / 2.0;
+    let mut sr = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let row = sr
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[0] == "yield")
+        .unwrap();
+    let num = |i: usize| row[i].parse::<f64>().unwrap();
+    assert_eq!(&row[1], "4");
+    assert!((num(2) - mean).abs() <= 1e-9 * mean.abs());
+    assert!((num(3) - sd).abs() <= 1e-9 * sd);
+    assert!(
+        (num(4) - (mean - half)).abs() <= 1e-5 * half,
+        "{row:?} vs {half}"
+    );
+    assert!(
+        (num(5) - (mean + half)).abs() <= 1e-5 * half,
+        "{row:?} vs {half}"
+    );
+    // The first replication is a run of its own seed, the same bytes as `--seed` gives.
+    let one = t.path().join("one");
+    let seed0 = triad::engine::hash2(7, 0).to_string();
+    expect(
+        0,
+        &["run", s(&f), "--out", s(&one), "--quiet", "--seed", &seed0],
+    );
+    assert_eq!(
+        std::fs::read(one.join("timeseries.csv")).unwrap(),
+        std::fs::read(out.join("timeseries.csv")).unwrap()
+    );
+    expect(2, &["run", s(&f), "--out", s(&one), "--replications", "0"]);
+}
+
+/// The terminal summary names the policy, the tiers and the shares.
+#[test]
+fn the_run_summary_names_policy_tiers_and_shares() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("short.toml");
+    std::fs::write(&f, SHORT).unwrap();
+    let o = triad(&["run", s(&f), "--out", s(&t.path().join("o"))]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "policy static: tiers evolver 8B / user 32B / verifier 8B; shares 0.10 / 0.85 / 0.05"
+        ),
+        "{text}"
+    );
+}
