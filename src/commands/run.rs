@@ -327,17 +327,43 @@ fn print_summary(run: &Ran<'_>, wall: f64, out: &Path) {
         format!("{} / {}", p("tasks_solved", &f0), p("tasks_attempted", &f0)),
     );
     line("tasks unserved", p("tasks_unserved", &f0));
+    let budget = match cfg.budget_per_day {
+        Some(d) => format!(
+            "${:.2} (${d}/day{})",
+            cfg.budget,
+            if cfg.carry_over { ", carried over" } else { "" }
+        ),
+        None => format!("${:.2}", cfg.budget),
+    };
     line(
         "spend (of budget)",
-        format!("{} / ${:.2}", p("spend_total", &money), cfg.budget),
+        format!("{} / {budget}", p("spend_total", &money)),
     );
     line(
-        "  evolver / user / verifier",
+        "  spent evolver/user/verifier",
         format!(
             "{} / {} / {}",
             p("spend_evolver", &f0),
             p("spend_user", &f0),
             p("spend_verifier", &f0)
+        ),
+    );
+    line(
+        "  allocated",
+        format!(
+            "{} / {} / {}",
+            p("allocated_evolver", &f0),
+            p("allocated_user", &f0),
+            p("allocated_verifier", &f0)
+        ),
+    );
+    line(
+        "  unspent",
+        format!(
+            "{} / {} / {}",
+            p("unspent_evolver", &f0),
+            p("unspent_user", &f0),
+            p("unspent_verifier", &f0)
         ),
     );
     line("yield per dollar", p("yield_per_dollar", &sig));

@@ -25,8 +25,17 @@ pub struct WorldConfig {
     pub sample_every_hours: f64,
     /// Hours between two policy epochs (and evolution rounds).
     pub epoch_hours: f64,
-    /// The budget, dollars.
+    /// The budget of the whole run, dollars. With `budget_per_day` it is derived when the
+    /// scenario is read: the daily budget times the run's days (a file gives one of the two).
     pub budget: f64,
+    /// A budget paced per simulated day instead of one for the whole run: each day every
+    /// role's account gets its share of this many dollars.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_per_day: Option<f64>,
+    /// With `budget_per_day`: whether what a role leaves unspent at the end of a day stays
+    /// in its account (`true`) or expires (`false`, the default).
+    #[serde(skip_serializing_if = "is_false")]
+    pub carry_over: bool,
     /// Smoothing of the per-category failure rates policies see: the weight of each new
     /// task outcome in their moving average (0.02: about the last 50 tasks).
     pub failure_smoothing: f64,
@@ -64,6 +73,8 @@ impl Default for WorldConfig {
             sample_every_hours: 24.0,
             epoch_hours: 6.0,
             budget: 300.0,
+            budget_per_day: None,
+            carry_over: false,
             failure_smoothing: 0.02,
             tiers: default_ladder(),
             traits: Traits::default(),
@@ -76,5 +87,26 @@ impl Default for WorldConfig {
             evolver: EvolverConfig::default(),
             acceptance: AcceptanceConfig::default(),
         }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl WorldConfig {
+    /// Simulated days the run spans (a last part day counts as a day).
+    pub fn days(&self) -> f64 {
+        (self.horizon_hours / super::ledger::DAY_HOURS)
+            .ceil()
+            .max(1.0)
+    }
+
+    /// The daily pacing of the budget, when `budget_per_day` is given.
+    pub fn pace(&self) -> Option<super::ledger::Pace> {
+        self.budget_per_day.map(|per_day| super::ledger::Pace {
+            per_day,
+            carry_over: self.carry_over,
+        })
     }
 }

@@ -66,15 +66,36 @@ impl PerRole<f64> {
     }
 }
 
+/// Hours in a simulated day: the period of a budget paced per day.
+pub const DAY_HOURS: f64 = 24.0;
+
+/// A budget paced per simulated day ([`Ledger::paced`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pace {
+    /// Dollars granted at the start of each day, split between the roles by their shares.
+    pub per_day: f64,
+    /// Whether what a role leaves unspent at the end of a day stays in its account (else
+    /// it expires).
+    pub carry_over: bool,
+}
+
 /// The budget and what each role has spent. Invariant: total spent never exceeds the
 /// budget, because each account's limit is a share of what is left and a charge that
-/// would pass its account's limit is refused.
+/// would pass its account's limit is refused. A paced ledger's budget is what it has
+/// granted so far: a day's grant each simulated day ([`Ledger::new_day`]).
 #[derive(Debug, Clone)]
 pub struct Ledger {
     total: f64,
     spent: [f64; 3],
     limit: [f64; 3],
     by_tier: Vec<f64>,
+    /// The shares of the last (re)allocation, normalised.
+    shares: [f64; 3],
+    pace: Option<Pace>,
+    /// Days begun, from 1 (paced ledgers only).
+    days: u32,
+    /// Dollars each role left unspent at the end of a day that expired.
+    expired: [f64; 3],
 }
 
 impl Ledger {
@@ -85,9 +106,50 @@ impl Ledger {
             spent: [0.0; 3],
             limit: [0.0; 3],
             by_tier: vec![0.0; tiers],
+            shares: [0.0; 3],
+            pace: None,
+            days: 0,
+            expired: [0.0; 3],
         };
         l.reallocate(shares);
         l
+    }
+
+    /// A ledger paced per simulated day: the first day's grant, `pace.per_day`, split by
+    /// `shares`; each later day ([`Ledger::new_day`]) grants as much again.
+    pub fn paced(pace: Pace, shares: PerRole<f64>, tiers: usize) -> Ledger {
+        let mut l = Ledger::new(pace.per_day, shares, tiers);
+        l.pace = Some(pace);
+        l.days = 1;
+        l
+    }
+
+    /// Starts the next simulated day of a paced ledger (nothing otherwise): each role's
+    /// account gets its share of the day's grant; without carry-over, what it had left
+    /// expires first (and is counted in [`Ledger::unspent`]).
+    pub fn new_day(&mut self) {
+        let Some(p) = self.pace else {
+            return;
+        };
+        self.days += 1;
+        for i in 0..3 {
+            if !p.carry_over {
+                self.expired[i] += (self.limit[i] - self.spent[i]).max(0.0);
+                self.limit[i] = self.spent[i];
+            }
+            self.limit[i] += self.shares[i] * p.per_day;
+        }
+        self.total = self.limit.iter().sum::<f64>().max(self.total_spent());
+    }
+
+    /// The hour at which a paced ledger next grants a day's budget (`None` unpaced).
+    pub fn next_grant(&self) -> Option<f64> {
+        self.pace.map(|_| self.days as f64 * DAY_HOURS)
+    }
+
+    /// The pacing, if the budget is paced per day.
+    pub fn pace(&self) -> Option<Pace> {
+        self.pace
     }
 
     /// Splits what is left of the budget between the roles by `shares` (normalised; all
@@ -101,6 +163,7 @@ impl Ledger {
             } else {
                 0.0
             };
+            self.shares[r.index()] = share;
             self.limit[r.index()] = self.spent[r.index()] + share * remaining;
         }
         // Rounding must never let the limits add up to more than the budget.
@@ -117,6 +180,10 @@ impl Ledger {
     /// by what is taken away.
     pub fn cut(&mut self, factor: f64) {
         let f = factor.clamp(0.0, 1.0);
+        // A paced budget's later days are cut as well.
+        if let Some(p) = &mut self.pace {
+            p.per_day *= f;
+        }
         for i in 0..3 {
             let left = (self.limit[i] - self.spent[i]).max(0.0);
             self.limit[i] = self.spent[i] + left * f;
@@ -182,6 +249,28 @@ impl Ledger {
     pub fn by_tier(&self) -> &[f64] {
         &self.by_tier
     }
+
+    /// Dollars each role was given and did not spend: what its account holds now, plus
+    /// (paced without carry-over) what expired at the end of each day.
+    pub fn unspent(&self) -> PerRole<f64> {
+        let u = |r: Role| self.balance(r) + self.expired[r.index()];
+        PerRole {
+            evolver: u(Role::Evolver),
+            user: u(Role::User),
+            verifier: u(Role::Verifier),
+        }
+    }
+
+    /// Dollars allocated to each role over the run: what it spent plus what it left
+    /// unspent ([`Ledger::unspent`]).
+    pub fn allocated(&self) -> PerRole<f64> {
+        let u = self.unspent();
+        PerRole {
+            evolver: self.spent(Role::Evolver) + u.evolver,
+            user: self.spent(Role::User) + u.user,
+            verifier: self.spent(Role::Verifier) + u.verifier,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -211,5 +300,45 @@ mod tests {
         assert_eq!(l.balance(Role::Verifier), 8.0);
         assert_eq!(l.balance(Role::User), 0.0);
         assert!(l.total_spent() <= l.total());
+    }
+
+    /// A paced ledger grants a day's budget by shares each day; without carry-over what a
+    /// role left expires (and counts as unspent), with it the account keeps it.
+    #[test]
+    fn paced_days_grant_and_expire_or_carry() {
+        let shares = PerRole {
+            evolver: 0.25,
+            user: 0.75,
+            verifier: 0.0,
+        };
+        for carry_over in [false, true] {
+            let mut l = Ledger::paced(
+                Pace {
+                    per_day: 8.0,
+                    carry_over,
+                },
+                shares,
+                1,
+            );
+            assert_eq!(l.next_grant(), Some(24.0));
+            assert!(l.charge(Role::User, 0, 5.0));
+            assert!(!l.charge(Role::User, 0, 1.5), "the day's user account is 6");
+            l.new_day();
+            assert_eq!(l.next_grant(), Some(48.0));
+            let carried = if carry_over { 1.0 } else { 0.0 };
+            assert_eq!(l.balance(Role::User), 6.0 + carried);
+            assert_eq!(l.balance(Role::Evolver), 2.0 + 2.0 * carried);
+            assert_eq!(l.unspent().user, 7.0);
+            assert_eq!(l.allocated().user, 12.0);
+            assert!(l.total_spent() <= l.total());
+        }
+        let mut plain = Ledger::new(10.0, shares, 1);
+        plain.new_day();
+        assert_eq!(
+            plain.balance(Role::User),
+            7.5,
+            "an unpaced ledger has no days"
+        );
+        assert_eq!(plain.next_grant(), None);
     }
 }

@@ -23,6 +23,11 @@ pub struct Metrics {
     pub tasks_abandoned: u64,
     /// Dollars spent per role.
     pub spend: PerRole<f64>,
+    /// Dollars allocated per role over the run: spent plus unspent.
+    pub allocated: PerRole<f64>,
+    /// Dollars each role was given and left unspent (at the end of the run, and, paced
+    /// per day without carry-over, at the end of each day).
+    pub unspent: PerRole<f64>,
     /// Dollars spent per tier.
     pub spend_by_tier: Vec<f64>,
     /// Candidate edits written.
@@ -90,6 +95,13 @@ impl Metrics {
             ("spend_evolver".into(), self.spend.evolver),
             ("spend_user".into(), self.spend.user),
             ("spend_verifier".into(), self.spend.verifier),
+            ("allocated_evolver".into(), self.allocated.evolver),
+            ("allocated_user".into(), self.allocated.user),
+            ("allocated_verifier".into(), self.allocated.verifier),
+            ("unspent_evolver".into(), self.unspent.evolver),
+            ("unspent_user".into(), self.unspent.user),
+            ("unspent_verifier".into(), self.unspent.verifier),
+            ("unspent_total".into(), self.unspent.total()),
             ("edits_proposed".into(), self.edits_proposed as f64),
             ("edits_distinct".into(), self.edits_distinct as f64),
             ("edits_valid".into(), self.edits_valid as f64),

@@ -86,6 +86,72 @@ pub fn describe(plan: &SweepPlan) -> String {
     s
 }
 
+/// The "money per role" section: per policy, what each role spent of what it was
+/// allocated, what went unspent and how many tasks went unserved (means over replications,
+/// and over the cells when there are several); empty for a table without these metrics
+/// (a folder written before they existed).
+fn money(plan: &SweepPlan, table: &RunTable, look: &Lookup<'_>) -> String {
+    let mean_of = |name: &str| -> Option<Vec<f64>> {
+        let m = table.metric_index(name)?;
+        let cis = look.marginal(m, &[]).into_values().next()?;
+        Some(cis.iter().map(|c| c.mean).collect())
+    };
+    let roles = ["evolver", "user", "verifier"];
+    let mut cols = Vec::new();
+    for r in roles {
+        match (
+            mean_of(&format!("spend_{r}")),
+            mean_of(&format!("allocated_{r}")),
+        ) {
+            (Some(a), Some(b)) => cols.push((a, b)),
+            _ => return String::new(),
+        }
+    }
+    let (Some(unspent), Some(unserved)) = (mean_of("unspent_total"), mean_of("tasks_unserved"))
+    else {
+        return String::new();
+    };
+    let over = if plan.n_cells() == 1 {
+        String::new()
+    } else {
+        format!(", averaged over all {} cells", plan.n_cells())
+    };
+    let mut s = format!(
+        "## Money per role
+
+What each role spent of what it was allocated (dollars, spent / allocated; \
+         allocated = spent + unspent), the money left unspent, and the tasks that went unserved; \
+         means over replications{over}. Per cell in `summary.csv` (`spend_*`, `allocated_*`, \
+         `unspent_*`).\n\n| policy | evolver | user | verifier | unspent | tasks unserved |\n\
+         |---|---|---|---|---|---|\n"
+    );
+    let money = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.2}")
+        } else {
+            "n/a".into()
+        }
+    };
+    for (p, spec) in plan.policies.iter().enumerate() {
+        let _ = write!(s, "| {} |", cell_md(&spec.label));
+        for (spent, allocated) in &cols {
+            let _ = write!(s, " {} / {} |", money(spent[p]), money(allocated[p]));
+        }
+        let _ = writeln!(
+            s,
+            " {} | {} |",
+            money(unspent[p]),
+            if unserved[p].is_finite() {
+                format!("{:.0}", unserved[p])
+            } else {
+                "n/a".into()
+            }
+        );
+    }
+    s.push('\n');
+    s
+}
+
 /// The whole report.
 pub fn report(
     plan: &SweepPlan,
@@ -160,6 +226,7 @@ pub fn report(
             }
             s.push('\n');
         }
+        s.push_str(&money(plan, table, &look));
         if plan.n_cells() > 1 {
             let _ = writeln!(
                 s,

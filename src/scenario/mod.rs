@@ -120,8 +120,17 @@ fn read_pruned(src: &Source) -> Result<Scenario, (Vec<Found>, Option<Box<Scenari
     let stress = table.remove("stress");
     let mut problems = Vec::new();
     let mut leaves_only = true;
+    let wrote_budget = table.keys().any(|k| k.get_ref() == "budget");
     let root = toml::Spanned::new(span, DeValue::Table(table));
-    let world = read_all::<WorldConfig>(root, &mut problems, &mut leaves_only);
+    let mut world = read_all::<WorldConfig>(root, &mut problems, &mut leaves_only);
+    if let Some(w) = &mut world
+        && let Some(i) = derive_budget(w, wrote_budget)
+    {
+        problems.push(Found {
+            at: At::Path(i.path),
+            message: i.message,
+        });
+    }
     for p in &mut problems {
         // The world's keys are read apart from [policy] and [stress]: list those too.
         if p.message.starts_with("unknown field") {
@@ -246,6 +255,27 @@ fn finish(mut sc: Scenario) -> Result<Scenario, Vec<Found>> {
             msgs.join("; ")
         )))
     }
+}
+
+/// With `budget_per_day`, the run's budget follows from it: the daily budget times the
+/// run's days. A file gives one of the two; a `budget` beside it must be that product (as
+/// in a scenario triad wrote out), else it is a problem at `budget_per_day`.
+fn derive_budget(world: &mut WorldConfig, wrote_budget: bool) -> Option<Issue> {
+    let per_day = world.budget_per_day?;
+    let days = world.days();
+    let total = per_day * days;
+    if wrote_budget && (world.budget - total).abs() > 1e-9 * total.abs().max(1.0) {
+        return Some(Issue::new(
+            "budget_per_day",
+            format!(
+                "give `budget` (for the whole run) or `budget_per_day`, not both \
+                 (budget_per_day = {per_day} over {days} days is {total}; budget = {})",
+                world.budget
+            ),
+        ));
+    }
+    world.budget = total;
+    None
 }
 
 /// The problems at their lines and columns in `src` (the file parsed once).
@@ -490,7 +520,11 @@ fn read_table(mut table: toml::Table) -> Option<Scenario> {
     use serde::Deserialize;
     let policy = table.remove("policy");
     let stress = table.remove("stress");
-    let world = WorldConfig::deserialize(toml::Value::Table(table)).ok()?;
+    let wrote_budget = table.contains_key("budget");
+    let mut world = WorldConfig::deserialize(toml::Value::Table(table)).ok()?;
+    if derive_budget(&mut world, wrote_budget).is_some() {
+        return None;
+    }
     let policy = match policy {
         Some(v) => PolicyConfig::deserialize(v).ok()?,
         None => PolicyConfig::default(),

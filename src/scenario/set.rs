@@ -6,7 +6,8 @@
 //! on the parsed TOML table before it is validated ([`Overrides::apply`]), in the order
 //! given, so a problem of the file stays located in the file, and a problem of a change is
 //! located in the `--set` arguments: `--set:K:COL: message`, K counting the `--set`
-//! arguments from 1. An unknown path gets the message a bad sweep axis gets.
+//! arguments from 1. An unknown path gets the message a bad sweep axis gets. `budget` and
+//! `budget_per_day` are alternatives: setting one drops the other from the file's table.
 //!
 //! Commands that read the scenario file themselves apply the changes explicitly (`run`,
 //! sweeps and stress plans, to their base). A command whose scenario file is read deep
@@ -149,6 +150,17 @@ impl Overrides {
         }
         let mut problems = Vec::new();
         for it in &self.items {
+            // `budget` and `budget_per_day` are alternatives: setting one replaces the other.
+            let other = match it.path.as_str() {
+                "budget" => Some("budget_per_day"),
+                "budget_per_day" => Some("budget"),
+                _ => None,
+            };
+            if let Some(o) = other
+                && !self.items.iter().any(|x| x.path == o)
+            {
+                table.remove(o);
+            }
             if let Err(m) = set_path(table, &it.path, it.value.clone()) {
                 problems.push(self.problem(it.start, m));
             }
@@ -391,5 +403,8 @@ mod tests {
         let o = Overrides::parse(&args(&["budget=5.5"])).unwrap();
         o.apply(&mut t).unwrap();
         assert_eq!(t["budget"].as_float(), Some(5.5));
+        let o = Overrides::parse(&args(&["budget_per_day=2.0"])).unwrap();
+        o.apply(&mut t).unwrap();
+        assert!(!t.contains_key("budget"), "one budget replaces the other");
     }
 }

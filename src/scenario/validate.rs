@@ -105,7 +105,18 @@ pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
     positive(o, "horizon_hours", cfg.horizon_hours);
     positive(o, "sample_every_hours", cfg.sample_every_hours);
     positive(o, "epoch_hours", cfg.epoch_hours);
-    positive(o, "budget", cfg.budget);
+    match cfg.budget_per_day {
+        Some(d) => positive(o, "budget_per_day", d),
+        None => {
+            positive(o, "budget", cfg.budget);
+            if cfg.carry_over {
+                o.push(Issue::new(
+                    "carry_over",
+                    "carries a daily budget's unspent money over: give `budget_per_day` too",
+                ));
+            }
+        }
+    }
     if finite(o, "failure_smoothing", cfg.failure_smoothing)
         && !(cfg.failure_smoothing > 0.0 && cfg.failure_smoothing <= 1.0)
     {

@@ -285,3 +285,146 @@ fn the_run_summary_names_policy_tiers_and_shares() {
         "{text}"
     );
 }
+
+/// A scenario paced per day: five days of $2, traffic enough to spend far more.
+fn paced(carry_over: bool) -> String {
+    format!(
+        "name = \"paced\"\nhorizon_hours = 120.0\nsample_every_hours = 24.0\n\
+         budget_per_day = 2.0\ncarry_over = {carry_over}\n\
+         [workload]\narrival_per_hour = 400.0\n\
+         [policy]\nkind = \"static\"\nshares = {{ evolver = 0.1, verifier = 0.05 }}\n"
+    )
+}
+
+fn load(text: &str) -> triad::scenario::Scenario {
+    triad::scenario::parse(&triad::scenario::Source::from_text("paced.toml", text))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Cumulative spend per role at each day's end, from the daily rows of the time series.
+fn daily_spend(r: &triad::model::RunResult) -> Vec<[f64; 3]> {
+    let col = |n: &str| {
+        triad::model::SERIES_COLUMNS
+            .iter()
+            .position(|c| *c == n)
+            .unwrap()
+    };
+    let (e, u, v, h) = (
+        col("spend_evolver"),
+        col("spend_user"),
+        col("spend_verifier"),
+        col("hour"),
+    );
+    let rows = &r.series.rows;
+    assert_eq!(
+        rows.iter().map(|x| x[h]).collect::<Vec<_>>(),
+        [0.0, 24.0, 48.0, 72.0, 96.0, 120.0]
+    );
+    rows.iter().map(|x| [x[e], x[u], x[v]]).collect()
+}
+
+/// `budget_per_day`: each day's spend stays within the day's budget (each role within its
+/// share of it), plus, with carry-over, what earlier days left; the same money as a run
+/// budget is spent faster, so the pacing is what holds it back.
+#[test]
+fn budget_per_day_keeps_each_days_spend_within_the_days_budget() {
+    let shares = [0.1, 0.85, 0.05];
+    let tol = 1e-9;
+    for carry_over in [false, true] {
+        let sc = load(&paced(carry_over));
+        assert_eq!(sc.world.budget, 10.0, "5 days of $2");
+        let r = sc.run(3).unwrap();
+        let cum = daily_spend(&r);
+        let mut granted = [0.0; 3];
+        for d in 1..cum.len() {
+            for k in 0..3 {
+                granted[k] += shares[k] * 2.0;
+                let day = cum[d][k] - cum[d - 1][k];
+                if carry_over {
+                    assert!(cum[d][k] <= granted[k] + tol, "day {d} role {k}: {cum:?}");
+                } else {
+                    assert!(day <= shares[k] * 2.0 + tol, "day {d} role {k}: {day}");
+                }
+            }
+            let total: f64 = (0..3).map(|k| cum[d][k] - cum[d - 1][k]).sum();
+            assert!(total > 0.5 * 2.0, "day {d} spends: {total}");
+        }
+        let m = &r.metrics;
+        assert!(
+            (m.allocated.total() - 10.0).abs() < 1e-6,
+            "{:?}",
+            m.allocated
+        );
+        let spent = m.spend.total();
+        assert!((spent + m.unspent.total() - 10.0).abs() < 1e-6);
+        assert!(m.unspent.total() >= 0.0);
+    }
+    // The same $10 for the whole run: the first day spends far more than $2.
+    let whole = load(
+        &paced(false)
+            .replace("budget_per_day = 2.0", "budget = 10.0")
+            .replace("carry_over = false\n", ""),
+    );
+    let cum = daily_spend(&whole.run(3).unwrap());
+    assert!(cum[1].iter().sum::<f64>() > 2.0 * 1.5, "{cum:?}");
+}
+
+/// A file gives `budget` or `budget_per_day`, not both; `carry_over` needs a daily budget.
+#[test]
+fn budget_and_budget_per_day_exclude_each_other() {
+    let both = paced(false).replace(
+        "budget_per_day = 2.0",
+        "budget_per_day = 2.0\nbudget = 50.0",
+    );
+    let e = triad::scenario::parse(&triad::scenario::Source::from_text("p.toml", both))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("p.toml:4:18: budget_per_day: give `budget`"),
+        "{e}"
+    );
+    let carry = "budget = 5.0\ncarry_over = true\n";
+    let e = triad::scenario::parse(&triad::scenario::Source::from_text("p.toml", carry))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("p.toml:2:14: carry_over"), "{e}");
+    // A scenario triad wrote out (budget derived beside budget_per_day) reads back the same.
+    let sc = load(&paced(true));
+    let table = toml::Table::try_from(&sc).unwrap();
+    let back = triad::scenario::from_table("back", &table).unwrap();
+    assert_eq!(back.world, sc.world);
+}
+
+/// Spend, allocation and unspent money per role are in run.csv; the unpaced baseline's
+/// allocation is its budget.
+#[test]
+fn run_csv_has_spend_allocation_and_unspent_per_role() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("short.toml");
+    std::fs::write(&f, SHORT).unwrap();
+    let out = t.path().join("o");
+    expect(0, &["run", s(&f), "--out", s(&out), "--quiet"]);
+    let mut rd = csv::Reader::from_path(out.join("run.csv")).unwrap();
+    let h = rd.headers().unwrap().clone();
+    let row = rd.records().next().unwrap().unwrap();
+    let get = |n: &str| -> f64 {
+        let i = h
+            .iter()
+            .position(|x| x == n)
+            .unwrap_or_else(|| panic!("{n}"));
+        row[i].parse().unwrap()
+    };
+    let mut allocated = 0.0;
+    for role in ["evolver", "user", "verifier"] {
+        let (sp, al, un) = (
+            get(&format!("spend_{role}")),
+            get(&format!("allocated_{role}")),
+            get(&format!("unspent_{role}")),
+        );
+        assert!((sp + un - al).abs() < 1e-9, "{role}");
+        allocated += al;
+    }
+    assert!((allocated - 4.0).abs() < 1e-9, "{allocated}");
+    let unspent = get("unspent_total");
+    assert!((get("spend_total") + unspent - 4.0).abs() < 1e-9);
+}

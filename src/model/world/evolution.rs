@@ -80,9 +80,12 @@ impl World {
         if total_failures <= 0.0 || self.evolvers.is_empty() {
             return;
         }
-        let rounds_left = ((self.cfg.horizon_hours - now) / self.cfg.epoch_hours)
-            .ceil()
-            .max(1.0);
+        // Paced per day, the account is the day's: it lasts to the day's end.
+        let until = self
+            .ledger
+            .next_grant()
+            .map_or(self.cfg.horizon_hours, |d| d.min(self.cfg.horizon_hours));
+        let rounds_left = ((until - now) / self.cfg.epoch_hours).ceil().max(1.0);
         self.round_states.push(Round {
             to_propose: self.plan.candidates_per_round,
             outstanding: 0,

@@ -72,6 +72,9 @@ enum Event {
     },
     /// Policy epoch and evolution round.
     Epoch,
+    /// A new simulated day of a budget paced per day: every role's account is granted
+    /// its share of the day's budget (scheduled only when the budget is paced).
+    Day,
     /// Shock `index` starts (`start`) or ends.
     Shock {
         /// Index into the scenario's shocks.
@@ -219,6 +222,11 @@ pub fn run(cfg: &WorldConfig, policy: Box<dyn Policy>, seed: u64) -> Result<RunR
     sim.schedule(SimTime::new(first)?, Event::Arrival)?;
     sim.schedule(SimTime::ZERO, Event::Epoch)?;
     sim.schedule(SimTime::ZERO, Event::Sample)?;
+    if let Some(day) = sim.model_mut().ledger.next_grant()
+        && day < cfg.horizon_hours
+    {
+        sim.schedule(SimTime::new(day)?, Event::Day)?;
+    }
     for (i, r) in cfg.regimes.iter().enumerate() {
         sim.schedule(SimTime::new(r.at_hour)?, Event::Regime(i as u32))?;
     }
@@ -256,15 +264,15 @@ impl World {
         let task_mix = Mix::initial(&cfg.workload);
         let headroom: Vec<f64> = cfg.workload.categories.iter().map(|c| c.headroom).collect();
         let harness = Harness::initial(&cfg.harness, ncat);
-        let ledger0 = Ledger::new(
-            cfg.budget,
-            PerRole {
-                evolver: 0.0,
-                user: 1.0,
-                verifier: 0.0,
-            },
-            cfg.tiers.len(),
-        );
+        let ledger_of = |shares: PerRole<f64>| match cfg.pace() {
+            Some(pace) => Ledger::paced(pace, shares, cfg.tiers.len()),
+            None => Ledger::new(cfg.budget, shares, cfg.tiers.len()),
+        };
+        let ledger0 = ledger_of(PerRole {
+            evolver: 0.0,
+            user: 1.0,
+            verifier: 0.0,
+        });
         let failure_rate = vec![0.5; ncat];
         let deployed = vec![0; ncat];
         let plan = {
@@ -281,7 +289,7 @@ impl World {
             policy.start(&view)
         };
         plan.check(cfg.tiers.len())?;
-        let ledger = Ledger::new(cfg.budget, plan.shares, cfg.tiers.len());
+        let ledger = ledger_of(plan.shares);
         let landscape = Landscape::draw(&cfg.evolver, ncat, &mut streams.stream(stream::LANDSCAPE));
         let evolvers: Vec<Evolver> = plan
             .evolver_tiers
@@ -419,6 +427,14 @@ impl Model for World {
                 self.mix = self.mix.apply(&self.cfg.workload, r);
             }
             Event::Sample => self.on_sample(s),
+            Event::Day => {
+                self.ledger.new_day();
+                if let Some(next) = self.ledger.next_grant()
+                    && next < self.cfg.horizon_hours
+                {
+                    schedule(s, next - s.now().hours(), Event::Day);
+                }
+            }
         }
         debug_assert!(
             self.ledger.total_spent() <= self.ledger.total() * (1.0 + 1e-12),

@@ -88,6 +88,8 @@ impl World {
         let m = &mut self.metrics;
         m.events = events;
         m.spend = self.ledger.spent_by_role();
+        m.allocated = self.ledger.allocated();
+        m.unspent = self.ledger.unspent();
         m.spend_by_tier = self.ledger.by_tier().to_vec();
         m.quality_final = self.harness.weighted_quality(&self.mix.weights);
         m.quality_mean = if end > 0.0 {
