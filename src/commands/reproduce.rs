@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 /// Options of `triad reproduce`.
 #[derive(Debug, Clone)]
@@ -91,20 +92,109 @@ impl ClaimResult {
     }
 }
 
-fn run_claim(c: &dyn Claim, effort: Effort, seed: u64) -> anyhow::Result<ClaimResult> {
+/// Progress on stderr: a line as each step (a claim's check on one scenario file, the
+/// allocation map) finishes, and every [`HEARTBEAT`] a line naming the steps still running
+/// and for how long, so a long step never leaves the terminal silent.
+struct Steps {
+    running: Arc<Mutex<BTreeMap<String, Instant>>>,
+    stop: Option<mpsc::Sender<()>>,
+    beat: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How often [`Steps`] names the steps still running.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+impl Steps {
+    fn start() -> Steps {
+        let running: Arc<Mutex<BTreeMap<String, Instant>>> = Arc::default();
+        let (stop, rx) = mpsc::channel::<()>();
+        let seen = Arc::clone(&running);
+        let beat = std::thread::spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(HEARTBEAT) {
+                let now = Instant::now();
+                let list: Vec<String> = seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                    .map(|(k, t)| format!("{k} ({:.0} s)", (now - *t).as_secs_f64()))
+                    .collect();
+                if !list.is_empty() {
+                    eprintln!("  ... running: {}", list.join(", "));
+                }
+            }
+        });
+        Steps {
+            running,
+            stop: Some(stop),
+            beat: Some(beat),
+        }
+    }
+
+    fn begin(&self, step: &str) {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(step.to_string(), Instant::now());
+    }
+
+    /// Ends `step`, printing `step: what (seconds)`.
+    fn end(&self, step: &str, what: &str) {
+        let t = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(step);
+        let secs = t.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        eprintln!("  {step}: {what} ({secs:.1} s)");
+    }
+}
+
+impl Drop for Steps {
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(b) = self.beat.take() {
+            let _ = b.join();
+        }
+    }
+}
+
+/// Whether a check's shape holds, for a progress line.
+fn shape(o: &Outcome) -> &'static str {
+    if o.holds() {
+        "the shape holds"
+    } else {
+        "the shape does not hold"
+    }
+}
+
+fn run_claim(
+    c: &dyn Claim,
+    effort: Effort,
+    seed: u64,
+    steps: &Steps,
+) -> anyhow::Result<ClaimResult> {
     let clock = Instant::now();
+    let n = c.counters().len();
+    let step = format!("claim {} scenario", c.id());
+    steps.begin(&step);
     let scenario = c.check(&scenario_file(c.id(), None), effort, seed)?;
+    steps.end(&step, shape(&scenario));
     let counters = c
         .counters()
         .into_iter()
-        .map(|k| {
+        .enumerate()
+        .map(|(i, k)| {
             let file = scenario_file(c.id(), Some(k.stem));
+            let step = format!("claim {} counter {}/{n} ({})", c.id(), i + 1, k.stem);
+            steps.begin(&step);
+            let outcome = c.check(&file, effort, seed)?;
+            steps.end(&step, shape(&outcome));
             Ok(CounterResult {
                 file: file
                     .file_name()
                     .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
                 mechanism: k.mechanism.to_string(),
-                outcome: c.check(&file, effort, seed)?,
+                outcome,
             })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -151,11 +241,12 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
         if args.quick { " (quick)" } else { "" },
         pool.current_num_threads()
     );
+    let steps = Steps::start();
     let results: Vec<anyhow::Result<ClaimResult>> = pool.install(|| {
         claims
             .par_iter()
             .map(|c| {
-                let r = run_claim(c.as_ref(), effort, args.seed);
+                let r = run_claim(c.as_ref(), effort, args.seed, &steps);
                 match &r {
                     Ok(r) => eprintln!("  claim {:>2}: {} ({:.1} s)", r.id, r.verdict(), r.seconds),
                     Err(e) => eprintln!("  claim {:>2}: failed: {e:#}", c.id()),
@@ -167,13 +258,17 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
     let results: Vec<ClaimResult> = results.into_iter().collect::<anyhow::Result<_>>()?;
     let map = if args.claim.is_none() {
         let file = claims::scenario_file("headline", None).with_file_name("headline.toml");
-        eprintln!("  allocation map ...");
+        eprintln!("  allocation map: started");
+        steps.begin("allocation map");
         let m = pool.install(|| claims::headline::run(&file, effort, args.seed, &args.out))?;
+        steps.end("allocation map", "done");
         Some((m, file))
     } else {
         None
     };
+    drop(steps);
     let wall = clock.elapsed().as_secs_f64();
+    eprintln!("  plots and report ...");
     for r in &results {
         r.scenario
             .figure
