@@ -40,7 +40,13 @@ pub fn with_unit(name: &str) -> String {
         "tasks_attempted" | "tasks_solved" | "tasks_arrived" | "tasks_unserved" => "tasks",
         "edits_accepted" | "edits_proposed" | "edits_distinct" | "edits_valid" | "edits_judged"
         | "edits_harmful" => "edits",
-        n if n.starts_with("spend") => "dollars",
+        n if n.starts_with("spend")
+            || n.starts_with("allocated_")
+            || n.starts_with("unspent_")
+            || n == "budget_per_day" =>
+        {
+            "dollars"
+        }
         p if p.starts_with("policy.shares.") => "share of budget",
         _ => "",
     };
@@ -49,6 +55,269 @@ pub fn with_unit(name: &str) -> String {
     } else {
         format!("{name} ({unit})")
     }
+}
+
+/// The range a metric or series column cannot leave: `[0, 1]` for fractions and shares,
+/// `[0, inf)` for counts, dollars and value, unbounded otherwise. Confidence bands are
+/// clipped to it (a t interval of a share near 0 reaches below 0; the share cannot).
+pub fn bounds(name: &str) -> (f64, f64) {
+    let fraction = matches!(
+        name,
+        "failure_rate" | "solve_rate" | "verifier_accuracy" | "evolver_share"
+    ) || name.starts_with("harmful_share")
+        || name.starts_with("solve_rate_bin")
+        || name.starts_with("policy.shares.");
+    let non_negative = name.starts_with("yield")
+        || name.starts_with("tasks_")
+        || name.starts_with("spend")
+        || name.starts_with("allocated_")
+        || name.starts_with("unspent_")
+        || name.starts_with("edits_")
+        || name.starts_with("passed_")
+        || name.starts_with("attempted_bin")
+        || matches!(name, "events" | "value_arrived" | "harness_versions");
+    if fraction {
+        (0.0, 1.0)
+    } else if non_negative {
+        (0.0, f64::INFINITY)
+    } else {
+        (f64::NEG_INFINITY, f64::INFINITY)
+    }
+}
+
+/// An interval clipped to `bounds` (the mean is left as it is).
+pub fn clip(mut ci: MeanCi, (lo, hi): (f64, f64)) -> MeanCi {
+    if ci.lo.is_finite() {
+        ci.lo = ci.lo.clamp(lo, hi);
+    }
+    if ci.hi.is_finite() {
+        ci.hi = ci.hi.clamp(lo, hi);
+    }
+    ci
+}
+
+/// Whether a time-series column accumulates from hour 0 (else it is a level at the row, or
+/// a rate over the interval since the previous row).
+pub fn cumulative(col: &str) -> bool {
+    matches!(
+        col,
+        "yield"
+            | "tasks_attempted"
+            | "tasks_solved"
+            | "spend_evolver"
+            | "spend_user"
+            | "spend_verifier"
+            | "edits_accepted"
+            | "edits_proposed"
+            | "edits_distinct"
+    )
+}
+
+/// Most panels of a faceted plot; further categorical axes are averaged over (and the
+/// caption says so).
+const MAX_FACETS: usize = 16;
+
+/// The categorical axes of a plan (values not all numbers, like tier names): plots draw a
+/// panel per combination of their values instead of averaging over them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facets {
+    /// The faceted axes.
+    pub axes: Vec<usize>,
+    /// Each combination: the value index on each faceted axis, and `path = value, ...`.
+    pub values: Vec<(Vec<usize>, String)>,
+    /// Categorical axes left averaged (past [`MAX_FACETS`] panels).
+    pub averaged: Vec<String>,
+}
+
+impl Facets {
+    /// The facets of `plan`.
+    pub fn of(plan: &SweepPlan) -> Facets {
+        let mut f = Facets {
+            axes: Vec::new(),
+            values: vec![(Vec::new(), String::new())],
+            averaged: Vec::new(),
+        };
+        for (i, a) in plan.axes.iter().enumerate() {
+            if a.values.len() < 2 || a.values.iter().all(is_numeric) {
+                continue;
+            }
+            if f.values.len() * a.values.len() > MAX_FACETS {
+                f.averaged.push(a.path.clone());
+                continue;
+            }
+            f.axes.push(i);
+            f.values = f
+                .values
+                .iter()
+                .flat_map(|(idx, label)| {
+                    a.values.iter().enumerate().map(move |(k, v)| {
+                        let mut idx = idx.clone();
+                        idx.push(k);
+                        let this = format!("{} = {}", a.path, param_str(v));
+                        let label = if label.is_empty() {
+                            this
+                        } else {
+                            format!("{label}, {this}")
+                        };
+                        (idx, label)
+                    })
+                })
+                .collect();
+        }
+        f
+    }
+
+    /// What a caption says of the facets: `; one panel per value of ...`, and the
+    /// categorical axes averaged over, if any.
+    pub fn caption(&self) -> String {
+        let mut s = String::new();
+        if !self.axes.is_empty() {
+            s.push_str("; one panel per value of the categorical axes");
+        }
+        if !self.averaged.is_empty() {
+            s.push_str(&format!(
+                "; averaged over `{}` (more panels than {MAX_FACETS})",
+                self.averaged.join("`, `")
+            ));
+        }
+        s
+    }
+}
+
+/// The allocation maps: per policy, the mean of metric `m` over the numeric axes `(ax,
+/// ay)`, one panel per facet, on one colour scale for every policy; the best cell of each
+/// policy outlined in red, the cells whose paired 95% CI of the difference from it
+/// includes 0 in orange.
+fn heatmaps(
+    dir: &Path,
+    plan: &SweepPlan,
+    look: &Lookup<'_>,
+    m: usize,
+    name: &str,
+    (ax, ay): (usize, usize),
+    facets: &Facets,
+) -> anyhow::Result<Vec<PlotInfo>> {
+    let mut keys = vec![ax, ay];
+    keys.extend(facets.axes.iter().copied());
+    let groups = look.group_reps(m, &keys);
+    let mean = |xs: &[f64]| mean_ci(&finite(xs), LEVEL).mean;
+    let (mut zmin, mut zmax) = (f64::INFINITY, f64::NEG_INFINITY);
+    for reps in groups.values().flatten() {
+        let v = mean(reps);
+        if v.is_finite() {
+            zmin = zmin.min(v);
+            zmax = zmax.max(v);
+        }
+    }
+    let (xa, ya) = (&plan.axes[ax], &plan.axes[ay]);
+    let xt: Vec<String> = xa.values.iter().map(param_str).collect();
+    let yt: Vec<String> = ya.values.iter().map(param_str).collect();
+    let averaged = plan.params().len() > keys.len();
+    let over = if averaged {
+        " (other numeric parameters averaged)"
+    } else {
+        ""
+    };
+    let mut out = Vec::new();
+    for (p, policy) in plan.policies.iter().enumerate() {
+        let l = &policy.label;
+        let mut best: Option<(&Vec<usize>, f64)> = None;
+        for (k, reps) in &groups {
+            let v = mean(&reps[p]);
+            if v.is_finite() && best.is_none_or(|(_, b)| v > b) {
+                best = Some((k, v));
+            }
+        }
+        let near: Vec<&Vec<usize>> = match best {
+            None => Vec::new(),
+            Some((bk, _)) => groups
+                .iter()
+                .filter(|(k, reps)| {
+                    *k != bk && {
+                        let d: Vec<f64> = reps[p]
+                            .iter()
+                            .zip(&groups[bk][p])
+                            .map(|(a, b)| a - b)
+                            .filter(|d| d.is_finite())
+                            .collect();
+                        let ci = mean_ci(&d, LEVEL);
+                        ci.lo <= 0.0 && ci.hi >= 0.0
+                    }
+                })
+                .map(|(k, _)| k)
+                .collect(),
+        };
+        let panels: Vec<plot::HeatPanel> = facets
+            .values
+            .iter()
+            .map(|(idx, label)| {
+                let mut z = vec![vec![f64::NAN; yt.len()]; xt.len()];
+                for (k, reps) in &groups {
+                    if k[2..] == idx[..] {
+                        z[k[0]][k[1]] = mean(&reps[p]);
+                    }
+                }
+                let here = |k: &Vec<usize>| (k[2..] == idx[..]).then_some((k[0], k[1]));
+                plot::HeatPanel {
+                    title: label.clone(),
+                    z,
+                    best: best.and_then(|(k, _)| here(k)),
+                    near: near.iter().filter_map(|k| here(k)).collect(),
+                }
+            })
+            .collect();
+        let stem = format!("plots/heatmap_{p}_{}", slug(l));
+        let best_txt = best.map_or(String::new(), |(k, v)| {
+            let facet = facets
+                .values
+                .iter()
+                .find(|(idx, _)| k[2..] == idx[..])
+                .map_or(String::new(), |(_, f)| {
+                    if f.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {f}")
+                    }
+                });
+            format!(
+                "; best {} = {}, {} = {}{facet} (outlined in red): {}; {} other cells (orange) \
+                 have a paired 95% CI of the difference from it that includes 0",
+                xa.path,
+                xt[k[0]],
+                ya.path,
+                yt[k[1]],
+                crate::base::fmt::sig(v),
+                near.len()
+            )
+        });
+        plot::heatmap_panels(
+            &dir.join(&stem),
+            &format!("Mean {name}, policy {l}"),
+            &with_unit(&xa.path),
+            &with_unit(&ya.path),
+            &with_unit(name),
+            &xt,
+            &yt,
+            &panels,
+            (zmin, zmax),
+        )?;
+        out.push(PlotInfo {
+            stem,
+            caption: format!(
+                "Allocation map for policy {l}: mean {name} over `{}` x `{}`{over}{}, one colour \
+                 scale for every policy{best_txt}.",
+                xa.path,
+                ya.path,
+                facets.caption()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// The finite values of `xs`.
+fn finite(xs: &[f64]) -> Vec<f64> {
+    xs.iter().copied().filter(|x| x.is_finite()).collect()
 }
 
 /// A file-name-safe form of `s`.
@@ -116,13 +385,14 @@ pub fn draw_all(
             } else {
                 String::new()
             };
+            let cis: Vec<MeanCi> = cis.iter().map(|c| clip(*c, bounds(name))).collect();
             plot::bar_ci(
                 &dir.join(&stem),
                 &format!("Mean {name} per policy{over}, 95% CI"),
                 "policy",
                 &with_unit(name),
                 &labels,
-                cis,
+                &cis,
             )?;
             out.push(PlotInfo {
                 stem,
@@ -137,7 +407,7 @@ pub fn draw_all(
                 .enumerate()
                 .map(|(p, c)| {
                     c.and_then(|c| summary.get(c, p, m))
-                        .map_or_else(|| mean_ci(&[], LEVEL), |r| r.ci)
+                        .map_or_else(|| mean_ci(&[], LEVEL), |r| clip(r.ci, bounds(name)))
                 })
                 .collect();
             let stem = format!("plots/{}_best_cell_by_policy", slug(name));
@@ -164,6 +434,7 @@ pub fn draw_all(
                 ),
             });
         }
+        let facets = Facets::of(plan);
         let numeric: Vec<usize> = plan
             .axes
             .iter()
@@ -173,36 +444,60 @@ pub fn draw_all(
             .collect();
         if let Some(&a) = numeric.first() {
             let axis = &plan.axes[a];
-            let groups = look.marginal(m, &[a]);
-            let lines: Vec<plot::Line> = labels
-                .iter()
-                .enumerate()
-                .map(|(p, l)| {
-                    let pts = groups
-                        .iter()
-                        .map(|(k, cis)| (as_f64(&axis.values[k[0]]), cis[p]))
-                        .collect();
-                    (l.clone(), pts)
-                })
-                .collect();
+            let mut keys = vec![a];
+            keys.extend(facets.axes.iter().copied());
+            let groups = look.marginal(m, &keys);
+            let bounds = bounds(name);
+            let lines_of = |facet: &[usize]| -> Vec<plot::Line> {
+                labels
+                    .iter()
+                    .enumerate()
+                    .map(|(p, l)| {
+                        let pts = groups
+                            .iter()
+                            .filter(|(k, _)| k[1..] == *facet)
+                            .map(|(k, cis)| (as_f64(&axis.values[k[0]]), clip(cis[p], bounds)))
+                            .collect();
+                        (l.clone(), pts)
+                    })
+                    .collect()
+            };
             let stem = format!("plots/{}_vs_{}", slug(name), slug(&axis.path));
-            let others = if plan.params().len() > 1 {
-                " (other parameters averaged)"
+            let averaged = plan.params().len() > 1 + facets.axes.len();
+            let others = if averaged {
+                " (other numeric parameters averaged)"
             } else {
                 ""
             };
-            plot::lines_ci(
-                &dir.join(&stem),
-                &format!("{name} against {} per policy, 95% CI", axis.path),
-                &with_unit(&axis.path),
-                &with_unit(name),
-                &lines,
-            )?;
+            let title = format!("{name} against {} per policy, 95% CI", axis.path);
+            if facets.axes.is_empty() {
+                plot::lines_ci(
+                    &dir.join(&stem),
+                    &title,
+                    &with_unit(&axis.path),
+                    &with_unit(name),
+                    &lines_of(&[]),
+                )?;
+            } else {
+                let panels: Vec<plot::Panel> = facets
+                    .values
+                    .iter()
+                    .map(|(idx, label)| (label.clone(), lines_of(idx)))
+                    .collect();
+                plot::lines_ci_panels(
+                    &dir.join(&stem),
+                    &title,
+                    &with_unit(&axis.path),
+                    &with_unit(name),
+                    &panels,
+                )?;
+            }
             out.push(PlotInfo {
                 stem,
                 caption: format!(
-                    "Mean {name} against `{}` per policy{others}, shaded 95% CI.",
-                    axis.path
+                    "Mean {name} against `{}` per policy{others}{}, shaded 95% CI.",
+                    axis.path,
+                    facets.caption()
                 ),
             });
         }
@@ -217,71 +512,7 @@ pub fn draw_all(
                 (Some(x), Some(y)) if x != y => (x, y),
                 _ => (numeric[0], numeric[1]),
             };
-            // With exactly these two axes the map's cells are the sweep's cells, and the
-            // outlined cell is the policy's best cell named in the report.
-            let exact = plan.axes.len() == 2 && plan.design.is_none();
-            let groups = look.marginal(m, &[ax, ay]);
-            let (xa, ya) = (&plan.axes[ax], &plan.axes[ay]);
-            let xt: Vec<String> = xa.values.iter().map(param_str).collect();
-            let yt: Vec<String> = ya.values.iter().map(param_str).collect();
-            for (p, l) in labels.iter().enumerate() {
-                let mut z = vec![vec![f64::NAN; yt.len()]; xt.len()];
-                for (k, cis) in &groups {
-                    z[k[0]][k[1]] = cis[p].mean;
-                }
-                let best = if exact {
-                    best_cells[p].map(|c| {
-                        let (idx, _) = plan.cell_position(c);
-                        (idx[ax], idx[ay])
-                    })
-                } else {
-                    let mut best = None;
-                    let mut bv = f64::NEG_INFINITY;
-                    for (ix, col) in z.iter().enumerate() {
-                        for (iy, &v) in col.iter().enumerate() {
-                            if v > bv {
-                                bv = v;
-                                best = Some((ix, iy));
-                            }
-                        }
-                    }
-                    best
-                };
-                let stem = format!("plots/heatmap_{p}_{}", slug(l));
-                let best_txt = best.map_or(String::new(), |(ix, iy)| {
-                    format!(
-                        "; best {} = {}, {} = {} (outlined): {}",
-                        xa.path,
-                        xt[ix],
-                        ya.path,
-                        yt[iy],
-                        crate::base::fmt::sig(z[ix][iy])
-                    )
-                });
-                let over = if exact {
-                    ""
-                } else {
-                    " (other parameters averaged)"
-                };
-                plot::heatmap(
-                    &dir.join(&stem),
-                    &format!("Mean {name}, policy {l}"),
-                    &with_unit(&xa.path),
-                    &with_unit(&ya.path),
-                    &with_unit(name),
-                    &xt,
-                    &yt,
-                    &z,
-                    best,
-                )?;
-                out.push(PlotInfo {
-                    stem,
-                    caption: format!(
-                        "Allocation map for policy {l}: mean {name} over `{}` x `{}`{over}{best_txt}.",
-                        xa.path, ya.path
-                    ),
-                });
-            }
+            out.extend(heatmaps(dir, plan, &look, m, name, (ax, ay), &facets)?);
         }
     }
     // Time series: harness quality first, then the rest in the simulator's order.
@@ -294,22 +525,40 @@ pub fn draw_all(
     };
     for c in order {
         let col = &series.columns[c];
+        let b = bounds(col);
         let lines: Vec<plot::Line> = labels
             .iter()
             .enumerate()
-            .map(|(p, l)| (l.clone(), series.line(p, c).into_iter().collect()))
+            .map(|(p, l)| {
+                let pts = series
+                    .line(p, c)
+                    .into_iter()
+                    .map(|(x, ci)| (x, clip(ci, b)))
+                    .collect();
+                (l.clone(), pts)
+            })
             .collect();
         let stem = format!("plots/series_{}", slug(col));
-        plot::series(
-            &dir.join(&stem),
-            &format!("{col} over time per policy{scope}, 95% CI"),
-            &with_unit(col),
-            &lines,
-        )?;
+        let (title, what) = if cumulative(col) {
+            (
+                format!("{col}, cumulative, over time per policy{scope}, 95% CI"),
+                format!("`{col}` accumulated from hour 0 (cumulative) at each sampled hour"),
+            )
+        } else {
+            (
+                format!("{col} over time per policy{scope}, 95% CI"),
+                if col == "harness_quality" {
+                    format!("`{col}` at each sampled hour")
+                } else {
+                    format!("`{col}` over the interval since the previous sampled hour")
+                },
+            )
+        };
+        plot::series(&dir.join(&stem), &title, &with_unit(col), &lines)?;
         out.push(PlotInfo {
             stem,
             caption: format!(
-                "`{col}` per simulated hour for each policy{scope}: mean over replications, shaded 95% CI."
+                "{what} for each policy{scope}: mean over replications, shaded 95% CI."
             ),
         });
     }
@@ -329,4 +578,27 @@ pub fn finalize(dir: &Path, plan: &SweepPlan, about: &str) -> anyhow::Result<()>
     let plots = draw_all(dir, plan, &table, &summary, &series)?;
     let md = markdown::report(plan, &table, &summary, &plots, about);
     write_atomic(&dir.join(REPORT), md.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_are_clipped_to_the_metrics_range() {
+        let ci = MeanCi {
+            n: 3,
+            mean: 0.02,
+            sd: 0.05,
+            lo: -0.1,
+            hi: 0.14,
+        };
+        let c = clip(ci, bounds("evolver_share"));
+        assert_eq!((c.lo, c.mean, c.hi), (0.0, 0.02, 0.14));
+        let c = clip(ci, bounds("harness_quality"));
+        assert_eq!(c.lo, -0.1, "an unbounded metric keeps its interval");
+        assert_eq!(clip(ci, bounds("spend_user")).lo, 0.0);
+        assert_eq!(bounds("solve_rate").1, 1.0);
+        assert!(cumulative("yield") && !cumulative("harness_quality"));
+    }
 }

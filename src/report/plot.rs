@@ -151,8 +151,12 @@ fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     )
 }
 
-/// An axis tick: [`sig`] without trailing zeros (`12000`, `0.25`, `1.2`).
+/// An axis tick: [`sig`] without trailing zeros (`12000`, `0.25`, `1.2`); a tick within
+/// rounding of 0 (`5.55e-17`, from stepping across 0) is `0`.
 fn tick(x: &f64) -> String {
+    if x.abs() < 1e-12 {
+        return "0".into();
+    }
     let s = sig(*x);
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -873,6 +877,256 @@ pub fn heatmap(
     )
 }
 
+/// One panel of [`heatmap_panels`]: its title (the facet: the values of the categorical
+/// axes it holds), `z[ix][iy]`, the best cell, outlined in red, and the cells whose paired
+/// 95% CI of the difference from the best includes 0, outlined in orange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatPanel {
+    /// The facet, e.g. `policy.tiers.user = 32B` (empty for a single panel).
+    pub title: String,
+    /// Values, `z[ix][iy]`; NaN is drawn grey.
+    pub z: Vec<Vec<f64>>,
+    /// The best cell of the whole figure, when it is in this panel.
+    pub best: Option<(usize, usize)>,
+    /// Cells not distinguishable from the best (paired CI of the difference includes 0).
+    pub near: Vec<(usize, usize)>,
+}
+
+struct HeatPanels<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    z_label: &'a str,
+    x_ticks: &'a [String],
+    y_ticks: &'a [String],
+    panels: &'a [HeatPanel],
+    z_range: (f64, f64),
+}
+
+/// Orange of the cells near the best.
+const NEAR: RGBColor = RGBColor(255, 150, 0);
+
+impl Chart for HeatPanels<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let (main, side) = root.split_horizontally(1020);
+        let (zmin, zmax) = self.z_range;
+        let (head, body) = main.split_vertically(84);
+        head.draw(&Text::new(
+            self.title.to_string(),
+            (510, 10),
+            ("sans-serif", 28)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .s()?;
+        head.draw(&Text::new(
+            "red: the best cell; orange: cells whose paired 95% CI of the difference from the best includes 0",
+            (510, 50),
+            ("sans-serif", 16)
+                .into_font()
+                .color(&RGBColor(80, 80, 80))
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .s()?;
+        let n = self.panels.len().max(1);
+        let cols = (n as f64).sqrt().ceil() as usize;
+        let rows = n.div_ceil(cols);
+        let areas = body.split_evenly((rows, cols));
+        let nx = self.x_ticks.len();
+        let ny = self.y_ticks.len();
+        // Text sizes shrink with the panels.
+        let (label_px, tick_px) = if n == 1 { (24, 20) } else { (16, 14) };
+        let y_chars = self
+            .y_ticks
+            .iter()
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(0);
+        let tick_char = TICK_CHAR_PX * tick_px as f64 / 20.0;
+        let y_area = ((y_chars as f64 * tick_char) as u32 + 30).clamp(60, 300);
+        for (k, panel) in self.panels.iter().enumerate() {
+            let Some(area) = areas.get(k) else { break };
+            let mut b = ChartBuilder::on(area);
+            b.margin(if n == 1 { 24 } else { 8 })
+                .x_label_area_size(if n == 1 { 70 } else { 50 })
+                .y_label_area_size(y_area);
+            if !panel.title.is_empty() {
+                b.caption(&panel.title, ("sans-serif", label_px));
+            }
+            let mut chart = b
+                .build_cartesian_2d(-0.5..(nx as f64 - 0.5), -0.5..(ny as f64 - 0.5))
+                .s()?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(0)
+                .y_labels(0)
+                .x_desc(self.x_label)
+                .y_desc(self.y_label)
+                .axis_desc_style(("sans-serif", label_px))
+                .draw()
+                .s()?;
+            let slot_px = (area.dim_in_pixel().0 as f64 - y_area as f64) / nx.max(1) as f64;
+            let wrap_chars = ((slot_px - 8.0) / tick_char).floor().max(4.0) as usize;
+            for (i, l) in self.x_ticks.iter().enumerate() {
+                let (px, py) = chart.backend_coord(&(i as f64, -0.5));
+                for (j, line) in wrap(l, wrap_chars).into_iter().enumerate() {
+                    root.draw(&Text::new(
+                        line,
+                        (px, py + 6 + (tick_px + 4) * j as i32),
+                        ("sans-serif", tick_px)
+                            .into_font()
+                            .color(&BLACK)
+                            .pos(Pos::new(HPos::Center, VPos::Top)),
+                    ))
+                    .s()?;
+                }
+            }
+            for (i, l) in self.y_ticks.iter().enumerate() {
+                let (px, py) = chart.backend_coord(&(-0.5, i as f64));
+                root.draw(&Text::new(
+                    l.clone(),
+                    (px - 8, py),
+                    ("sans-serif", tick_px)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Right, VPos::Center)),
+                ))
+                .s()?;
+            }
+            let cells: Vec<(usize, usize, f64)> = panel
+                .z
+                .iter()
+                .enumerate()
+                .flat_map(|(ix, col)| col.iter().enumerate().map(move |(iy, &v)| (ix, iy, v)))
+                .collect();
+            let t = |v: f64| ((v - zmin) / (zmax - zmin)).clamp(0.0, 1.0);
+            let rect = |ix: usize, iy: usize| {
+                [
+                    (ix as f64 - 0.5, iy as f64 - 0.5),
+                    (ix as f64 + 0.5, iy as f64 + 0.5),
+                ]
+            };
+            chart
+                .draw_series(cells.iter().map(|&(ix, iy, v)| {
+                    let fill = if v.is_finite() {
+                        viridis(t(v))
+                    } else {
+                        RGBColor(200, 200, 200)
+                    };
+                    Rectangle::new(rect(ix, iy), fill.filled())
+                }))
+                .s()?;
+            let shown = cells.len() * n;
+            if shown <= 400 {
+                let size = match (shown <= 100, n == 1) {
+                    (true, true) => 20,
+                    (true, false) => 15,
+                    _ => 12,
+                };
+                chart
+                    .draw_series(
+                        cells
+                            .iter()
+                            .filter(|c| c.2.is_finite())
+                            .map(|&(ix, iy, v)| {
+                                let col = if t(v) < 0.6 { WHITE } else { BLACK };
+                                Text::new(
+                                    sig(v),
+                                    (ix as f64, iy as f64),
+                                    ("sans-serif", size)
+                                        .into_font()
+                                        .color(&col)
+                                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                                )
+                            }),
+                    )
+                    .s()?;
+            }
+            for &(ix, iy) in &panel.near {
+                let mut r = Rectangle::new(rect(ix, iy), NEAR.stroke_width(3));
+                r.set_margin(7, 7, 7, 7);
+                chart.draw_series(std::iter::once(r)).s()?;
+            }
+            if let Some((bx, by)) = panel.best {
+                let mut r = Rectangle::new(rect(bx, by), RED.stroke_width(5));
+                r.set_margin(2, 2, 2, 2);
+                chart.draw_series(std::iter::once(r)).s()?;
+            }
+        }
+        // The colour bar, shared by the panels.
+        let mut bar = ChartBuilder::on(&side)
+            .margin_top(100)
+            .margin_bottom(94)
+            .margin_right(10)
+            .y_label_area_size(0)
+            .right_y_label_area_size(90)
+            .build_cartesian_2d(0.0..1.0, zmin..zmax)
+            .s()?;
+        bar.configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .y_desc(self.z_label)
+            .y_label_formatter(&tick)
+            .label_style(("sans-serif", 18))
+            .axis_desc_style(("sans-serif", 20))
+            .draw()
+            .s()?;
+        let steps = 100;
+        bar.draw_series((0..steps).map(|k| {
+            let a = zmin + (zmax - zmin) * k as f64 / steps as f64;
+            let b = zmin + (zmax - zmin) * (k + 1) as f64 / steps as f64;
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                viridis(k as f64 / steps as f64).filled(),
+            )
+        }))
+        .s()?;
+        Ok(())
+    }
+}
+
+/// Heatmaps of `z[ix][iy]` over the same two axes, one panel per facet (the values of a
+/// sweep's categorical axes, never averaged over), on one colour scale `z_range` (shared
+/// with the other figures of the same metric), with the best cell outlined in red and the
+/// cells not distinguishable from it in orange.
+#[allow(clippy::too_many_arguments)]
+pub fn heatmap_panels(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    z_label: &str,
+    x_ticks: &[String],
+    y_ticks: &[String],
+    panels: &[HeatPanel],
+    z_range: (f64, f64),
+) -> anyhow::Result<()> {
+    let (lo, hi) = z_range;
+    let z_range = if !(lo.is_finite() && hi.is_finite()) {
+        (0.0, 1.0)
+    } else if hi - lo < 1e-12 {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    };
+    save(
+        stem,
+        &HeatPanels {
+            title,
+            x_label,
+            y_label,
+            z_label,
+            x_ticks,
+            y_ticks,
+            panels,
+            z_range,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -894,6 +1148,9 @@ mod tests {
         assert_eq!(tick(&0.25), "0.25");
         assert_eq!(tick(&0.30000000000000004), "0.3");
         assert_eq!(tick(&-0.0), "0");
+        assert_eq!(tick(&5.551115123125783e-17), "0");
+        assert_eq!(tick(&-2.7755575615628914e-17), "0");
+        assert_eq!(tick(&0.0001), "0.0001");
         assert_eq!(sig(12866.333), "12866");
     }
 }

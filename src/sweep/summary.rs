@@ -150,6 +150,47 @@ impl<'a> Lookup<'a> {
             .collect()
     }
 
+    /// Per group of cells sharing the indices of `axes` (grid axes), per policy, per
+    /// replication: the mean over the group's cells of `metric` (their failed runs left
+    /// out; NaN when none succeeded). Replication `r` has the same seed in every group, so
+    /// two groups' values pair by replication (common random numbers).
+    pub fn group_reps(&self, metric: usize, axes: &[usize]) -> BTreeMap<Vec<usize>, Vec<Vec<f64>>> {
+        let p = self.plan;
+        let mut groups: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
+        for cell in 0..p.n_cells() {
+            let (idx, _) = p.cell_position(cell);
+            let key: Vec<usize> = axes
+                .iter()
+                .map(|&a| idx.get(a).copied().unwrap_or(0))
+                .collect();
+            groups.entry(key).or_default().push(cell);
+        }
+        groups
+            .into_iter()
+            .map(|(key, cells)| {
+                let per_policy = (0..p.policies.len())
+                    .map(|pol| {
+                        (0..p.replications)
+                            .map(|r| {
+                                let xs: Vec<f64> = cells
+                                    .iter()
+                                    .map(|&c| self.value(c, pol, r, metric))
+                                    .filter(|x| !x.is_nan())
+                                    .collect();
+                                if xs.is_empty() {
+                                    f64::NAN
+                                } else {
+                                    xs.iter().sum::<f64>() / xs.len() as f64
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (key, per_policy)
+            })
+            .collect()
+    }
+
     /// Per group of cells sharing the indices of `axes` (grid axes; empty = all cells),
     /// per policy: the interval of the group mean. Each replication is averaged over the
     /// group's cells first (its failed runs left out), so the interval is over

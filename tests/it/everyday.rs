@@ -428,3 +428,77 @@ fn run_csv_has_spend_allocation_and_unspent_per_role() {
     let unspent = get("unspent_total");
     assert!((get("spend_total") + unspent - 4.0).abs() < 1e-9);
 }
+
+/// A sweep over two shares and a tier: the allocation map draws one panel per tier (the
+/// best cell is the best sweep cell, not an average over tiers), and outlines in orange
+/// exactly the cells whose paired 95% CI of the difference from the best, computed here by
+/// hand from runs.csv, includes 0.
+#[test]
+fn tier_axes_are_faceted_and_cells_near_the_best_are_marked() {
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("facet.toml");
+    std::fs::write(
+        &f,
+        "seed = 7\nreplications = 3\n[base]\nhorizon_hours = 48.0\nsample_every_hours = 6.0\n\
+         budget = 4.0\n[base.workload]\narrival_per_hour = 100.0\n\
+         [[axis]]\npath = \"policy.shares.evolver\"\nvalues = [0.0, 0.1, 0.2]\n\
+         [[axis]]\npath = \"policy.shares.verifier\"\nvalues = [0.0, 0.05]\n\
+         [[axis]]\npath = \"policy.tiers.user\"\nvalues = [\"8B\", \"32B\"]\n\
+         [[policy]]\nlabel = \"static\"\nkind = \"static\"\nshares = { evolver = 0.1, verifier = 0.1 }\n\
+         tiers = { evolver = \"8B\", user = \"32B\", verifier = \"8B\" }\n",
+    )
+    .unwrap();
+    let out = t.path().join("o");
+    expect(0, &["sweep", s(&f), "--out", s(&out), "--quiet"]);
+    // yield per cell (evolver, verifier, tier) and replication, from runs.csv.
+    let mut rd = csv::Reader::from_path(out.join("runs.csv")).unwrap();
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let mut cells: std::collections::BTreeMap<(String, String, String), Vec<f64>> =
+        Default::default();
+    for r in rd.records() {
+        let r = r.unwrap();
+        let key = (
+            r[col("param.policy.shares.evolver")].to_string(),
+            r[col("param.policy.shares.verifier")].to_string(),
+            r[col("param.policy.tiers.user")].to_string(),
+        );
+        let rep: usize = r[col("replication")].parse().unwrap();
+        let v = cells.entry(key).or_insert_with(|| vec![f64::NAN; 3]);
+        v[rep] = r[col("yield")].parse().unwrap();
+    }
+    assert_eq!(cells.len(), 12);
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let (best, best_v) = cells
+        .iter()
+        .max_by(|a, b| mean(a.1).total_cmp(&mean(b.1)))
+        .unwrap();
+    // t(0.975, 2 df) = 4.302653.
+    let near = cells
+        .iter()
+        .filter(|(k, v)| {
+            *k != best && {
+                let d: Vec<f64> = v.iter().zip(best_v).map(|(a, b)| a - b).collect();
+                let m = mean(&d);
+                let sd = (d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 2.0).sqrt();
+                let half = 4.302653 * sd / 3f64.sqrt();
+                m - half <= 0.0 && m + half >= 0.0
+            }
+        })
+        .count();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let want = format!(
+        "best policy.shares.evolver = {}, policy.shares.verifier = {}, policy.tiers.user = {} \
+         (outlined in red)",
+        best.0, best.1, best.2
+    );
+    assert!(report.contains(&want), "{want}\n{report}");
+    assert!(
+        report.contains(&format!(
+            "; {near} other cells (orange) have a paired 95% CI"
+        )),
+        "{near} near cells\n{report}"
+    );
+    assert!(report.contains("one panel per value of the categorical axes"));
+    assert!(out.join("plots/heatmap_0_static.png").exists());
+}
