@@ -541,7 +541,7 @@ pub fn draw_all(
         let stem = format!("plots/series_{}", slug(col));
         let (title, what) = if cumulative(col) {
             (
-                format!("{col}, cumulative, over time per policy{scope}, 95% CI"),
+                format!("{col}, cumulative, per policy{scope}, 95% CI"),
                 format!("`{col}` accumulated from hour 0 (cumulative) at each sampled hour"),
             )
         } else {
