@@ -64,7 +64,7 @@ impl Claim for Anchors {
         "self-improvement saturates after 2-3 rounds; GPT-4 GSM8K 95.5 -> 91.5 -> 89.0 under intrinsic self-correction"
     }
     fn counter(&self) -> &'static str {
-        "an unbiased self-judge, or no diversity collapse"
+        "an unbiased self-judge, or no narrowing"
     }
     fn counters(&self) -> Vec<Counter> {
         vec![
@@ -74,7 +74,7 @@ impl Claim for Anchors {
             },
             Counter {
                 stem: "counter_narrowing",
-                mechanism: "no narrowing of a self-accepting evolver (evolver.collapse_per_self_accept = 0)",
+                mechanism: "evolvers that do not learn their concentration from verdicts (evolver.narrowing_rate = 0)",
             },
         ]
     }

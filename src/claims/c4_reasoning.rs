@@ -2,7 +2,7 @@
 //! tokens, with diminishing returns.
 
 use super::runs::{self, ci, diff, slopes};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
 use std::path::Path;
 
 /// Verifier accuracy over reasoning tokens.
@@ -25,7 +25,19 @@ impl Claim for Reasoning {
         "DeepSeek-GRM 69.9 greedy -> 71.0 voting@32 -> 72.8 meta-RM; a 27B model with 32 samples ~ 671B greedy"
     }
     fn counter(&self) -> &'static str {
-        "reasoning that does not reduce judging noise (traits.reasoning_gain = 0)"
+        "reasoning that does not reduce judging noise, or no bias shared by an item's votes"
+    }
+    fn counters(&self) -> Vec<Counter> {
+        vec![
+            Counter {
+                stem: "counter_reasoning",
+                mechanism: "reasoning that does not reduce judging noise (traits.reasoning_gain = 0)",
+            },
+            Counter {
+                stem: "counter_bias",
+                mechanism: "no bias shared by all votes on an item (traits.item_bias = 0): compute removes all of the noise",
+            },
+        ]
     }
 
     /// Users draw several samples and the scenario's verifier picks one; the verifier's
@@ -84,6 +96,22 @@ impl Claim for Reasoning {
         ));
         measured.push(Measured::new("gain 0 -> 4k tokens", early));
         measured.push(Measured::new("gain 16k -> 64k tokens", late));
+        // Saturation: from 16k to 64k tokens the per-vote noise shrinks by the factor
+        // `shrink`; an error that came from that noise alone would shrink at least as much
+        // (a misordering of a right and a wrong answer, Φ(-gap / noise), falls faster than
+        // the noise once the gap exceeds it). Saturation is an error that shrinks less: a
+        // floor that more reasoning does not reach.
+        let gain = base.world.traits.reasoning_gain;
+        let noise = |r: f64| 1.0 / (1.0 + gain * r / 1000.0).sqrt();
+        let shrink = (noise(TOKENS[4]) / noise(TOKENS[3])).ln();
+        let floor: Vec<f64> = (0..reps)
+            .map(|r| ((1.0 - acc[4][r]) / (1.0 - acc[3][r])).ln() - shrink)
+            .collect();
+        let floor = ci(&floor);
+        measured.push(Measured::new(
+            "ln(error at 64k / at 16k) - ln(per-vote noise ratio)",
+            floor,
+        ));
         let yield_gain = diff(&yld[4], &yld[0]);
         measured.push(Measured::new("yield gain 0 -> 64k tokens", yield_gain));
         let mut criteria = vec![
@@ -100,6 +128,16 @@ impl Claim for Reasoning {
                     returns.mean, returns.lo, returns.hi
                 ),
                 passed: returns.lo > 0.0,
+            },
+            Criterion {
+                text: format!(
+                    "it saturates: from 16k to 64k tokens the error shrinks less than the per-vote noise (factor {:.3}); ln-ratio difference {:.4}, CI [{:.4}, {:.4}] above 0",
+                    shrink.exp(),
+                    floor.mean,
+                    floor.lo,
+                    floor.hi
+                ),
+                passed: floor.lo > 0.0,
             },
         ];
         if acc.len() > TOKENS.len() {

@@ -1,7 +1,7 @@
 //! Claim 5: difficulty-adaptive test-time compute beats a uniform split at equal compute.
 
 use super::runs::{self, ci};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
 use crate::model::RunResult;
 use crate::policy::{DifficultyParams, PolicyConfig};
 use std::path::Path;
@@ -33,7 +33,23 @@ impl Claim for Adaptive {
         "compute-optimal allocation is more than 4x as efficient as best-of-N; per-prompt budgets save up to 50% compute at equal quality"
     }
     fn counter(&self) -> &'static str {
-        "every task equally hard (difficulty_sd = 0): there is nothing to adapt to"
+        "every task equally hard, no revisions, or a difficulty estimate that is noise"
+    }
+    fn counters(&self) -> Vec<Counter> {
+        vec![
+            Counter {
+                stem: "counter",
+                mechanism: "every task equally hard (difficulty_sd = 0): there is nothing to adapt to",
+            },
+            Counter {
+                stem: "counter_revision",
+                mechanism: "revisions that gain nothing (attempts.revision_step = 0)",
+            },
+            Counter {
+                stem: "counter_predictor",
+                mechanism: "a difficulty estimate that carries no information (policy.predictor_noise_sd = 1000)",
+            },
+        ]
     }
 
     /// The scenario's policy must be `difficulty-adaptive`; it is run beside `static`

@@ -2,7 +2,7 @@
 //! in the harness-search mechanism.
 
 use super::runs::{self, ci, diff};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
 use crate::model::search::{SearchConfig, SearchStrategy, search};
 use rayon::prelude::*;
 use std::path::Path;
@@ -24,7 +24,19 @@ impl Claim for IslandSearch {
         "TravelPlanner: best-of-N 55.6%, sequential revision+ 82.8%, Mind Evolution 95.6%; islands 87.5% vs 77.4% without (Trip Planning)"
     }
     fn counter(&self) -> &'static str {
-        "conjunctive tasks that need every section right at once (landscape.conjunctive = true): per-section feedback carries no information"
+        "conjunctive tasks (per-section feedback carries no information), or blind crossover"
+    }
+    fn counters(&self) -> Vec<Counter> {
+        vec![
+            Counter {
+                stem: "counter",
+                mechanism: "conjunctive tasks that need every section right at once (landscape.conjunctive = true): per-section feedback carries no information",
+            },
+            Counter {
+                stem: "counter_blind",
+                mechanism: "blind crossover, each section from a parent at random (strategy.guided = false)",
+            },
+        ]
     }
 
     /// The file is a search scenario (`docs/model.md`, harness search); its strategy is

@@ -86,6 +86,12 @@ pub struct Context<'a> {
     pub has_tool: bool,
     /// Weight an external verifier gives an exploit.
     pub verifier_exploit_bias: f64,
+    /// How far a model judge's preference for an idea sways its score, in units of the
+    /// edit spread (`evolver.judge_taste`).
+    pub judge_taste: f64,
+    /// The external verifier's own preference for the edit's idea (standard normal; the
+    /// author's is the proposal's `taste`).
+    pub verifier_taste: f64,
     /// Acceptance settings.
     pub cfg: &'a AcceptanceConfig,
 }
@@ -98,7 +104,14 @@ pub struct Context<'a> {
 /// noise is expressed on that effect's scale: the self-judge and the verifier score the
 /// edit's effect in units of `edit_spread`, the sd of the effects of the edits that can be
 /// written now, so that telling an edit one spread better than another from it is as hard
-/// as telling a right answer from a wrong one (truths 1 and 0, the same noise). Replay
+/// as telling a right answer from a wrong one (truths 1 and 0, the same noise).
+///
+/// **Taste.** A model judge is swayed by its own preference for the idea,
+/// `judge_taste x` its preference (standard normal) added to what it scores: the self-judge
+/// by its author's preference, which is the ranking the author draws its ideas from, so
+/// it favours the author's top-ranked ideas; an external verifier by its own model's
+/// preference, which is unrelated to the author's unless the two share a model or
+/// `ranking_correlation` ties them. Replay
 /// scores the change in success over its tasks (binomial noise), tool the exact effect.
 /// The threshold applies to each anchor's own score.
 pub fn judge(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> (bool, f64) {
@@ -122,11 +135,13 @@ fn score(anchor: Anchor, p: &Proposal, cx: &Context<'_>, s: &mut Stream) -> f64 
                 reasoning: 0.0,
                 votes: 1,
             };
-            own.score(cx.traits, p.believed_delta * unit, d, s)
+            let seen = p.believed_delta * unit + cx.judge_taste * p.taste;
+            own.score(cx.traits, seen, d, s)
         }
         Anchor::Verifier => {
-            let seen = p.true_delta + cx.verifier_exploit_bias * p.exploit;
-            cx.verifier.score(cx.traits, seen * unit, d, s)
+            let seen = (p.true_delta + cx.verifier_exploit_bias * p.exploit) * unit
+                + cx.judge_taste * cx.verifier_taste;
+            cx.verifier.score(cx.traits, seen, d, s)
         }
         Anchor::Replay => {
             let m = cx.cfg.replay_tasks.max(1);

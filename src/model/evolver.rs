@@ -34,9 +34,16 @@ pub struct EvolverConfig {
     /// share (1 = copies rank the modes alike: a model's preferences are its weights, and
     /// sampling changes which idea it writes, not how it ranks them).
     pub within_model_correlation: f64,
-    /// Rise of an evolver's Zipf exponent per edit it accepted for itself (diversity
-    /// collapse of a closed loop).
-    pub collapse_per_self_accept: f64,
+    /// Learning rate of an evolver's concentration from the verdicts on its candidates:
+    /// its Zipf exponent takes a policy-gradient step toward the ideas that got accepted
+    /// and away from those rejected ([`Evolver::learn`]; 0 = it never narrows nor
+    /// widens). Read also under its former name `collapse_per_self_accept`.
+    #[serde(alias = "collapse_per_self_accept")]
+    pub narrowing_rate: f64,
+    /// How far a model judge's own preference for an idea sways its score of an edit, in
+    /// units of the spread of the edits' effects (0 = judges have no taste). A self-judge
+    /// scores with its author's preference; an external verifier with its own model's.
+    pub judge_taste: f64,
     /// Skill at which half of an evolver's candidates are well-formed.
     pub validity_mid: f64,
     /// Slope of the share of well-formed candidates: `sigmoid(slope * (skill - mid))`.
@@ -63,7 +70,8 @@ impl Default for EvolverConfig {
             verifier_exploit_bias: 0.3,
             ranking_correlation: 0.0,
             within_model_correlation: 1.0,
-            collapse_per_self_accept: 0.05,
+            narrowing_rate: 0.05,
+            judge_taste: 0.5,
             validity_mid: -1.5,
             validity_slope: 2.0,
             failures_read: 20.0,
@@ -130,17 +138,43 @@ impl Landscape {
     }
 }
 
+/// A model's own preference for every idea, without the part each copy of it adds: the
+/// part every model shares (`ranking_correlation`) and its model's part, drawn from
+/// sub-stream `model_stream` (category-major, mode-minor). An external verifier judges
+/// with this taste; an evolver adds its copy's own part ([`Evolver::new`]).
+pub fn model_taste(
+    cfg: &EvolverConfig,
+    land: &Landscape,
+    categories: usize,
+    streams: &Streams,
+    model_stream: u64,
+) -> Vec<f64> {
+    let rho = cfg.ranking_correlation.clamp(0.0, 1.0);
+    let rest = (1.0 - rho * rho).sqrt();
+    let mut sm = streams.stream(model_stream);
+    (0..categories * land.modes)
+        .map(|i| rho * land.shared[i] + rest * sm.std_normal())
+        .collect()
+}
+
 /// One evolver: a model of some tier with its own ranking of modes and its own
-/// concentration over them.
+/// concentration over them, which it learns from the verdicts on its candidates.
 #[derive(Debug, Clone)]
 pub struct Evolver {
     /// Index of its tier.
     pub tier: usize,
-    /// Current Zipf exponent (rises as a closed loop collapses).
+    /// Current Zipf exponent (it rises while acceptance agrees with the evolver's taste).
     pub zipf_s: f64,
     /// Its ranking of modes per category: `ranking[c][r]` is the mode at rank `r`.
     ranking: Vec<Vec<u32>>,
+    /// Rank (from 0) of each mode, category-major: the inverse of `ranking`.
+    rank: Vec<u32>,
+    /// Its preference for each mode (standard normal), category-major: its taste.
+    taste: Vec<f64>,
     cdf: Vec<f64>,
+    /// Its candidates judged so far, and how many of them were accepted.
+    judged: u64,
+    accepted: u64,
 }
 
 impl Evolver {
@@ -168,6 +202,8 @@ impl Evolver {
         let mut sm = streams.stream(model_stream);
         let mut s = streams.stream(stream);
         let m = land.modes;
+        let mut taste = Vec::with_capacity(categories * m);
+        let mut rank = vec![0u32; categories * m];
         let ranking = (0..categories)
             .map(|c| {
                 let pref: Vec<f64> = (0..m)
@@ -183,6 +219,10 @@ impl Evolver {
                         .total_cmp(&pref[a as usize])
                         .then(a.cmp(&b))
                 });
+                for (r, &mode) in order.iter().enumerate() {
+                    rank[c * m + mode as usize] = r as u32;
+                }
+                taste.extend_from_slice(&pref);
                 order
             })
             .collect();
@@ -190,7 +230,11 @@ impl Evolver {
             tier,
             zipf_s: traits.zipf_s(tiers[tier].params_b),
             ranking,
+            rank,
+            taste,
             cdf: Vec::new(),
+            judged: 0,
+            accepted: 0,
         };
         e.rebuild_cdf(m);
         e
@@ -208,11 +252,56 @@ impl Evolver {
         }
     }
 
-    /// Narrows the evolver's distribution by `by` (a self-accepted edit).
-    pub fn collapse(&mut self, by: f64) {
-        if by != 0.0 {
-            self.zipf_s += by;
-            let m = self.cdf.len();
+    /// Its preference for mode `mode` of category `c` (standard normal): how strongly its
+    /// taste favours the idea, which sways it when it judges an edit of that idea.
+    #[inline]
+    pub fn taste(&self, c: usize, mode: usize) -> f64 {
+        self.taste[c * self.cdf.len() + mode]
+    }
+
+    /// `E[ln R]` of the rank `R` (from 1) of a draw for category `c` that is judged: a draw
+    /// at its current exponent among the ideas `judged` lets through (the others are wasted
+    /// before any judge sees them).
+    pub fn expected_log_rank(&self, c: usize, judged: impl Fn(usize) -> bool) -> f64 {
+        let (mut w_sum, mut l_sum, mut below) = (0.0, 0.0, 0.0);
+        for (r, (&cum, &mode)) in self.cdf.iter().zip(&self.ranking[c]).enumerate() {
+            let w = cum - below;
+            below = cum;
+            if judged(mode as usize) {
+                w_sum += w;
+                l_sum += w * ((r + 1) as f64).ln();
+            }
+        }
+        if w_sum > 0.0 { l_sum / w_sum } else { 0.0 }
+    }
+
+    /// Learns from the verdict on one of its judged candidates, mode `mode` of category
+    /// `c`, drawn when the expected log rank of a judged draw was `expected` (from
+    /// [`Evolver::expected_log_rank`]): its Zipf exponent `s` takes a policy-gradient step
+    /// toward the ideas that got accepted and away from those rejected, whatever judged
+    /// them, `s += rate (a - ā) (expected - ln r)`. Here `r` is the idea's rank in its
+    /// ranking (from 1), `expected - ln r` the rise of the draw's log-probability with `s`,
+    /// `a` 1 when the candidate was accepted and 0 when not, and `ā` the acceptance rate of
+    /// its judged candidates so far, this one included (a baseline: it lowers the noise of
+    /// the steps and, as `expected - ln r` has mean 0 whatever ideas are used up, adds no
+    /// drift). The expected step is `rate` times the covariance of acceptance with
+    /// `-ln r`: the evolver narrows (s rises) while acceptance favours its own top-ranked
+    /// ideas, as its own taste does when it judges itself, and drifts by noise alone when
+    /// the judge's preferences are unrelated to its ranking. `s` stays at or above 0
+    /// (every idea alike).
+    pub fn learn(&mut self, c: usize, mode: usize, expected: f64, accepted: bool, rate: f64) {
+        let m = self.cdf.len();
+        self.judged += 1;
+        self.accepted += u64::from(accepted);
+        if rate == 0.0 {
+            return;
+        }
+        let log_rank = (f64::from(self.rank[c * m + mode]) + 1.0).ln();
+        let a = if accepted { 1.0 } else { 0.0 };
+        let step = (a - self.accepted as f64 / self.judged as f64) * (expected - log_rank);
+        let s = (self.zipf_s + rate * step).max(0.0);
+        if s != self.zipf_s {
+            self.zipf_s = s;
             self.rebuild_cdf(m);
         }
     }
@@ -315,6 +404,9 @@ pub struct Proposal {
     /// What its author believes it is worth: it cannot see its own misdiagnosis, and it
     /// counts the exploit as a gain.
     pub believed_delta: f64,
+    /// Its author's preference for its idea (standard normal, [`Evolver::taste`]): what
+    /// sways the author when it judges the edit itself.
+    pub taste: f64,
 }
 
 /// Writes a candidate edit for category `c` whose section has quality `quality` and
@@ -360,6 +452,7 @@ pub fn propose(
         true_delta: real - exploit,
         exploit,
         believed_delta: intended + cfg.self_exploit_bias * exploit,
+        taste: evolver.taste(c, mode),
     }
 }
 

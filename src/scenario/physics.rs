@@ -45,13 +45,15 @@ pub fn is_task(path: &str) -> bool {
 }
 
 /// Whether `path` switches a mechanism of a compared strategy on or off (migration and
-/// guided crossover of island evolution, in the world and in search): a counter may use
-/// one to show that the strategy's shape needs that mechanism.
+/// guided crossover of island evolution, in the world and in search; the information in
+/// difficulty-adaptive's paid estimate): a counter may use one to show that the strategy's
+/// shape needs that mechanism.
 pub fn is_mechanism_switch(path: &str) -> bool {
     matches!(
         path,
         "policy.migrate_every"
             | "policy.emigrants"
+            | "policy.predictor_noise_sd"
             | "policy.crossover"
             | "strategy.emigrants"
             | "strategy.guided"

@@ -358,11 +358,8 @@ pub fn validate_world(cfg: &WorldConfig) -> Vec<Issue> {
         "evolver.within_model_correlation",
         e.within_model_correlation,
     );
-    non_negative(
-        o,
-        "evolver.collapse_per_self_accept",
-        e.collapse_per_self_accept,
-    );
+    non_negative(o, "evolver.narrowing_rate", e.narrowing_rate);
+    non_negative(o, "evolver.judge_taste", e.judge_taste);
     finite(o, "evolver.validity_mid", e.validity_mid);
     non_negative(o, "evolver.validity_slope", e.validity_slope);
     non_negative(o, "evolver.failures_read", e.failures_read);

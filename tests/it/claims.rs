@@ -41,7 +41,7 @@ fn claim_2_holds_and_its_counter_does_not() {
 
 #[test]
 fn claim_9a_holds_and_its_counter_does_not() {
-    assert_eq!(reproduced("9a"), (true, vec![false]));
+    assert_eq!(reproduced("9a"), (true, vec![false, false]));
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub(super) struct Candidate {
     next_anchor: u32,
     round: u32,
     score: f64,
+    /// Its author's expected log rank of a judged draw when it drew this one.
+    expected_log_rank: f64,
 }
 
 /// One evolution round: what it may still propose, what is being judged, and (for
@@ -200,16 +202,20 @@ impl World {
         }
         // Best-of-n: keep the higher score, the other is set aside like a rejected one.
         let r = &mut self.round_states[cand.round as usize];
-        match r.best {
-            Some((best, other)) if best >= cand.score => {
-                let _ = other;
-                self.reject_quietly(id);
-            }
+        let set_aside = match r.best {
+            Some((best, _)) if best >= cand.score => Some(id),
             Some((_, other)) => {
                 r.best = Some((cand.score, id));
-                self.reject_quietly(other);
+                Some(other)
             }
-            None => r.best = Some((cand.score, id)),
+            None => {
+                r.best = Some((cand.score, id));
+                None
+            }
+        };
+        if let Some(out) = set_aside {
+            let out = self.reject_quietly(out);
+            self.learn(&out.p, out.expected_log_rank, false);
         }
         self.candidate_done(s, cand.round, None);
     }
@@ -258,6 +264,13 @@ impl World {
             self.candidate_done(s, round, None);
             return;
         }
+        let base = c * self.landscape.modes();
+        let expected_log_rank = self.evolvers[who].expected_log_rank(c, |m| {
+            !matches!(
+                self.modes[base + m],
+                ModeState::Accepted | ModeState::InFlight
+            )
+        });
         self.modes[key] = ModeState::InFlight;
         self.metrics.edits_judged += 1;
         let id = self.candidates.insert(Candidate {
@@ -265,6 +278,7 @@ impl World {
             next_anchor: 0,
             round,
             score: 0.0,
+            expected_log_rank,
         });
         self.next_anchor(s, id);
     }
@@ -374,6 +388,8 @@ impl World {
             difficulty: self.judged_difficulty(c),
             has_tool: cat.tool,
             verifier_exploit_bias: self.cfg.evolver.verifier_exploit_bias,
+            judge_taste: self.cfg.evolver.judge_taste,
+            verifier_taste: self.verifier_taste[c * self.landscape.modes() + cand.p.mode],
             cfg: &self.cfg.acceptance,
         };
         let (pass, score) = acceptance::judge(anchor, &cand.p, &cx, &mut self.judge);
@@ -386,8 +402,20 @@ impl World {
             c.score = score;
             self.next_anchor(s, id);
         } else {
+            self.learn(&cand.p, cand.expected_log_rank, false);
             self.reject(s, id);
         }
+    }
+
+    /// Proposal `p` (drawn when its author's expected log rank of a judged draw was
+    /// `expected`; an island child's new edit) was judged, and accepted or not: its author
+    /// learns from the verdict
+    /// ([`Evolver::learn`](crate::model::evolver::Evolver::learn), at
+    /// `evolver.narrowing_rate`), whatever the anchors were. The verdicts of every strategy
+    /// pass through here.
+    pub(super) fn learn(&mut self, p: &Proposal, expected: f64, accepted: bool) {
+        let rate = self.cfg.evolver.narrowing_rate;
+        self.evolvers[p.evolver].learn(p.category, p.mode, expected, accepted, rate);
     }
 
     fn reject(&mut self, s: &mut Scheduler<Event>, id: u32) {
@@ -411,11 +439,7 @@ impl World {
         if p.true_delta < 0.0 {
             self.metrics.edits_harmful += 1;
         }
-        // A loop with no anchor outside the evolver trains on its own taste: it narrows.
-        if self.plan.acceptance.iter().all(|&a| a == Anchor::SelfJudge) {
-            let by = self.cfg.evolver.collapse_per_self_accept;
-            self.evolvers[p.evolver].collapse(by);
-        }
+        self.learn(&p, cand.expected_log_rank, true);
         // The true effect travels with the deploy to the harness (and the metrics); no policy
         // sees it.
         schedule(

@@ -115,6 +115,9 @@ struct Child {
     round: u32,
     evolver: u32,
     category: u32,
+    /// Its new edit, once its evolver wrote it, and the evolver's expected log rank of a
+    /// judged draw when it drew it.
+    edit: Option<(Proposal, f64)>,
     next_anchor: u32,
     /// Categories in which it differs from the deployed variant, and the last anchor's
     /// score for each.
@@ -324,6 +327,7 @@ impl World {
                 round,
                 evolver: who as u32,
                 category: category as u32,
+                edit: None,
                 next_anchor: 0,
                 judged: Vec::new(),
                 reference: Vec::new(),
@@ -380,6 +384,9 @@ impl World {
             evolver: who as u32,
             diagnosed: p.diagnosed,
         };
+        let ch = self.islands.child(id);
+        let expected =
+            self.evolvers[who].expected_log_rank(c, |m| !ch.variant.has((c as u32, m as u32)));
         let ch = self.islands.child_mut(id);
         if ch.variant.has(edit.idea()) {
             // The idea is already in this variant: wasted spend.
@@ -387,6 +394,7 @@ impl World {
             return;
         }
         ch.variant.add(edit);
+        ch.edit = Some((p, expected));
         self.metrics.edits_judged += 1;
         self.variant_next_anchor(s, id);
     }
@@ -493,6 +501,7 @@ impl World {
         );
         let split = replay_split(self.cfg.acceptance.replay_tasks, changed.len());
         let user_skill = self.cfg.tiers[self.plan.user_tier].skill;
+        let author = &self.evolvers[ch.evolver as usize];
         let mut judged = Vec::with_capacity(changed.len());
         let mut total = 0.0;
         let mut true_total = 0.0;
@@ -510,7 +519,11 @@ impl World {
                 true_delta: q_child[ci] - q_dep[ci],
                 exploit: self.variant_exploit(&ch.variant, c) - self.variant_exploit(deployed, c),
                 believed_delta: b_child[ci] - b_dep[ci],
+                taste: self.variant_taste(&ch.variant, deployed, c, |e| author.taste(ci, e)),
             };
+            let verifier_taste = self.variant_taste(&ch.variant, deployed, c, |e| {
+                self.verifier_taste[ci * self.landscape.modes() + e]
+            });
             let acfg = AcceptanceConfig {
                 replay_tasks: m,
                 ..self.cfg.acceptance.clone()
@@ -518,7 +531,7 @@ impl World {
             let cx = acceptance::Context {
                 traits: &self.cfg.traits,
                 attempts: &self.cfg.attempts,
-                author_skill: self.cfg.tiers[self.evolvers[ch.evolver as usize].tier].skill,
+                author_skill: self.cfg.tiers[author.tier].skill,
                 verifier: self.verifier_judge(),
                 user_skill,
                 quality: q_dep[ci],
@@ -526,6 +539,8 @@ impl World {
                 difficulty: self.judged_difficulty(ci),
                 has_tool: cat.tool,
                 verifier_exploit_bias: self.cfg.evolver.verifier_exploit_bias,
+                judge_taste: self.cfg.evolver.judge_taste,
+                verifier_taste,
                 cfg: &acfg,
             };
             let (_, score) = acceptance::judge(anchor, &p, &cx, &mut self.judge);
@@ -545,13 +560,43 @@ impl World {
             ch.reference = reference;
             self.variant_next_anchor(s, id);
         } else {
+            if let Some((p, expected)) = self.islands.child(id).edit {
+                self.learn(&p, expected, false);
+            }
             self.child_done(s, id);
         }
+    }
+
+    /// A judge's preference for what a child changes in category `c` against the deployed
+    /// variant: `taste` of each idea the child adds, less that of each idea it drops.
+    fn variant_taste(
+        &self,
+        child: &Variant,
+        deployed: &Variant,
+        c: u32,
+        taste: impl Fn(usize) -> f64,
+    ) -> f64 {
+        let added: f64 = child
+            .edits_in(c)
+            .iter()
+            .filter(|e| !deployed.has(e.idea()))
+            .map(|e| taste(e.mode as usize))
+            .sum();
+        let dropped: f64 = deployed
+            .edits_in(c)
+            .iter()
+            .filter(|e| !child.has(e.idea()))
+            .map(|e| taste(e.mode as usize))
+            .sum();
+        added - dropped
     }
 
     /// A child passed every anchor: its estimates are the deployed variant's plus what the
     /// last anchor judged; it joins its island when its round closes.
     fn child_passed(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        if let Some((p, expected)) = self.islands.child(id).edit {
+            self.learn(&p, expected, true);
+        }
         let isl = &mut self.islands;
         let ch = isl.child_mut(id);
         let mut feedback = ch.reference.clone();
@@ -655,7 +700,6 @@ impl World {
             .filter(|e| !self.islands.chosen.has(e.idea()))
             .copied()
             .collect();
-        let closed_loop = self.plan.acceptance.iter().all(|&a| a == Anchor::SelfJudge);
         for e in fresh {
             self.metrics.edits_accepted += 1;
             self.epoch_accepted += 1;
@@ -665,11 +709,6 @@ impl World {
             let c = e.category as usize;
             if q[c] < self.variant_quality(&without, false)[c] {
                 self.metrics.edits_harmful += 1;
-            }
-            // As for single edits: a loop with no anchor outside the evolver narrows it.
-            if closed_loop {
-                let by = self.cfg.evolver.collapse_per_self_accept;
-                self.evolvers[e.evolver as usize].collapse(by);
             }
         }
         self.islands.chosen = best.clone();

@@ -27,7 +27,7 @@ use self::sampling::SampleWindow;
 use self::slab::Slab;
 use self::tasks::Job;
 use super::config::WorldConfig;
-use super::evolver::{Evolver, Landscape};
+use super::evolver::{Evolver, Landscape, model_taste};
 use super::harness::Harness;
 use super::ledger::{Ledger, PerRole};
 use super::metrics::{Metrics, Series};
@@ -126,6 +126,9 @@ struct World {
     candidates: Slab<Candidate>,
     landscape: Landscape,
     evolvers: Vec<Evolver>,
+    /// The verifier tier's model's preference for each idea (category-major): its taste
+    /// when it judges edits.
+    verifier_taste: Vec<f64>,
     modes: Vec<ModeState>,
     /// The island search's populations (used by the `islands` strategy only).
     islands: Islands,
@@ -315,6 +318,13 @@ impl World {
                 )
             })
             .collect();
+        let verifier_taste = model_taste(
+            &cfg.evolver,
+            &landscape,
+            ncat,
+            &streams,
+            stream::RANKING + (plan.verifier_tier as u64) * 64 + 63,
+        );
         let slots = cfg
             .tiers
             .iter()
@@ -345,6 +355,7 @@ impl World {
             candidates: Slab::new(),
             landscape,
             evolvers,
+            verifier_taste,
             modes,
             islands,
             failure_rate,
