@@ -37,8 +37,7 @@ pub struct EvolverConfig {
     /// Learning rate of an evolver's concentration from the verdicts on its candidates:
     /// its Zipf exponent takes a policy-gradient step toward the ideas that got accepted
     /// and away from those rejected ([`Evolver::learn`]; 0 = it never narrows nor
-    /// widens). Read also under its former name `collapse_per_self_accept`.
-    #[serde(alias = "collapse_per_self_accept")]
+    /// widens).
     pub narrowing_rate: f64,
     /// How far a model judge's own preference for an idea sways its score of an edit, in
     /// units of the spread of the edits' effects (0 = judges have no taste). A self-judge
