@@ -57,5 +57,6 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stress;
 pub mod sweep;

@@ -20,6 +20,9 @@ pub enum FileKind {
     /// A calibration (`triad calibrate`): `[[fit]]`, `[[target]]` or `[[observations]]`
     /// tables.
     Calibration,
+    /// A sensitivity plan (`triad sensitivity`): `[[parameter]]` or `[[output]]` tables, a
+    /// `method` or a built-in `model`.
+    Sensitivity,
     /// Expected claim verdicts (`triad reproduce --expect FILE`, like
     /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
     Verdicts,
@@ -31,6 +34,8 @@ const STRESS_KEYS: [&str; 3] = ["perturbations", "severities", "set"];
 const SEARCH_KEYS: [&str; 4] = ["evaluations", "landscape", "strategy", "evaluation"];
 /// Keys only a calibration has.
 const CALIBRATION_KEYS: [&str; 3] = ["fit", "target", "observations"];
+/// Keys only a sensitivity plan has.
+const SENSITIVITY_KEYS: [&str; 4] = ["parameter", "output", "method", "model"];
 /// Keys of a sweep file, including those it shares with a stress plan (`base`,
 /// `replications`; `[[policy]]` too, checked apart: a scenario's `[policy]` is a table).
 const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
@@ -49,6 +54,8 @@ impl FileKind {
             FileKind::Search
         } else if has(&CALIBRATION_KEYS) {
             FileKind::Calibration
+        } else if has(&SENSITIVITY_KEYS) {
+            FileKind::Sensitivity
         } else if has(&SWEEP_KEYS) || matches!(t.get("policy"), Some(toml::Value::Array(_))) {
             FileKind::Sweep
         } else {
@@ -111,6 +118,14 @@ mod tests {
             FileKind::Stress
         );
         assert_eq!(kind("evaluations = 10\n"), FileKind::Search);
+        assert_eq!(
+            kind("model = \"ishigami\"\nmethod = \"sobol\"\nn = 8\n"),
+            FileKind::Sensitivity
+        );
+        assert_eq!(
+            kind("base = \"b.toml\"\n[[parameter]]\npath = \"budget\"\n"),
+            FileKind::Sensitivity
+        );
         assert_eq!(
             kind("\"1a\" = \"reproduced\"\n\"9\" = \"not reproduced\"\n"),
             FileKind::Verdicts
