@@ -21,7 +21,8 @@ pub enum FileKind {
     /// tables.
     Calibration,
     /// A sensitivity plan (`triad sensitivity`): `[[parameter]]` or `[[output]]` tables, a
-    /// `method` or a built-in `model`.
+    /// `method` or a built-in `model` (checked first: a plan may `set` keys as a stress
+    /// plan does).
     Sensitivity,
     /// Expected claim verdicts (`triad reproduce --expect FILE`, like
     /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
@@ -41,21 +42,23 @@ const SENSITIVITY_KEYS: [&str; 4] = ["parameter", "output", "method", "model"];
 const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
 
 impl FileKind {
-    /// The kind of a parsed file. A key of one kind decides, stress and search keys first;
+    /// The kind of a parsed file. A key of one kind decides, sensitivity, stress and search keys first;
     /// a file with only the keys sweeps and stress plans share (`base`, `replications`,
     /// `[[policy]]`) is a sweep, since a stress plan names what it perturbs.
     pub fn of_table(t: &toml::Table) -> FileKind {
+        // Sensitivity keys are checked before the stress keys: a plan's `set` is not a
+        // stress plan's.
         let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
         if !t.is_empty() && t.keys().all(|k| is_claim_id(k)) {
             FileKind::Verdicts
+        } else if has(&SENSITIVITY_KEYS) {
+            FileKind::Sensitivity
         } else if has(&STRESS_KEYS) || matches!(t.get("tier"), Some(toml::Value::String(_))) {
             FileKind::Stress
         } else if has(&SEARCH_KEYS) {
             FileKind::Search
         } else if has(&CALIBRATION_KEYS) {
             FileKind::Calibration
-        } else if has(&SENSITIVITY_KEYS) {
-            FileKind::Sensitivity
         } else if has(&SWEEP_KEYS) || matches!(t.get("policy"), Some(toml::Value::Array(_))) {
             FileKind::Sweep
         } else {

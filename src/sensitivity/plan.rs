@@ -186,6 +186,8 @@ struct RawPlan {
     resamples: Option<usize>,
     threshold: Option<f64>,
     #[serde(default)]
+    set: std::collections::BTreeMap<String, toml::Value>,
+    #[serde(default)]
     policy: Vec<toml::Table>,
     #[serde(default)]
     parameter: Vec<RawParameter>,
@@ -309,6 +311,12 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputErr
         }
         (None, Some(m)) => {
             let model = read_model(m, raw.a.as_ref(), raw.b, &mut issues);
+            if !raw.set.is_empty() {
+                issues.push(Issue::new(
+                    "set",
+                    "a built-in model has no scenario to set keys of",
+                ));
+            }
             if !raw.parameter.is_empty() {
                 issues.push(Issue::new(
                     "parameter",
