@@ -393,7 +393,24 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<SweepPlan, InputErr
                     return Err(src.locate(&issues).into());
                 }
             };
-            let policies = labelled_policies(&raw.policy, true, |_| Ok(()), &mut issues);
+            // Each policy table is completed with its kind's defaults (`triad policies`),
+            // so a parameter can vary any of its keys; a key given replaces the default
+            // whole (a `shares` table leaving `user` out keeps meaning "the rest").
+            let policies: Vec<PolicySpec> =
+                labelled_policies(&raw.policy, true, |_| Ok(()), &mut issues)
+                    .into_iter()
+                    .map(|mut p| {
+                        if let Some(t) = p.table.take() {
+                            let kind = t.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+                            let mut full = crate::policy::BuiltIn::find(kind)
+                                .map(|b| b.defaults())
+                                .unwrap_or_default();
+                            full.extend(t);
+                            p.table = Some(full);
+                        }
+                        p
+                    })
+                    .collect();
             let policies = if raw.policy.is_empty() {
                 vec![PolicySpec {
                     label: table
