@@ -7,7 +7,7 @@ For each folder written by `triad sensitivity`, reads the plan (plan.json), the 
 unit-cube coordinates and each output's values (samples.csv), gives them to SALib's
 `sobol.analyze` (with `calc_second_order` as the plan has it) or `morris.analyze` (with the
 plan's levels), and checks that every estimate in indices.csv equals SALib's to 1e-9
-(absolute). The bootstrap intervals are drawn from different generators and are not
+(absolute; relative for Morris effects above 1, which are in the output's units). The bootstrap intervals are drawn from different generators and are not
 compared. Exits 1 on a difference, 2 on a folder it cannot read. Needs SALib (SALib==1.6.0
 is the version checked).
 """
@@ -81,7 +81,7 @@ def main(dirs):
                     print(f"{d}: {o} {p} {k}: missing from indices.csv (SALib: {v})")
                     bad += 1
                     continue
-                diff = abs(got - v)
+                diff = abs(got - v) / max(1.0, abs(v))
                 worst = max(worst, diff)
                 compared += 1
                 if not diff <= TOL:

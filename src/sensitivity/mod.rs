@@ -17,6 +17,15 @@
 //! The estimators ([`analyse`]) and designs ([`design`]) know nothing of scenarios: a
 //! caller with its own model gets indices from a [`Design`], a function over its points
 //! and [`indices_of`]. `docs/sensitivity.md` is the user's guide.
+//!
+//! ```
+//! use triad::sensitivity::{Design, Kind, Method, indices_of};
+//! // y = x0 + 2 x1 on the unit square: x1 holds 4/5 of the variance.
+//! let d = Design::new(Method::Sobol { n: 256, second_order: false }, 2, 1).unwrap();
+//! let ix = indices_of(&d, |x| x[0] + 2.0 * x[1], 200, 1).unwrap();
+//! let st1 = ix.iter().find(|i| i.kind == Kind::ST && i.param == 1).unwrap();
+//! assert!(st1.lo < 0.8 && 0.8 < st1.hi);
+//! ```
 
 pub mod analyse;
 pub mod design;
