@@ -96,6 +96,18 @@ impl Model {
         }
     }
 
+    /// How the report names it: `Ishigami (a = 7, b = 0.1)`, `Sobol G (a = 0, 0.5, ...)`.
+    pub fn describe(&self) -> String {
+        use crate::base::fmt::num;
+        match self {
+            Model::Ishigami { a, b } => format!("Ishigami (a = {}, b = {})", num(*a), num(*b)),
+            Model::SobolG { a } => format!(
+                "Sobol G (a = {})",
+                a.iter().map(|x| num(*x)).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
     /// What is wrong with the model's coefficients, if anything.
     pub fn check(&self) -> Result<(), String> {
         match self {

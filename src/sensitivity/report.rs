@@ -332,7 +332,7 @@ fn markdown(plan: &SweepPlan, a: &Analysis) -> String {
     );
     match &spec.model {
         Some(m) => {
-            let _ = writeln!(s, "- model: built-in {m:?}");
+            let _ = writeln!(s, "- model: the built-in {}", m.describe());
         }
         None => {
             let labels: Vec<&str> = plan.policies.iter().map(|p| p.label.as_str()).collect();
