@@ -235,6 +235,36 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Global sensitivity analysis: which uncertain parameters decide an output. Runs a
+    /// plan's design (Saltelli sampling on a scrambled Sobol sequence for Sobol indices S1,
+    /// ST and optionally S2, or Morris trajectories for mu, mu* and sigma) over the
+    /// [[parameter]] ranges, on the sweep machinery (parallel, common random numbers); each
+    /// [[output]] is a run metric of one policy or the paired difference of two. Writes
+    /// indices.csv (with bootstrap 95% intervals), samples.csv, runs.csv, plots and
+    /// report.md naming the parameters that matter and those that do not. Rerunning into
+    /// the same folder resumes; --shard K/N and `triad merge` split it between machines.
+    /// docs/sensitivity.md describes the plan file.
+    Sensitivity {
+        /// The plan (TOML), e.g. scenarios/sensitivity/ishigami.toml.
+        file: PathBuf,
+        /// Worker threads (default: one per core). The files do not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Output folder (default: output/sensitivity/<file stem>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run only shard K of N (runs i with i % N == K - 1); join with `triad merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same plan (it starts that folder over) (never the root, home or
+        /// a project's source folders, nor another command's results).
+        #[arg(long)]
+        force: bool,
+    },
     /// Redraw the plots of a finished sweep folder from its CSVs.
     Plot {
         /// The sweep's output folder.

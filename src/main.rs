@@ -74,6 +74,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             quiet,
             force,
         }),
+        Command::Sensitivity {
+            file,
+            threads,
+            out,
+            shard,
+            quiet,
+            force,
+        } => commands::sensitivity(&commands::SensitivityArgs {
+            file,
+            threads,
+            out,
+            shard,
+            set: Vec::new(),
+            quiet,
+            force,
+        }),
         Command::Merge { dirs, out, force } => commands::merge(&dirs, out.as_deref(), force),
         Command::Plot { dir } => commands::plot(&dir),
         Command::Reproduce {

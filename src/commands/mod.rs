@@ -4,6 +4,7 @@ pub mod calibrate;
 mod policies;
 pub mod reproduce;
 mod run;
+pub mod sensitivity;
 pub mod stress;
 pub mod sweep;
 mod validate;
@@ -12,6 +13,7 @@ pub use calibrate::{CalibrateArgs, calibrate};
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
 pub use run::{RunArgs, run};
+pub use sensitivity::{SensitivityArgs, sensitivity};
 pub use stress::{StressArgs, stress};
 pub use sweep::{SweepArgs, merge, plot, sweep};
 pub use validate::validate;
@@ -81,6 +83,9 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
         }
         FileKind::Calibration => {
             format!("{f} is a calibration: run it with `triad calibrate {f}`")
+        }
+        FileKind::Sensitivity => {
+            format!("{f} is a sensitivity plan: run it with `triad sensitivity {f}`")
         }
     }))
 }

@@ -202,7 +202,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> anyhow::Resul
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("output").join(&plan0.name));
     let plan = merge::merge(dirs, &out, force)?;
-    if crate::stress::is_stress_plan(&plan) {
+    if crate::sensitivity::spec_of(&plan).is_some() {
+        crate::sensitivity::report::finalize(&out, &plan)?;
+    } else if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(&out, &plan)?;
     } else {
         report::finalize(&out, &plan, &report::markdown::describe(&plan))?;
@@ -228,6 +230,11 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> anyhow::Resul
 /// `triad plot`: redraws the plots of a sweep folder from its CSVs.
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
     let (plan, _) = read_plan(dir)?;
+    if crate::sensitivity::spec_of(&plan).is_some() {
+        crate::sensitivity::report::finalize(dir, &plan)?;
+        crate::say!("{}", dir.join(REPORT).display());
+        return Ok(());
+    }
     if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(dir, &plan)?;
         crate::say!("{}", dir.join(REPORT).display());

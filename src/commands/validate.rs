@@ -33,6 +33,13 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
                     c.targets.len()
                 )
             }),
+            FileKind::Sensitivity => crate::sensitivity::load(f).map(|plan| {
+                format!(
+                    "ok, a sensitivity plan of {} runs ({} design points)",
+                    plan.n_runs(),
+                    plan.n_cells()
+                )
+            }),
             FileKind::Sweep => crate::sweep::SweepPlan::load(f)
                 .map(|(plan, feas)| plan_line("a sweep", plan.n_runs(), &feas)),
             FileKind::Scenario => scenario::load(f)

@@ -1127,6 +1127,160 @@ pub fn heatmap_panels(
     )
 }
 
+/// Points with optional labels: one colour, a label drawn beside each labelled point.
+struct Scatter<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    points: &'a [(String, f64, f64)],
+    zero: bool,
+}
+
+impl Chart for Scatter<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let (x0, x1) = range(self.points.iter().map(|p| p.1), self.zero);
+        let (y0, y1) = range(self.points.iter().map(|p| p.2), self.zero);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, ("sans-serif", 32))
+            .margin(24)
+            .x_label_area_size(70)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .s()?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .label_style(("sans-serif", 20))
+            .axis_desc_style(("sans-serif", 24))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .s()?;
+        let finite: Vec<&(String, f64, f64)> = self
+            .points
+            .iter()
+            .filter(|p| p.1.is_finite() && p.2.is_finite())
+            .collect();
+        let radius = if finite.len() > 2000 { 2 } else { 5 };
+        chart
+            .draw_series(
+                finite
+                    .iter()
+                    .map(|p| Circle::new((p.1, p.2), radius, color(0).mix(0.6).filled())),
+            )
+            .s()?;
+        for p in finite.iter().filter(|p| !p.0.is_empty()) {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    p.0.clone(),
+                    (p.1, p.2),
+                    ("sans-serif", 18)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Left, VPos::Bottom)),
+                )))
+                .s()?;
+        }
+        Ok(())
+    }
+}
+
+/// A scatter plot: `(label, x, y)` per point (an empty label draws none); `zero` puts 0
+/// on both axes. Points that are not finite are left out.
+pub fn scatter(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[(String, f64, f64)],
+    zero: bool,
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &Scatter {
+            title,
+            x_label,
+            y_label,
+            points,
+            zero,
+        },
+    )
+}
+
+/// Small scatter plots side by side, sharing the y axis label: one per `(x label, points)`.
+struct ScatterPanels<'a> {
+    title: &'a str,
+    y_label: &'a str,
+    panels: &'a [(String, Vec<(f64, f64)>)],
+}
+
+impl Chart for ScatterPanels<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let n = self.panels.len().max(1);
+        let cols = (n as f64).sqrt().ceil() as usize;
+        let rows = n.div_ceil(cols);
+        let root = root.titled(self.title, ("sans-serif", 30)).s()?;
+        let areas = root.split_evenly((rows, cols));
+        let (y0, y1) = range(
+            self.panels.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)),
+            false,
+        );
+        for ((label, pts), area) in self.panels.iter().zip(areas.iter()) {
+            let (x0, x1) = range(pts.iter().map(|q| q.0), false);
+            let mut chart = ChartBuilder::on(area)
+                .margin(10)
+                .x_label_area_size(44)
+                .y_label_area_size(64)
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .s()?;
+            chart
+                .configure_mesh()
+                .x_desc(label.as_str())
+                .y_desc(self.y_label)
+                .x_labels(4)
+                .y_labels(5)
+                .x_label_formatter(&tick)
+                .y_label_formatter(&tick)
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 16))
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()
+                .s()?;
+            let radius = if pts.len() > 2000 { 1 } else { 2 };
+            chart
+                .draw_series(
+                    pts.iter()
+                        .filter(|q| q.0.is_finite() && q.1.is_finite())
+                        .map(|&q| Circle::new(q, radius, color(0).mix(0.5).filled())),
+                )
+                .s()?;
+        }
+        Ok(())
+    }
+}
+
+/// One output against each of several inputs: a grid of small scatter plots with a common
+/// y range, one per `(x label, (x, y) points)`.
+pub fn scatter_panels(
+    stem: &Path,
+    title: &str,
+    y_label: &str,
+    panels: &[(String, Vec<(f64, f64)>)],
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &ScatterPanels {
+            title,
+            y_label,
+            panels,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,10 @@ pub enum FileKind {
     /// A calibration (`triad calibrate`): `[[fit]]`, `[[target]]` or `[[observations]]`
     /// tables.
     Calibration,
+    /// A sensitivity plan (`triad sensitivity`): `[[parameter]]` or `[[output]]` tables, a
+    /// `method` or a built-in `model` (checked first: a plan may `set` keys as a stress
+    /// plan does).
+    Sensitivity,
     /// Expected claim verdicts (`triad reproduce --expect FILE`, like
     /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
     Verdicts,
@@ -31,18 +35,24 @@ const STRESS_KEYS: [&str; 3] = ["perturbations", "severities", "set"];
 const SEARCH_KEYS: [&str; 4] = ["evaluations", "landscape", "strategy", "evaluation"];
 /// Keys only a calibration has.
 const CALIBRATION_KEYS: [&str; 3] = ["fit", "target", "observations"];
+/// Keys only a sensitivity plan has.
+const SENSITIVITY_KEYS: [&str; 4] = ["parameter", "output", "method", "model"];
 /// Keys of a sweep file, including those it shares with a stress plan (`base`,
 /// `replications`; `[[policy]]` too, checked apart: a scenario's `[policy]` is a table).
 const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
 
 impl FileKind {
-    /// The kind of a parsed file. A key of one kind decides, stress and search keys first;
+    /// The kind of a parsed file. A key of one kind decides, sensitivity, stress and search keys first;
     /// a file with only the keys sweeps and stress plans share (`base`, `replications`,
     /// `[[policy]]`) is a sweep, since a stress plan names what it perturbs.
     pub fn of_table(t: &toml::Table) -> FileKind {
+        // Sensitivity keys are checked before the stress keys: a plan's `set` is not a
+        // stress plan's.
         let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
         if !t.is_empty() && t.keys().all(|k| is_claim_id(k)) {
             FileKind::Verdicts
+        } else if has(&SENSITIVITY_KEYS) {
+            FileKind::Sensitivity
         } else if has(&STRESS_KEYS) || matches!(t.get("tier"), Some(toml::Value::String(_))) {
             FileKind::Stress
         } else if has(&SEARCH_KEYS) {
@@ -111,6 +121,14 @@ mod tests {
             FileKind::Stress
         );
         assert_eq!(kind("evaluations = 10\n"), FileKind::Search);
+        assert_eq!(
+            kind("model = \"ishigami\"\nmethod = \"sobol\"\nn = 8\n"),
+            FileKind::Sensitivity
+        );
+        assert_eq!(
+            kind("base = \"b.toml\"\n[[parameter]]\npath = \"budget\"\n"),
+            FileKind::Sensitivity
+        );
         assert_eq!(
             kind("\"1a\" = \"reproduced\"\n\"9\" = \"not reproduced\"\n"),
             FileKind::Verdicts

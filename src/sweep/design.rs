@@ -47,10 +47,49 @@ const BITS: usize = 32;
 /// order, starting with the origin, as SciPy's `Sobol(scramble=False)`). `None` when `dims`
 /// is 0 or above [`SOBOL_MAX_DIMS`], or `n` exceeds 2^32.
 pub fn sobol(n: usize, dims: usize) -> Option<Vec<Vec<f64>>> {
+    let v = directions(n, dims)?;
+    Some(gray_code_points(n, &v, &vec![0; dims]))
+}
+
+/// The first `n` points of a scrambled Sobol sequence in `dims` dimensions: Owen's
+/// linear matrix scramble of each dimension's direction numbers (a random lower-triangular
+/// binary matrix with a unit diagonal) and a random digital shift, both drawn from `seed`
+/// (the scrambling SciPy's `Sobol(scramble=True)` does, with triad's own generator). Each
+/// dimension keeps the balance of the unscrambled points: the first 2^k points put exactly
+/// one point in each dyadic interval of length 2^-k. `None` as for [`sobol`].
+pub fn sobol_scrambled(n: usize, dims: usize, seed: u64) -> Option<Vec<Vec<f64>>> {
+    let mut v = directions(n, dims)?;
+    let mut r = Streams::new(hash2(seed, 0x5EED_DE51_6E00_0003)).stream(0);
+    let mut bits = || (r.uniform() * (1u64 << BITS) as f64) as u32;
+    let mut shift = Vec::with_capacity(dims);
+    for vd in v.iter_mut() {
+        // Row i of the matrix gives output digit i (bit BITS-1-i): the digit itself plus
+        // random earlier (higher) digits.
+        let rows: Vec<u32> = (0..BITS)
+            .map(|i| {
+                let own = 1u32 << (BITS - 1 - i);
+                let higher = !(own | (own - 1));
+                own | (bits() & higher)
+            })
+            .collect();
+        for vk in vd.iter_mut() {
+            let mut out = 0u32;
+            for (i, row) in rows.iter().enumerate() {
+                out |= ((row & *vk).count_ones() & 1) << (BITS - 1 - i);
+            }
+            *vk = out;
+        }
+        shift.push(bits());
+    }
+    Some(gray_code_points(n, &v, &shift))
+}
+
+/// Direction numbers `v[d][k]` scaled to 32 bits; `None` when `dims` is 0 or above
+/// [`SOBOL_MAX_DIMS`], or `n` exceeds 2^32.
+fn directions(n: usize, dims: usize) -> Option<Vec<[u32; BITS]>> {
     if dims == 0 || dims > SOBOL_MAX_DIMS || n as u64 > 1u64 << BITS {
         return None;
     }
-    // Direction numbers v[d][k] scaled to 32 bits.
     let mut v = vec![[0u32; BITS]; dims];
     for (k, vk) in v[0].iter_mut().enumerate() {
         *vk = 1u32 << (BITS - 1 - k);
@@ -72,20 +111,26 @@ pub fn sobol(n: usize, dims: usize) -> Option<Vec<Vec<f64>>> {
             }
         }
     }
+    Some(v)
+}
+
+/// The first `n` points from direction numbers `v`, in Gray-code order, each dimension's
+/// digits XORed with its `shift`.
+fn gray_code_points(n: usize, v: &[[u32; BITS]], shift: &[u32]) -> Vec<Vec<f64>> {
     let scale = 1.0 / (1u64 << BITS) as f64;
-    let mut x = vec![0u32; dims];
+    let mut x = shift.to_vec();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         if i > 0 {
             // Position of the lowest zero bit of i - 1.
             let c = (!(i - 1)).trailing_zeros() as usize;
-            for d in 0..dims {
-                x[d] ^= v[d][c];
+            for (xd, vd) in x.iter_mut().zip(v) {
+                *xd ^= vd[c];
             }
         }
         out.push(x.iter().map(|&b| b as f64 * scale).collect());
     }
-    Some(out)
+    out
 }
 
 /// `n` independent uniform points in `[0, 1)^dims` from `seed`.
@@ -155,6 +200,25 @@ mod tests {
             assert!(seen.iter().all(|&s| s), "dimension {d}");
         }
         assert!(sobol(4, SOBOL_MAX_DIMS + 1).is_none());
+    }
+
+    #[test]
+    fn scrambled_sobol_stays_balanced_and_depends_on_its_seed() {
+        let n = 256;
+        let p = sobol_scrambled(n, 16, 3).unwrap();
+        for d in 0..16 {
+            let mut seen = vec![false; n];
+            for x in &p {
+                assert!((0.0..1.0).contains(&x[d]));
+                seen[(x[d] * n as f64) as usize] = true;
+            }
+            assert!(seen.iter().all(|&s| s), "dimension {d}");
+        }
+        assert_eq!(sobol_scrambled(n, 16, 3).unwrap(), p);
+        let q = sobol_scrambled(n, 16, 4).unwrap();
+        assert_ne!(q, p);
+        // Not the origin first, unlike the unscrambled sequence.
+        assert!(p[0].iter().any(|&x| x > 0.0));
     }
 
     #[test]

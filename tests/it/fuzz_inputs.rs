@@ -1,13 +1,13 @@
-//! Mutation fuzzing of the four kinds of input file: scenarios, sweep files, stress plans
-//! and harness-search files (claim 9a).
+//! Mutation fuzzing of the five kinds of input file: scenarios, sweep files, stress plans,
+//! sensitivity plans and harness-search files (claim 9a).
 //!
 //! Each case takes one shipped file from `scenarios/` and mutates it (numbers set to
 //! extremes or scaled, values of the wrong type, strings swapped for odd names and paths,
 //! lines and tables deleted, duplicated or moved, keys misspelt, keys of other file kinds
 //! added, dotted paths thousands of parts deep, deeply nested values, huge arrays,
 //! truncation, junk bytes). `triad validate` must then exit 0, 1 or 2; when it accepts the
-//! file, a small run of it (`run`, `sweep --shard`, `stress --shard`, `check-claim 9a
-//! --quick`) must too. A panic, an abort, a signal, running out of time or memory fails the
+//! file, a small run of it (`run`, `sweep --shard`, `stress --shard`, `sensitivity --shard`,
+//! `check-claim 9a --quick`) must too. A panic, an abort, a signal, running out of time or memory fails the
 //! test. Refusals without a `file:line:col`, files `validate` accepts that the run refuses,
 //! and raw control characters in messages are counted and listed, but do not fail it.
 //! Besides the random cases, every run tries the reproducers issue 12 lists (`PINNED`) and
@@ -24,7 +24,8 @@
 //! Settings (environment variables): `TRIAD_FUZZ_CASES` mutations per file kind (500),
 //! `TRIAD_FUZZ_SEED` (1), `TRIAD_FUZZ_JOBS` cases run at once (2), `TRIAD_FUZZ_TIMEOUT`
 //! CPU seconds per command (6; wall time three times that), `TRIAD_FUZZ_MEM_MB` address-space limit per command (2048),
-//! `TRIAD_FUZZ_KINDS` a comma list of `scenario`, `sweep`, `stress`, `search`, `pinned`,
+//! `TRIAD_FUZZ_KINDS` a comma list of `scenario`, `sweep`, `stress`, `sensitivity`,
+//! `search`, `pinned`,
 //! `special` (all by default), `TRIAD_FUZZ_ONLY` one case as `kind:index` (to replay a
 //! finding).
 //! Findings are written to `target/fuzz-findings/`: the mutated file, and beside it the
@@ -52,19 +53,27 @@ enum Kind {
     Scenario,
     Sweep,
     Stress,
+    Sensitivity,
     Search,
     /// Fixed odd inputs: `/dev/zero`, a folder, an empty file, a very large file.
     Special,
 }
 
 impl Kind {
-    const FILES: [Kind; 4] = [Kind::Scenario, Kind::Sweep, Kind::Stress, Kind::Search];
+    const FILES: [Kind; 5] = [
+        Kind::Scenario,
+        Kind::Sweep,
+        Kind::Stress,
+        Kind::Sensitivity,
+        Kind::Search,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Kind::Scenario => "scenario",
             Kind::Sweep => "sweep",
             Kind::Stress => "stress",
+            Kind::Sensitivity => "sensitivity",
             Kind::Search => "search",
             Kind::Special => "special",
         }
@@ -102,6 +111,17 @@ impl Kind {
                 "--shard",
                 &shard,
             ]),
+            Kind::Sensitivity => v(&[
+                "sensitivity",
+                &f,
+                "--out",
+                &o,
+                "--quiet",
+                "--threads",
+                "1",
+                "--shard",
+                &shard,
+            ]),
             Kind::Search => v(&["check-claim", "9a", &f, "--quick"]),
             Kind::Special => Vec::new(),
         }
@@ -118,13 +138,13 @@ struct Source {
 }
 
 /// Every shipped input file, with its kind: sweep files in `sweeps/`, stress plans in
-/// `stress/`, harness-search files told by their top-level keys (the rule `triad validate`
+/// `stress/`, sensitivity plans in `sensitivity/`, harness-search files told by their top-level keys (the rule `triad validate`
 /// uses: `evaluations`, `landscape`, `strategy` or `evaluation`), scenarios the rest.
 /// `claims/expected.toml` (expected verdicts, a kind of its own) is not mutated.
 fn sources() -> Vec<Source> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut out = Vec::new();
-    for dir in ["", "claims", "sweeps", "stress"] {
+    for dir in ["", "claims", "sweeps", "stress", "sensitivity"] {
         let mut files: Vec<PathBuf> = fs::read_dir(root.join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -141,6 +161,7 @@ fn sources() -> Vec<Source> {
             let kind = match dir {
                 "sweeps" => Kind::Sweep,
                 "stress" => Kind::Stress,
+                "sensitivity" => Kind::Sensitivity,
                 _ if search => Kind::Search,
                 _ => Kind::Scenario,
             };
@@ -1246,7 +1267,7 @@ fn run_case(set: &Settings, work: &Path, case: &Case) -> CaseResult {
     // A plan is run on the shard of its first run; one that validate read as another
     // kind (a cut can turn a plan into a scenario) is not run as a plan.
     let runs = runs_of(&validate.stdout);
-    let plan = matches!(case.kind, Kind::Sweep | Kind::Stress);
+    let plan = matches!(case.kind, Kind::Sweep | Kind::Stress | Kind::Sensitivity);
     let runnable = case.kind != Kind::Special && (runs.is_some() || !plan);
     let run = (validate.class == Class::Exit(0) && runnable).then(|| {
         let out = work.join("out").join(format!("{}_{}", case.row, case.idx));
@@ -1290,7 +1311,15 @@ struct Counts {
 }
 
 /// The rows of the report: the four file kinds, the pinned reproducers, the odd inputs.
-const ROWS: [&str; 6] = ["scenario", "sweep", "stress", "search", "pinned", "special"];
+const ROWS: [&str; 7] = [
+    "scenario",
+    "sweep",
+    "stress",
+    "sensitivity",
+    "search",
+    "pinned",
+    "special",
+];
 
 fn rank(row: &str) -> usize {
     ROWS.iter().position(|r| *r == row).unwrap()

@@ -21,6 +21,7 @@ mod policies;
 mod queueing_theory;
 mod read_back;
 mod scenario_errors;
+mod sensitivity;
 mod skill_from_score;
 mod stress;
 mod sweep;

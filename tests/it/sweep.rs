@@ -523,3 +523,28 @@ fn validate_checks_sweep_files_and_every_cell() {
         "{err}"
     );
 }
+
+/// A sampled design's points are random floats: plan.json must hold them to the bit, or the
+/// folder's plan no longer has the fingerprint it records and reading it back (the report,
+/// a resume, a merge) refuses it. An LHS sweep runs, writes its report and resumes.
+#[test]
+fn an_lhs_sweep_reads_its_own_plan_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "lhs.toml",
+        "seed = 3\nreplications = 1\n[base]\nhorizon_hours = 6.0\n[design]\nmethod = \"lhs\"\n\
+         n = 5\n[[design.dim]]\npath = \"budget\"\nmin = 1.0\nmax = 3.0\n",
+    );
+    let out = dir.path().join("out");
+    let args = [
+        "sweep",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    ok(&args);
+    assert!(out.join("report.md").exists());
+    ok(&args);
+}

@@ -76,6 +76,9 @@ pub enum Method {
     Lhs,
     /// Unscrambled Sobol (Joe-Kuo direction numbers), starting at the origin.
     Sobol,
+    /// Points given by the code that built the plan (`triad sensitivity`: a Saltelli or
+    /// Morris design); not for sweep files.
+    Given,
 }
 
 /// One dimension of a sampled design.

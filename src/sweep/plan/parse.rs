@@ -345,6 +345,13 @@ fn read_design(d: &DesignFile, seed: u64, issues: &mut Vec<Issue>) -> Option<Des
             "needs at least one [[design.dim]] with path, min and max",
         ));
     }
+    if d.method == Method::Given {
+        issues.push(Issue::new(
+            "design.method",
+            "\"given\" designs come from `triad sensitivity` plans; a sweep file takes \
+             \"random\", \"lhs\" or \"sobol\"",
+        ));
+    }
     if d.method == Method::Sobol && d.dim.len() > design::SOBOL_MAX_DIMS {
         issues.push(Issue::new(
             "design.dim",
@@ -474,6 +481,7 @@ fn make_design(method: Method, dims: Vec<Dim>, n: usize, seed: u64) -> Design {
         Method::Random => design::random(n, dims.len(), seed),
         Method::Lhs => design::lhs(n, dims.len(), seed),
         Method::Sobol => design::sobol(n, dims.len()).unwrap_or_default(),
+        Method::Given => Vec::new(),
     };
     let points = unit
         .into_iter()
