@@ -17,6 +17,7 @@ mod c8_pool;
 mod c9a_search;
 mod c9b_world;
 
+pub mod figures;
 pub mod headline;
 pub mod runs;
 pub mod verdicts;

@@ -53,6 +53,10 @@ pub struct ClaimResult {
     pub source: String,
     /// The published figure.
     pub published: String,
+    /// Each published figure with its role (fitted or predicted).
+    pub figures: Vec<claims::figures::Published>,
+    /// For a claim whose mechanism is an input: what is put in and what the check tests.
+    pub input: Option<claims::figures::Input>,
     /// The check on the claim's scenario.
     pub scenario: Outcome,
     /// The checks on the counter-scenarios.
@@ -203,6 +207,8 @@ fn run_claim(
         title: c.title().to_string(),
         source: c.source().to_string(),
         published: c.published().to_string(),
+        figures: claims::figures::of(c.id()),
+        input: claims::figures::input(c.id()),
         scenario,
         counters,
         seconds: clock.elapsed().as_secs_f64(),
@@ -407,7 +413,86 @@ fn print_table(results: &[ClaimResult]) {
             crate::say!("      {}", m.show(3));
         }
         crate::say!("      published: {}", r.published);
+        for f in &r.figures {
+            crate::say!(
+                "      [{}] {}: measured {}",
+                f.role.word(),
+                f.figure,
+                measured_for(&r.scenario, f)
+            );
+        }
+        if let Some(i) = &r.input {
+            crate::say!("      input: {}", i.put_in);
+        }
     }
+}
+
+/// The check's number that corresponds to a published figure, `mean [lo, hi]`, or why there
+/// is none.
+fn measured_for(o: &claims::Outcome, f: &claims::figures::Published) -> String {
+    match f.measured {
+        None if f.role != claims::figures::Role::Predicted => {
+            "met by the calibration's fit (docs/calibrate.md, \"The calibrated baseline\")"
+                .to_string()
+        }
+        None => "not measured by the check".to_string(),
+        Some(prefix) => o
+            .measured
+            .iter()
+            .find(|m| m.label.starts_with(prefix))
+            .map_or_else(
+                || format!("n/a (no measured `{prefix}...`)"),
+                |m| {
+                    format!(
+                        "{} = {:.3} [{:.3}, {:.3}]",
+                        m.label, m.ci.mean, m.ci.lo, m.ci.hi
+                    )
+                },
+            ),
+    }
+}
+
+/// A figure's value as the table shows it: the number on the target scale, or `-` for a
+/// figure with no number.
+fn value_text(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        "-".to_string()
+    }
+}
+
+/// The claim's published figures, fitted and predicted in separate columns.
+fn figures_table(s: &mut String, r: &ClaimResult) {
+    use claims::figures::Role;
+    if let Some(i) = &r.input {
+        let _ = writeln!(s, "*Mechanism put in:* {}.  ", i.put_in);
+        let _ = writeln!(
+            s,
+            "*What the check tests that is not put in:* {}.\n",
+            i.tested
+        );
+    }
+    if r.figures.is_empty() {
+        let _ = writeln!(s, "*Published figures:* none (no published figure).\n");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| published figure | fitted: published | fitted: measured | predicted: published | predicted: measured |\n|---|---|---|---|---|"
+    );
+    for f in &r.figures {
+        let m = measured_for(&r.scenario, f);
+        let v = value_text(f.value);
+        let (fit, pred) = match f.role {
+            Role::Fitted { file, target } => {
+                (format!("{v} (`{file}`: {target}) | {m}"), " | ".to_string())
+            }
+            Role::Predicted => (" | ".to_string(), format!("{v} | {m}")),
+        };
+        let _ = writeln!(s, "| {} ({}) | {fit} | {pred} |", f.figure, f.paper);
+    }
+    let _ = writeln!(s);
 }
 
 fn mark(b: bool) -> &'static str {
@@ -439,17 +524,24 @@ fn render_report(
     );
     let _ = writeln!(
         s,
-        "| # | verdict | shape on scenario | shape on counters | claim |"
+        "| # | verdict | shape on scenario | shape on counters | published figures fitted / predicted | claim |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
     for r in results {
+        let fitted = r
+            .figures
+            .iter()
+            .filter(|f| f.role != claims::figures::Role::Predicted)
+            .count();
         let _ = writeln!(
             s,
-            "| {} | **{}** | {} | {} | {} |",
+            "| {} | **{}** | {} | {} | {} / {} | {} |",
             r.id,
             r.verdict(),
             mark(r.scenario.holds()),
             r.counter_shape(),
+            fitted,
+            r.figures.len() - fitted,
             r.title
         );
     }
@@ -458,6 +550,7 @@ fn render_report(
         let _ = writeln!(s, "*Source:* {}  ", r.source);
         let _ = writeln!(s, "*Published:* {}  ", r.published);
         let _ = writeln!(s, "*Verdict:* **{}**\n", r.verdict());
+        figures_table(&mut s, r);
         let _ = writeln!(s, "![claim {}](claim{}.png)\n", r.id, r.id);
         let _ = writeln!(s, "On `scenarios/claims/claim{}.toml`:\n", r.id);
         for c in &r.scenario.criteria {

@@ -16,6 +16,9 @@ pub struct Metrics {
     pub tasks_attempted: u64,
     /// Tasks solved.
     pub tasks_solved: u64,
+    /// Tasks attempted whose chains reached a correct final answer at least once, picked or
+    /// not: what a perfect checker (unit tests, a proof checker) would solve.
+    pub tasks_covered: u64,
     /// Tasks not attempted: the user account could not pay, the policy skipped them, or
     /// they gave up waiting for a slot.
     pub tasks_unserved: u64,
@@ -90,6 +93,10 @@ impl Metrics {
             (
                 "solve_rate".into(),
                 ratio(self.tasks_solved as f64, self.tasks_attempted as f64),
+            ),
+            (
+                "coverage".into(),
+                ratio(self.tasks_covered as f64, self.tasks_attempted as f64),
             ),
             ("spend_total".into(), spend_total),
             ("spend_evolver".into(), self.spend.evolver),

@@ -195,17 +195,17 @@ pub struct Traits {
 impl Default for Traits {
     fn default() -> Self {
         Traits {
-            invoke_slope: 1.337,
-            invoke_mid: 0.822,
+            invoke_slope: 1.336,
+            invoke_mid: 0.817,
             adhere_floor: 0.3,
             adhere_slope: 2.0,
             adhere_mid: 2.5,
             zipf_base: 1.05,
             zipf_per_decade: 0.3,
-            judge_noise: 0.5,
+            judge_noise: 0.98,
             judge_noise_slope: 0.6,
             reasoning_gain: 0.5,
-            item_bias: 0.7,
+            item_bias: 1.39,
             score_tokens: 50.0,
         }
     }

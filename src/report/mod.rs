@@ -34,7 +34,7 @@ pub fn with_unit(name: &str) -> String {
             "skill units, traffic-weighted"
         }
         "budget" => "dollars",
-        "failure_rate" | "solve_rate" | "verifier_accuracy" => "fraction",
+        "failure_rate" | "solve_rate" | "coverage" | "verifier_accuracy" => "fraction",
         "evolver_share" => "fraction of spend",
         "workload.arrival_per_hour" => "tasks per hour",
         "tasks_attempted" | "tasks_solved" | "tasks_arrived" | "tasks_unserved" => "tasks",

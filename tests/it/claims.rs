@@ -114,3 +114,79 @@ fn selecting_a_claim_by_number_takes_its_parts() {
     assert_eq!(ids, vec!["1a", "1b"]);
     assert!(claims::select("10").is_empty());
 }
+
+/// Every published figure a claim marks *fitted* is a target of the calibration it names,
+/// with the same name, value and paper; no figure it marks *predicted* is a target of any
+/// published calibration (same paper, same value). The roles are declared in
+/// `src/claims/figures.rs` and the report shows them in separate columns.
+#[test]
+fn fitted_figures_are_calibration_targets_and_predicted_ones_are_not() {
+    use triad::claims::figures::{self, Role};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/calibrate");
+    let mut targets: BTreeMap<String, Vec<(String, f64, String)>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.starts_with("published_") && name != "published_world.toml") {
+            continue;
+        }
+        let t = table(&path);
+        let list = t["target"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["name"].as_str().unwrap().to_string(),
+                    x["value"].as_float().unwrap(),
+                    x["source"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        targets.insert(name, list);
+    }
+    assert_eq!(targets.len(), 3, "{:?}", targets.keys());
+    let (mut fitted, mut predicted) = (0, 0);
+    for c in claims::all() {
+        for f in figures::of(c.id()) {
+            match f.role {
+                Role::Fitted { file, target } => {
+                    let list = targets
+                        .get(file)
+                        .unwrap_or_else(|| panic!("claim {}: no calibration {file}", c.id()));
+                    let t = list.iter().find(|t| t.0 == target).unwrap_or_else(|| {
+                        panic!("claim {}: {file} has no target {target:?}", c.id())
+                    });
+                    assert!(
+                        (t.1 - f.value).abs() < 1e-12 && t.2.contains(f.paper),
+                        "claim {}: {:?} is fitted as {target:?}, whose value {} or source {:?} \
+                         differs",
+                        c.id(),
+                        f.figure,
+                        t.1,
+                        t.2
+                    );
+                    fitted += 1;
+                }
+                Role::Predicted => {
+                    for (file, list) in &targets {
+                        for t in list {
+                            assert!(
+                                !(t.2.contains(f.paper) && (t.1 - f.value).abs() < 1e-12),
+                                "claim {}: {:?} is marked predicted but {file} fits it ({:?})",
+                                c.id(),
+                                f.figure,
+                                t.0
+                            );
+                        }
+                    }
+                    predicted += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        fitted >= 5 && predicted >= 10,
+        "{fitted} fitted, {predicted} predicted"
+    );
+}

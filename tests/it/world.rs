@@ -400,3 +400,35 @@ fn with_exact_checks_each_deployed_variant_improves_on_the_last() {
         assert!(q.last().unwrap() > &q[0], "seed {seed}: {q:?}");
     }
 }
+
+/// Coverage counts the tasks some chain got right, picked or not: with one chain it is the
+/// solve rate; with eight chains and the first answer picked it is above the solve rate (the
+/// other seven chains are never picked), and every covered count bounds the solved one.
+#[test]
+fn coverage_is_what_a_perfect_checker_would_solve() {
+    let run = |samples: u32| {
+        with_policy(small(24.0, 60.0), |c| {
+            c.samples = samples;
+            c.selection = model::Selection::First;
+        })
+        .run(3)
+        .unwrap()
+    };
+    let one = run(1);
+    let m = &one.metrics;
+    assert!(m.tasks_attempted > 500, "{}", m.tasks_attempted);
+    assert_eq!(m.tasks_covered, m.tasks_solved);
+    let eight = run(8);
+    let m = &eight.metrics;
+    assert!(m.tasks_covered >= m.tasks_solved);
+    let (cov, solved) = (
+        m.tasks_covered as f64 / m.tasks_attempted as f64,
+        m.tasks_solved as f64 / m.tasks_attempted as f64,
+    );
+    // Each rate is a proportion of the same tasks: the gap must exceed four standard errors.
+    let se = (cov * (1.0 - cov) / m.tasks_attempted as f64).sqrt();
+    assert!(
+        cov - solved > 4.0 * se,
+        "coverage {cov} against solve rate {solved}"
+    );
+}

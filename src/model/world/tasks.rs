@@ -150,6 +150,7 @@ impl World {
         );
         let m = &mut self.metrics;
         m.tasks_attempted += 1;
+        m.tasks_covered += (out.correct_chains > 0) as u64;
         m.benefit_sum += at.p_success(a, t.difficulty) - at.p_success(user_skill, t.difficulty);
         if out.contested && j.judged {
             m.contested += 1;
