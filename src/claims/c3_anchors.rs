@@ -188,7 +188,10 @@ impl Claim for Anchors {
             .collect();
         let figure = Figure::Lines {
             title: "Claim 3: harness quality by round, closed loop vs anchored loops".into(),
-            x_label: format!("round (one epoch, {} simulated hours)", base.world.epoch_hours),
+            x_label: format!(
+                "round (one epoch, {} simulated hours)",
+                base.world.epoch_hours
+            ),
             y_label: "harness quality (skill units, traffic-weighted, 95% CI)".into(),
             lines,
             bounds: None,

@@ -158,7 +158,10 @@ impl Claim for Reasoning {
         let own_name = &base.world.tiers[own].name;
         let mut series = vec![(
             format!("verifier {own_name}"),
-            acc[..TOKENS.len()].iter().map(|a| ci(a)).collect::<Vec<_>>(),
+            acc[..TOKENS.len()]
+                .iter()
+                .map(|a| ci(a))
+                .collect::<Vec<_>>(),
         )];
         if let (Some(up), Some(a)) = (up, acc.get(TOKENS.len())) {
             let mut v = vec![ci(&[]); TOKENS.len()];
@@ -169,7 +172,9 @@ impl Claim for Reasoning {
             ));
         }
         let figure = Figure::Points {
-            title: format!("Claim 4: verifier accuracy over reasoning tokens (verifier {own_name})"),
+            title: format!(
+                "Claim 4: verifier accuracy over reasoning tokens (verifier {own_name})"
+            ),
             x_label: "reasoning tokens per vote".into(),
             categories: TOKENS
                 .iter()

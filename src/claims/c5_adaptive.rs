@@ -156,7 +156,12 @@ impl Claim for Adaptive {
         // Adaptive's points in order of mean attempts: the scenario's own among the others.
         let first_extra = 1 + UNIFORM.len();
         let mut adaptive: Vec<(f64, usize)> = std::iter::once((p.mean_samples, 0))
-            .chain(means.drain(..).enumerate().map(|(k, m)| (m, first_extra + k)))
+            .chain(
+                means
+                    .drain(..)
+                    .enumerate()
+                    .map(|(k, m)| (m, first_extra + k)),
+            )
             .collect();
         adaptive.sort_by(|a, b| a.0.total_cmp(&b.0));
         let point = |i: usize| (1000.0 * ci(&cost[i]).mean, ci(&solve[i]));

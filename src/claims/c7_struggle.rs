@@ -78,11 +78,7 @@ impl Claim for Struggle {
         for i in 1..y.len() {
             let d = diff(&y[0], &y[i]);
             diffs.push((
-                format!(
-                    "{}{}",
-                    labels[i],
-                    if i == best { ", the best" } else { "" }
-                ),
+                format!("{}{}", labels[i], if i == best { ", the best" } else { "" }),
                 d,
             ));
             if i == best {

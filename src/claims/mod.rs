@@ -151,7 +151,10 @@ impl Figure {
                 bounds,
             } => {
                 let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
-                let cis: Vec<MeanCi> = bars.iter().map(|(_, c)| plot::clip_ci(c, *bounds)).collect();
+                let cis: Vec<MeanCi> = bars
+                    .iter()
+                    .map(|(_, c)| plot::clip_ci(c, *bounds))
+                    .collect();
                 plot::bar_ci(stem, title, x_label, y_label, &labels, &cis)
             }
             Figure::Lines {

@@ -61,16 +61,28 @@ fn claim_keys(id: &str, user: &Scenario) -> Vec<&'static str> {
 /// What claim `id`'s check varies itself.
 fn varies(id: &str) -> &'static str {
     match id {
-        "1a" => "the user tier, over every tier of your ladder, each with your harness and without it",
+        "1a" => {
+            "the user tier, over every tier of your ladder, each with your harness and without it"
+        }
         "1b" => "the evolver tier (8B, 32B, 70B, frontier), against a frozen harness",
         "2" => "the evolver tier, over every tier of your ladder, against a frozen harness",
         "3" => "who accepts edits: the evolver itself, a verifier, replay",
-        "4" => "the verifier's reasoning tokens per vote (0 to 64k), and the next tier up without reasoning",
-        "5" => "uniform samples (1 to 16 per task) beside your difficulty-adaptive policy, and its mean attempts",
-        "6" => "the user: your user tier with your samples against the stronger tier whose one sample costs as much",
+        "4" => {
+            "the verifier's reasoning tokens per vote (0 to 64k), and the next tier up without reasoning"
+        }
+        "5" => {
+            "uniform samples (1 to 16 per task) beside your difficulty-adaptive policy, and its mean attempts"
+        }
+        "6" => {
+            "the user: your user tier with your samples against the stronger tier whose one sample costs as much"
+        }
         "7" => "static evolver shares (0.002 to 0.1) beside your struggle-adaptive policy",
-        "8" => "the evolvers: your pool, as many copies of its first tier, one evolver of your strongest tier",
-        "9a" => "the search strategy: your island search, sequential revision, best-of-n, islands without migration",
+        "8" => {
+            "the evolvers: your pool, as many copies of its first tier, one evolver of your strongest tier"
+        }
+        "9a" => {
+            "the search strategy: your island search, sequential revision, best-of-n, islands without migration"
+        }
         "9b" => "the evolution strategy: islands, sequential, best-of-n",
         _ => "",
     }
@@ -243,20 +255,18 @@ fn require(id: &str, file: &Path, s: &Scenario) -> Result<(), UsageError> {
                  (policy.shares.evolver = 0); give them a share"
             ));
         }
-        "4" => {
-            if common.samples < 2 || common.selection != Selection::Verifier {
-                return fail(format!(
-                    "claim 4 measures the verifier picking among a user's samples, so it needs \
+        "4" if common.samples < 2 || common.selection != Selection::Verifier => {
+            return fail(format!(
+                "claim 4 measures the verifier picking among a user's samples, so it needs \
                      policy.samples >= 2 and policy.selection = \"verifier\" (your file: samples \
                      = {}{})",
-                    common.samples,
-                    if common.selection == Selection::Verifier {
-                        ""
-                    } else {
-                        ", and another selection"
-                    }
-                ));
-            }
+                common.samples,
+                if common.selection == Selection::Verifier {
+                    ""
+                } else {
+                    ", and another selection"
+                }
+            ));
         }
         "5" if kind != "difficulty-adaptive" => {
             return fail(format!(
@@ -318,10 +328,12 @@ fn require_equal_cost(file: &Path, s: &Scenario) -> Result<(), UsageError> {
     let stronger: Vec<usize> = (0..w.tiers.len())
         .filter(|&t| w.tiers[t].skill > w.tiers[small].skill)
         .collect();
-    let Some(&large) = stronger
-        .iter()
-        .min_by(|&&a, &&b| (cost(a) / target).ln().abs().total_cmp(&(cost(b) / target).ln().abs()))
-    else {
+    let Some(&large) = stronger.iter().min_by(|&&a, &&b| {
+        (cost(a) / target)
+            .ln()
+            .abs()
+            .total_cmp(&(cost(b) / target).ln().abs())
+    }) else {
         return fail(format!(
             "claim 6 needs a tier stronger than your user tier {}, and your ladder has none",
             c.tiers.user
@@ -334,7 +346,7 @@ fn require_equal_cost(file: &Path, s: &Scenario) -> Result<(), UsageError> {
     let hints: Vec<String> = stronger
         .iter()
         .map(|&t| (t, (cost(t) / cost(small)).round()))
-        .filter(|&(_, k)| k >= 2.0 && k <= 64.0)
+        .filter(|&(_, k)| (2.0..=64.0).contains(&k))
         .map(|(t, k)| format!("samples = {k} against {}", w.tiers[t].name))
         .collect();
     fail(format!(
@@ -346,7 +358,10 @@ fn require_equal_cost(file: &Path, s: &Scenario) -> Result<(), UsageError> {
         if hints.is_empty() {
             "no number of samples of your user tier up to 64 matches a stronger tier".to_string()
         } else {
-            format!("set policy.samples so the costs match: {}", hints.join(", "))
+            format!(
+                "set policy.samples so the costs match: {}",
+                hints.join(", ")
+            )
         }
     ))
 }

@@ -530,7 +530,10 @@ pub fn check_claim(
         let kind = crate::scenario::FileKind::of(file);
         match claims::user::part_for(id, kind) {
             Some(part) => {
-                crate::say!("claim {id} has parts; {} tests claim {part}", file.display());
+                crate::say!(
+                    "claim {id} has parts; {} tests claim {part}",
+                    file.display()
+                );
                 claims = select(part)?;
             }
             None => {

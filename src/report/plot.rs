@@ -1152,7 +1152,7 @@ pub fn clip_ci(c: &MeanCi, bounds: Bounds) -> MeanCi {
 /// Draws `title` centred across the whole canvas (so a long title is never cut at the left
 /// by a narrower plotting area) and, below it, a one-row legend of `labels` when there are
 /// several; returns the rest of the canvas.
-fn head_and_legend<'a, DB: DrawingBackend>(
+fn head_and_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     labels: &[&str],
@@ -1265,9 +1265,7 @@ impl Chart for Points<'_> {
             if !panel.title.is_empty() {
                 b.caption(&panel.title, ("sans-serif", 22));
             }
-            let mut chart = b
-                .build_cartesian_2d(-0.5..(n as f64 - 0.5), y0..y1)
-                .s()?;
+            let mut chart = b.build_cartesian_2d(-0.5..(n as f64 - 0.5), y0..y1).s()?;
             chart
                 .configure_mesh()
                 .disable_x_mesh()
@@ -1406,7 +1404,9 @@ impl Chart for Curves<'_> {
             .map(|(l, pts)| {
                 (
                     l.clone(),
-                    pts.iter().map(|(x, c)| (*x, clip_ci(c, self.bounds))).collect(),
+                    pts.iter()
+                        .map(|(x, c)| (*x, clip_ci(c, self.bounds)))
+                        .collect(),
                 )
             })
             .collect();
