@@ -110,6 +110,7 @@ impl Claim for Benefit {
             x_label: "user tier".into(),
             y_label: "gain in solve rate from the harness (pp)".into(),
             bars: names.into_iter().zip(cis).collect(),
+            bounds: None,
         };
         Ok(Outcome {
             measured,

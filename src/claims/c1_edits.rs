@@ -9,7 +9,7 @@ use std::path::Path;
 pub(super) struct EditQuality;
 
 /// Evolver tiers compared: the published study's range, from a ~9B model to a frontier one.
-const TIERS: [&str; 4] = ["8B", "32B", "70B", "frontier"];
+pub(super) const TIERS: [&str; 4] = ["8B", "32B", "70B", "frontier"];
 
 impl Claim for EditQuality {
     fn id(&self) -> &'static str {
@@ -85,8 +85,9 @@ impl Claim for EditQuality {
         let figure = Figure::Bars {
             title: "Claim 1b: mean true effect of candidate edits by evolver tier".into(),
             x_label: "evolver tier".into(),
-            y_label: "true effect per edit (harness quality)".into(),
+            y_label: "true effect per candidate edit (harness quality, skill units)".into(),
             bars: TIERS.iter().map(|s| s.to_string()).zip(cis).collect(),
+            bounds: None,
         };
         Ok(Outcome {
             measured,

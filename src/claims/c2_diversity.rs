@@ -2,6 +2,7 @@
 
 use super::runs::{self, ci, diff, slopes};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use crate::report::plot::PointPanel;
 use std::path::Path;
 
 /// Distinct candidate edits per sample and per dollar, by evolver tier.
@@ -79,8 +80,9 @@ impl Claim for Diversity {
             .zip(&cis)
             .map(|(n, c)| Measured::new(format!("distinct per sample {n}"), *c))
             .collect();
-        for (n, x) in names.iter().zip(&per_dollar) {
-            measured.push(Measured::new(format!("distinct per dollar {n}"), ci(x)));
+        let dollar_cis: Vec<_> = per_dollar.iter().map(|x| ci(x)).collect();
+        for (n, c) in names.iter().zip(&dollar_cis) {
+            measured.push(Measured::new(format!("distinct per dollar {n}"), *c));
         }
         measured.push(Measured::new("slope per decade of parameters", slope));
         // No step up the ladder may raise diversity significantly.
@@ -105,14 +107,27 @@ impl Claim for Diversity {
                 passed: rises.is_empty(),
             },
         ];
-        let figure = Figure::Lines {
-            title: "Claim 2: distinct candidate edits per sample by evolver size".into(),
-            x_label: "log10(parameters, billions)".into(),
-            y_label: "distinct candidates per sample".into(),
-            lines: vec![(
-                "distinct per sample".into(),
-                logp.iter().copied().zip(cis).collect(),
-            )],
+        let figure = Figure::Points {
+            title: "Claim 2: distinct candidate edits per sample and per dollar, by evolver tier"
+                .into(),
+            x_label: "evolver tier (smallest to largest)".into(),
+            categories: names,
+            panels: vec![
+                PointPanel {
+                    title: "per sample".into(),
+                    y_label: "distinct candidates per candidate (share)".into(),
+                    series: vec![("per sample".into(), cis)],
+                    bounds: super::RATE,
+                    zero_line: false,
+                },
+                PointPanel {
+                    title: "per dollar".into(),
+                    y_label: "distinct candidates per evolver dollar".into(),
+                    series: vec![("per dollar".into(), dollar_cis)],
+                    bounds: Some((0.0, f64::INFINITY)),
+                    zero_line: false,
+                },
+            ],
         };
         Ok(Outcome {
             measured,

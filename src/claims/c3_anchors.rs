@@ -188,9 +188,13 @@ impl Claim for Anchors {
             .collect();
         let figure = Figure::Lines {
             title: "Claim 3: harness quality by round, closed loop vs anchored loops".into(),
-            x_label: "round (epoch)".into(),
-            y_label: "harness quality (traffic-weighted)".into(),
+            x_label: format!(
+                "round (one epoch, {} simulated hours)",
+                base.world.epoch_hours
+            ),
+            y_label: "harness quality (skill units, traffic-weighted, 95% CI)".into(),
             lines,
+            bounds: None,
         };
         Ok(Outcome {
             measured,

@@ -3,6 +3,7 @@
 
 use super::runs::{self, ci, diff, slopes};
 use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
+use crate::report::plot::PointPanel;
 use std::path::Path;
 
 /// Verifier accuracy over reasoning tokens.
@@ -154,17 +155,44 @@ impl Claim for Reasoning {
                 passed: small.hi >= 0.0,
             });
         }
-        let figure = Figure::Lines {
-            title: "Claim 4: verifier accuracy over reasoning tokens".into(),
-            x_label: "log2(1 + reasoning tokens / 1000)".into(),
-            y_label: "accuracy on contested picks".into(),
-            lines: vec![(
-                "verifier".into(),
-                x.iter()
-                    .copied()
-                    .zip(acc[..TOKENS.len()].iter().map(|a| ci(a)))
-                    .collect(),
-            )],
+        let own_name = &base.world.tiers[own].name;
+        let mut series = vec![(
+            format!("verifier {own_name}"),
+            acc[..TOKENS.len()]
+                .iter()
+                .map(|a| ci(a))
+                .collect::<Vec<_>>(),
+        )];
+        if let (Some(up), Some(a)) = (up, acc.get(TOKENS.len())) {
+            let mut v = vec![ci(&[]); TOKENS.len()];
+            v[0] = ci(a);
+            series.push((
+                format!("verifier {} (next tier up)", base.world.tiers[up].name),
+                v,
+            ));
+        }
+        let figure = Figure::Points {
+            title: format!(
+                "Claim 4: verifier accuracy over reasoning tokens (verifier {own_name})"
+            ),
+            x_label: "reasoning tokens per vote".into(),
+            categories: TOKENS
+                .iter()
+                .map(|&t| {
+                    if t >= 1000.0 {
+                        format!("{}k", t / 1000.0)
+                    } else {
+                        format!("{t}")
+                    }
+                })
+                .collect(),
+            panels: vec![PointPanel {
+                title: String::new(),
+                y_label: "accuracy on contested picks (share right, 95% CI)".into(),
+                series,
+                bounds: super::RATE,
+                zero_line: false,
+            }],
         };
         Ok(Outcome {
             measured,

@@ -3,7 +3,7 @@
 
 use super::runs::{self, ci, diff};
 use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
-use crate::report::plot::Line;
+use crate::report::plot::PointPanel;
 use std::path::Path;
 
 /// Small user with samples against a large user with one.
@@ -82,9 +82,9 @@ impl Claim for SmallVsLarge {
             cl,
         ));
         let mut diffs = Vec::new();
-        let mut lines: Vec<Line> = vec![
+        let mut rates: Vec<(String, Vec<_>)> = vec![
             (format!("{sname} x {samples} samples"), vec![]),
-            (format!("{lname} x 1"), vec![]),
+            (format!("{lname} x 1 sample"), vec![]),
         ];
         for b in 0..bins {
             let col = format!("solve_rate_bin{b}");
@@ -94,8 +94,8 @@ impl Claim for SmallVsLarge {
                 format!("bin {b}: {sname} x {samples} - {lname}"),
                 d,
             ));
-            lines[0].1.push((b as f64, ci(&s)));
-            lines[1].1.push((b as f64, ci(&l)));
+            rates[0].1.push(ci(&s));
+            rates[1].1.push(ci(&l));
             diffs.push(d);
         }
         // Bins with tasks in them; the hardest is the last populated one.
@@ -133,11 +133,28 @@ impl Claim for SmallVsLarge {
             ),
             passed: diffs[hardest].hi < 0.0,
         });
-        let figure = Figure::Lines {
-            title: "Claim 6: solve rate by difficulty bin at equal cost".into(),
-            x_label: "difficulty bin (0 = easiest)".into(),
-            y_label: "solve rate".into(),
-            lines,
+        let figure = Figure::Points {
+            title: format!(
+                "Claim 6: {sname} x {samples} against {lname} x 1 at equal cost, by task difficulty"
+            ),
+            x_label: "task difficulty (skill scale)".into(),
+            categories: bin_labels(&base.world.workload.difficulty_bins),
+            panels: vec![
+                PointPanel {
+                    title: "solve rate".into(),
+                    y_label: "solve rate (share of tasks, 95% CI)".into(),
+                    series: rates,
+                    bounds: super::RATE,
+                    zero_line: false,
+                },
+                PointPanel {
+                    title: format!("paired difference, {sname} x {samples} - {lname}"),
+                    y_label: "difference in solve rate (share of tasks)".into(),
+                    series: vec![(String::new(), diffs)],
+                    bounds: None,
+                    zero_line: true,
+                },
+            ],
         };
         Ok(Outcome {
             measured,
@@ -145,4 +162,18 @@ impl Claim for SmallVsLarge {
             figure,
         })
     }
+}
+
+/// The difficulty bins' names from their boundaries: `below 0.8`, `0.8 to 1.8`,
+/// `1.8 and above`.
+fn bin_labels(bounds: &[f64]) -> Vec<String> {
+    let n = bounds.len();
+    (0..=n)
+        .map(|b| match (b, n) {
+            (_, 0) => "all tasks".to_string(),
+            (0, _) => format!("below {}", bounds[0]),
+            (b, n) if b == n => format!("{} and above", bounds[n - 1]),
+            (b, _) => format!("{} to {}", bounds[b - 1], bounds[b]),
+        })
+        .collect()
 }

@@ -74,8 +74,13 @@ impl Claim for Struggle {
             .unwrap_or(1);
         let mut beaten = Vec::new();
         let mut not_beaten = Vec::new();
+        let mut diffs = Vec::new();
         for i in 1..y.len() {
             let d = diff(&y[0], &y[i]);
+            diffs.push((
+                format!("{}{}", labels[i], if i == best { ", the best" } else { "" }),
+                d,
+            ));
             if i == best {
                 measured.push(Measured::new(
                     format!("struggle-adaptive - best static ({})", labels[i]),
@@ -113,12 +118,12 @@ impl Claim for Struggle {
                 passed: not_beaten.is_empty(),
             },
         ];
-        let figure = Figure::Bars {
-            title: "Claim 7: yield of struggle-adaptive funding and of static evolver shares"
+        let figure = Figure::Difference {
+            title: "Claim 7: yield of struggle-adaptive minus each static evolver share (paired)"
                 .into(),
-            x_label: "policy".into(),
-            y_label: "yield (value of tasks solved)".into(),
-            bars: labels.into_iter().zip(y.iter().map(|x| ci(x))).collect(),
+            x_label: "static policy compared (evolver share of the budget)".into(),
+            y_label: "yield difference (value of tasks solved, 95% CI)".into(),
+            diffs,
         };
         Ok(Outcome {
             measured,

@@ -122,12 +122,13 @@ impl Claim for Pool {
         let figure = Figure::Bars {
             title: "Claim 8: harness quality (time average) at equal evolver spend".into(),
             x_label: "evolvers".into(),
-            y_label: "harness quality, time average".into(),
+            y_label: "harness quality, time average (skill units)".into(),
             bars: labels
                 .iter()
                 .cloned()
                 .zip(q.iter().map(|x| ci(x)))
                 .collect(),
+            bounds: None,
         };
         Ok(Outcome {
             measured,

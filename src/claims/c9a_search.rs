@@ -113,12 +113,13 @@ impl Claim for IslandSearch {
                 base.evaluations
             ),
             x_label: "search strategy".into(),
-            y_label: "true success rate".into(),
+            y_label: "true success rate of the returned harness (share of tasks)".into(),
             bars: strategies
                 .iter()
                 .map(|(n, _)| n.clone())
                 .zip(fit.iter().map(|f| ci(f)))
                 .collect(),
+            bounds: super::RATE,
         };
         Ok(Outcome {
             measured,

@@ -130,12 +130,13 @@ impl Claim for IslandsInWorld {
             title: "Claim 9b: harness quality at the end of the run, equal candidates per round"
                 .into(),
             x_label: "evolution strategy".into(),
-            y_label: "harness quality (traffic-weighted)".into(),
+            y_label: "harness quality at the end (skill units, traffic-weighted)".into(),
             bars: labels
                 .iter()
                 .map(|l| l.to_string())
                 .zip(q.iter().map(|x| ci(x)))
                 .collect(),
+            bounds: None,
         };
         Ok(Outcome {
             measured,

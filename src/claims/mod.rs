@@ -20,10 +20,11 @@ mod c9b_world;
 pub mod figures;
 pub mod headline;
 pub mod runs;
+pub mod user;
 pub mod verdicts;
 
 use crate::base::stats::MeanCi;
-use crate::report::plot::{self, Line};
+use crate::report::plot::{self, Bounds, Line, PointPanel};
 use std::path::{Path, PathBuf};
 
 /// How much work a check does.
@@ -85,30 +86,57 @@ pub struct Criterion {
     pub passed: bool,
 }
 
-/// A figure to draw for a check.
+/// A figure to draw for a check. Every axis label names its unit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Figure {
-    /// Bars with error bars.
+    /// Bars with error bars, from 0 (for values whose size matters, not small differences).
     Bars {
         /// Title.
         title: String,
         /// X axis label.
         x_label: String,
-        /// Y axis label.
+        /// Y axis label, with the unit.
         y_label: String,
         /// One bar per label.
         bars: Vec<(String, MeanCi)>,
+        /// The metric's range (`Some((0.0, 1.0))` for a rate): error bars stay inside it.
+        bounds: Bounds,
     },
-    /// Lines with confidence bands.
+    /// Lines with confidence bands over a numeric x axis.
     Lines {
+        /// Title.
+        title: String,
+        /// X axis label, with the unit.
+        x_label: String,
+        /// Y axis label, with the unit.
+        y_label: String,
+        /// The lines.
+        lines: Vec<Line>,
+        /// The metric's range: bands stay inside it.
+        bounds: Bounds,
+    },
+    /// Points with error bars on a categorical x axis (tiers, difficulty bins, token
+    /// budgets), one panel per metric.
+    Points {
         /// Title.
         title: String,
         /// X axis label.
         x_label: String,
-        /// Y axis label.
+        /// The categories, left to right.
+        categories: Vec<String>,
+        /// The panels.
+        panels: Vec<PointPanel>,
+    },
+    /// Paired differences with their intervals around a line at 0.
+    Difference {
+        /// Title.
+        title: String,
+        /// X axis label.
+        x_label: String,
+        /// Y axis label, with the unit.
         y_label: String,
-        /// The lines.
-        lines: Vec<Line>,
+        /// One difference per label.
+        diffs: Vec<(String, MeanCi)>,
     },
 }
 
@@ -121,9 +149,13 @@ impl Figure {
                 x_label,
                 y_label,
                 bars,
+                bounds,
             } => {
                 let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
-                let cis: Vec<MeanCi> = bars.iter().map(|(_, c)| *c).collect();
+                let cis: Vec<MeanCi> = bars
+                    .iter()
+                    .map(|(_, c)| plot::clip_ci(c, *bounds))
+                    .collect();
                 plot::bar_ci(stem, title, x_label, y_label, &labels, &cis)
             }
             Figure::Lines {
@@ -131,10 +163,30 @@ impl Figure {
                 x_label,
                 y_label,
                 lines,
-            } => plot::lines_ci(stem, title, x_label, y_label, lines),
+                bounds,
+            } => plot::curves_ci(stem, title, x_label, y_label, lines, *bounds),
+            Figure::Points {
+                title,
+                x_label,
+                categories,
+                panels,
+            } => plot::points_ci(stem, title, x_label, categories, panels),
+            Figure::Difference {
+                title,
+                x_label,
+                y_label,
+                diffs,
+            } => {
+                let labels: Vec<String> = diffs.iter().map(|(l, _)| l.clone()).collect();
+                let cis: Vec<MeanCi> = diffs.iter().map(|(_, c)| *c).collect();
+                plot::difference_ci(stem, title, x_label, y_label, &labels, &cis)
+            }
         }
     }
 }
+
+/// The range of a share or a rate.
+pub const RATE: Bounds = Some((0.0, 1.0));
 
 /// What one check found on one scenario.
 #[derive(Debug, Clone, PartialEq)]

@@ -606,8 +606,11 @@ fn select(id: &str) -> Result<Vec<Box<dyn Claim>>, UsageError> {
     Ok(sel)
 }
 
-/// Runs claim `id`'s check on a user's scenario file and prints whether the shape holds;
-/// a shape that does not hold is a [`Failed`] error (exit code 1).
+/// Runs claim `id`'s check on a user's scenario file and prints what it took from the file
+/// and what from the claim's own scenario, then whether the shape holds; a shape that does
+/// not hold is a [`Failed`] error (exit code 1), a file that lacks what the claim compares a
+/// [`UsageError`] saying what it needs (exit code 2). A claim with parts (`9`) picks the
+/// part the file's kind tests.
 pub fn check_claim(
     id: &str,
     file: &Path,
@@ -615,20 +618,48 @@ pub fn check_claim(
     quick: bool,
     seed: u64,
 ) -> anyhow::Result<()> {
-    let claims = select(id)?;
+    let mut claims = select(id)?;
     if claims.len() > 1 {
-        let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
-        return Err(UsageError(format!(
-            "claim {id} has parts; name one of {}",
-            ids.join(", ")
-        ))
-        .into());
+        let kind = crate::scenario::FileKind::of(file);
+        match claims::user::part_for(id, kind) {
+            Some(part) => {
+                crate::say!(
+                    "claim {id} has parts; {} tests claim {part}",
+                    file.display()
+                );
+                claims = select(part)?;
+            }
+            None => {
+                let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
+                return Err(UsageError(format!(
+                    "claim {id} has parts; name one of {}",
+                    ids.join(", ")
+                ))
+                .into());
+            }
+        }
     }
     let c = &claims[0];
-    crate::scenario::set::install(file, crate::scenario::Overrides::parse(set)?);
+    let plan = claims::user::plan(c.id(), file, set)?;
+    crate::scenario::set::install(file, plan.overrides.clone());
     let effort = if quick { Effort::Quick } else { Effort::Full };
-    let o = c.check(file, effort, seed)?;
     crate::say!("claim {}: {}", c.id(), c.title());
+    crate::say!("from {}:", file.display());
+    for l in &plan.from_file {
+        crate::say!("  {l}");
+    }
+    if !plan.from_claim.is_empty() {
+        crate::say!(
+            "from claim {}'s own scenario (scenarios/claims/claim{}.toml), what its experiment needs:",
+            c.id(),
+            c.id()
+        );
+        for l in &plan.from_claim {
+            crate::say!("  {l}");
+        }
+    }
+    crate::say!("the check varies: {}", plan.varies);
+    let o = c.check(file, effort, seed)?;
     crate::say!(
         "on {}: the shape {}",
         file.display(),
@@ -645,7 +676,8 @@ pub fn check_claim(
         Ok(())
     } else {
         Err(Failed(format!(
-            "claim {id} does not hold on {} (see the table above)",
+            "claim {} does not hold on {} (see the table above)",
+            c.id(),
             file.display()
         ))
         .into())

@@ -1281,6 +1281,346 @@ pub fn scatter_panels(
     )
 }
 
+/// The range of a metric (`(0, 1)` for a share or a rate), or none: interval ends outside
+/// it are drawn at its edge, so a band never claims a share below 0.
+pub type Bounds = Option<(f64, f64)>;
+
+/// `v` inside `bounds`.
+fn clip(v: f64, bounds: Bounds) -> f64 {
+    match bounds {
+        Some((lo, hi)) if v.is_finite() => v.clamp(lo, hi),
+        _ => v,
+    }
+}
+
+/// `c` with its interval ends (and mean) inside `bounds`.
+pub fn clip_ci(c: &MeanCi, bounds: Bounds) -> MeanCi {
+    MeanCi {
+        mean: clip(c.mean, bounds),
+        lo: clip(c.lo, bounds),
+        hi: clip(c.hi, bounds),
+        ..*c
+    }
+}
+
+/// Draws `title` centred across the whole canvas (so a long title is never cut at the left
+/// by a narrower plotting area) and, below it, a one-row legend of `labels` when there are
+/// several; returns the rest of the canvas.
+fn head_and_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[&str],
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let with_legend = labels.len() > 1;
+    let (head, body) = root.split_vertically(if with_legend { 96 } else { 60 });
+    let size = if title.chars().count() as f64 * 15.5 > SIZE.0 as f64 - 40.0 {
+        24
+    } else {
+        28
+    };
+    head.draw(&Text::new(
+        title.to_string(),
+        (SIZE.0 as i32 / 2, 14),
+        ("sans-serif", size)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))
+    .s()?;
+    if with_legend {
+        let widths: Vec<i32> = labels
+            .iter()
+            .map(|l| (l.chars().count() as f64 * TICK_CHAR_PX * 0.9) as i32 + 70)
+            .collect();
+        let mut x = (SIZE.0 as i32 - widths.iter().sum::<i32>()).max(0) / 2;
+        for (i, (l, w)) in labels.iter().zip(&widths).enumerate() {
+            let y = 68;
+            head.draw(&PathElement::new(
+                vec![(x, y), (x + 30, y)],
+                color(i).stroke_width(4),
+            ))
+            .s()?;
+            head.draw(&Circle::new((x + 15, y), 6, color(i).filled()))
+                .s()?;
+            head.draw(&Text::new(
+                l.to_string(),
+                (x + 40, y),
+                ("sans-serif", 19)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .s()?;
+            x += w;
+        }
+    }
+    Ok(body)
+}
+
+/// One panel of [`points_ci`]: a value per category for each series, on its own y axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointPanel {
+    /// The panel's title (empty for none).
+    pub title: String,
+    /// Its y axis label, with the unit.
+    pub y_label: String,
+    /// The series: a label and one interval per category (a NaN mean draws nothing).
+    pub series: Vec<(String, Vec<MeanCi>)>,
+    /// The metric's range (`Some((0.0, 1.0))` for a rate): intervals are drawn inside it.
+    pub bounds: Bounds,
+    /// A reference line at 0 (for differences), with each point's value written beside it.
+    pub zero_line: bool,
+}
+
+struct Points<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    categories: &'a [String],
+    panels: &'a [PointPanel],
+}
+
+impl Chart for Points<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        // The legend names the series of the first panel that has several.
+        let labels: Vec<&str> = self
+            .panels
+            .iter()
+            .map(|p| p.series.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>())
+            .max_by_key(|l| l.len())
+            .unwrap_or_default();
+        let body = head_and_legend(root, self.title, &labels)?;
+        let areas = body.split_evenly((1, self.panels.len().max(1)));
+        let n = self.categories.len();
+        for (panel, area) in self.panels.iter().zip(&areas) {
+            let cis: Vec<MeanCi> = panel
+                .series
+                .iter()
+                .flat_map(|(_, v)| v.iter().map(|c| clip_ci(c, panel.bounds)))
+                .collect();
+            let (y0, y1) = range(
+                cis.iter().flat_map(|c| [c.mean, c.lo, c.hi]),
+                panel.zero_line,
+            );
+            let slot = (area.dim_in_pixel().0 as f64 - 150.0) / n.max(1) as f64;
+            let width = ((slot - 12.0) / TICK_CHAR_PX).floor().max(4.0) as usize;
+            let lines = self
+                .categories
+                .iter()
+                .map(|l| wrap(l, width).len())
+                .max()
+                .unwrap_or(1) as u32;
+            let mut b = ChartBuilder::on(area);
+            b.margin(20)
+                .margin_right(80)
+                .margin_top(if panel.title.is_empty() { 10 } else { 20 })
+                .x_label_area_size(46 + TICK_LINE_PX as u32 * lines)
+                .y_label_area_size(110);
+            if !panel.title.is_empty() {
+                b.caption(&panel.title, ("sans-serif", 22));
+            }
+            let mut chart = b.build_cartesian_2d(-0.5..(n as f64 - 0.5), y0..y1).s()?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(0)
+                .x_desc(self.x_label)
+                .y_desc(panel.y_label.as_str())
+                .y_label_formatter(&tick)
+                .label_style(("sans-serif", 20))
+                .axis_desc_style(("sans-serif", 22))
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()
+                .s()?;
+            category_ticks(
+                root,
+                |x| chart.backend_coord(&(x, y0)),
+                self.categories,
+                false,
+                width,
+            )?;
+            if panel.zero_line && y0 < 0.0 && y1 > 0.0 {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                        RGBColor(90, 90, 90).stroke_width(2),
+                    )))
+                    .s()?;
+            }
+            let m = panel.series.len().max(1);
+            let step = (0.6 / m as f64).min(0.2);
+            for (k, (_, values)) in panel.series.iter().enumerate() {
+                let dx = (k as f64 - (m - 1) as f64 / 2.0) * step;
+                let c = if m == 1 && labels.len() <= 1 {
+                    color(0)
+                } else {
+                    color(k)
+                };
+                for (i, v) in values.iter().enumerate() {
+                    let v = clip_ci(v, panel.bounds);
+                    if !v.mean.is_finite() {
+                        continue;
+                    }
+                    let x = i as f64 + dx;
+                    if v.lo.is_finite() && v.hi.is_finite() {
+                        let (px, plo) = chart.backend_coord(&(x, v.lo));
+                        let (_, phi) = chart.backend_coord(&(x, v.hi));
+                        for seg in [
+                            vec![(px, plo), (px, phi)],
+                            vec![(px - 10, plo), (px + 10, plo)],
+                            vec![(px - 10, phi), (px + 10, phi)],
+                        ] {
+                            root.draw(&PathElement::new(seg, c.stroke_width(3))).s()?;
+                        }
+                    }
+                    let p = chart.backend_coord(&(x, v.mean));
+                    root.draw(&Circle::new(p, 7, c.filled())).s()?;
+                    if panel.zero_line || m == 1 {
+                        root.draw(&Text::new(
+                            sig(v.mean),
+                            (p.0 + 14, p.1),
+                            ("sans-serif", 17)
+                                .into_font()
+                                .color(&BLACK)
+                                .pos(Pos::new(HPos::Left, VPos::Center)),
+                        ))
+                        .s()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Points with 95% error bars on a categorical x axis (categories side by side, never
+/// joined by lines, as between difficulty bins or model tiers): one panel per entry of
+/// `panels`, each with its own y axis; several series sit side by side in each category
+/// and are named in a legend under the title.
+pub fn points_ci(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    categories: &[String],
+    panels: &[PointPanel],
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &Points {
+            title,
+            x_label,
+            categories,
+            panels,
+        },
+    )
+}
+
+/// Paired differences with their 95% intervals, one per label, around a line at 0: a
+/// small difference between large values stays visible (a bar chart from 0 would hide
+/// it). Each point is labelled with its value.
+pub fn difference_ci(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    labels: &[String],
+    diffs: &[MeanCi],
+) -> anyhow::Result<()> {
+    points_ci(
+        stem,
+        title,
+        x_label,
+        labels,
+        &[PointPanel {
+            title: String::new(),
+            y_label: y_label.to_string(),
+            series: vec![(String::new(), diffs.to_vec())],
+            bounds: None,
+            zero_line: true,
+        }],
+    )
+}
+
+struct Curves<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    lines: &'a [Line],
+    bounds: Bounds,
+}
+
+impl Chart for Curves<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
+        root.fill(&WHITE).s()?;
+        let clipped: Vec<Line> = self
+            .lines
+            .iter()
+            .map(|(l, pts)| {
+                (
+                    l.clone(),
+                    pts.iter()
+                        .map(|(x, c)| (*x, clip_ci(c, self.bounds)))
+                        .collect(),
+                )
+            })
+            .collect();
+        let labels: Vec<&str> = clipped.iter().map(|(l, _)| l.as_str()).collect();
+        let body = head_and_legend(root, self.title, &labels)?;
+        let ((x0, x1), (y0, y1)) = extent(clipped.iter(), false);
+        let mut chart = ChartBuilder::on(&body)
+            .margin(24)
+            .margin_top(10)
+            .x_label_area_size(70)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .s()?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .label_style(("sans-serif", 20))
+            .axis_desc_style(("sans-serif", 22))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .s()?;
+        for (i, (_, pts)) in clipped.iter().enumerate() {
+            let c = color(i);
+            let mean = draw_line_ci(&mut chart, pts, c, 0.22, 3)?;
+            if mean.len() <= 60 {
+                chart
+                    .draw_series(mean.iter().map(|&p| Circle::new(p, 5, c.filled())))
+                    .s()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lines of means with shaded 95% bands over a numeric x axis, the title across the whole
+/// canvas and the legend in a row under it (so neither is cut nor hides data), the bands
+/// kept inside the metric's range `bounds`.
+pub fn curves_ci(
+    stem: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+    bounds: Bounds,
+) -> anyhow::Result<()> {
+    save(
+        stem,
+        &Curves {
+            title,
+            x_label,
+            y_label,
+            lines,
+            bounds,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

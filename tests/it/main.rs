@@ -4,6 +4,7 @@
 mod mmc_model;
 
 mod calibrate;
+mod check_claim;
 mod claims;
 mod cli;
 mod common;
