@@ -1,7 +1,7 @@
 //! Claim 1, user side: harness benefit is an inverted U over user tiers.
 
 use super::runs::{self, ci, diff, minus, scale};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Criterion, Effort, Figure, Measured, Outcome, margin};
 use std::path::Path;
 
 /// Harness benefit per user tier.
@@ -89,6 +89,7 @@ impl Claim for Benefit {
             Criterion {
                 text: format!("benefit peaks at an interior tier (peak: {})", names[peak]),
                 passed: interior,
+                margin: Some(margin::flag(interior)),
             },
             Criterion {
                 text: format!(
@@ -96,6 +97,7 @@ impl Claim for Benefit {
                     names[peak], names[0], vs_weak.mean, vs_weak.lo, vs_weak.hi
                 ),
                 passed: vs_weak.lo > 0.0,
+                margin: Some(margin::above(&vs_weak, 0.0)),
             },
             Criterion {
                 text: format!(
@@ -103,6 +105,11 @@ impl Claim for Benefit {
                     names[peak], names[last], vs_strong.mean, vs_strong.lo, vs_strong.hi
                 ),
                 passed: interior && vs_strong.lo > 0.0,
+                margin: Some(if interior {
+                    margin::above(&vs_strong, 0.0)
+                } else {
+                    -1.0
+                }),
             },
         ];
         let figure = Figure::Bars {

@@ -2,7 +2,7 @@
 //! tier.
 
 use super::runs::{self, ci, slopes};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Criterion, Effort, Figure, Measured, Outcome, margin};
 use std::path::Path;
 
 /// Edit quality per evolver tier.
@@ -73,6 +73,10 @@ impl Claim for EditQuality {
                     TIERS[0], TIERS[3], change_ci.mean, change_ci.lo, change_ci.hi
                 ),
                 passed: change_ci.lo <= 0.0 && change_ci.hi >= 0.0,
+                margin: Some(margin::least([
+                    margin::not_above(&change_ci, 0.0),
+                    margin::reaches(&change_ci, 0.0),
+                ])),
             },
             Criterion {
                 text: format!(
@@ -80,6 +84,14 @@ impl Claim for EditQuality {
                     mean_gain
                 ),
                 passed: mean_gain > 0.0 && change_ci.lo > -tol && change_ci.hi < tol,
+                margin: Some(if mean_gain > 0.0 {
+                    margin::least([
+                        margin::above(&change_ci, -tol),
+                        margin::below(&change_ci, tol),
+                    ])
+                } else {
+                    -1.0
+                }),
             },
         ];
         let figure = Figure::Bars {

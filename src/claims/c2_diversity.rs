@@ -1,7 +1,7 @@
 //! Claim 2: small models give more distinct candidates per sample.
 
 use super::runs::{self, ci, diff, slopes};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::report::plot::PointPanel;
 use std::path::Path;
 
@@ -97,6 +97,7 @@ impl Claim for Diversity {
                     slope.mean, slope.lo, slope.hi
                 ),
                 passed: slope.hi < 0.0,
+                margin: Some(margin::below(&slope, 0.0)),
             },
             Criterion {
                 text: if rises.is_empty() {
@@ -105,6 +106,9 @@ impl Claim for Diversity {
                     format!("significant rises: {}", rises.join(", "))
                 },
                 passed: rises.is_empty(),
+                margin: Some(margin::least((1..per_sample.len()).map(|i| {
+                    margin::not_above(&diff(&per_sample[i], &per_sample[i - 1]), 0.0)
+                }))),
             },
         ];
         let figure = Figure::Points {

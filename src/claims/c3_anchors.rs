@@ -1,7 +1,7 @@
 //! Claim 3: a closed self-improvement loop stalls; external anchors keep it improving.
 
 use super::runs::{self, ci, diff, minus};
-use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::model::{Anchor, RunResult, SERIES_COLUMNS};
 use crate::report::plot::Line;
 use std::path::Path;
@@ -141,6 +141,7 @@ impl Claim for Anchors {
                     rising.mean, rising.lo, rising.hi
                 ),
                 passed: rising.lo > 0.0,
+                margin: Some(margin::above(&rising, 0.0)),
             });
             criteria.push(Criterion {
                 text: format!(
@@ -148,6 +149,7 @@ impl Claim for Anchors {
                     lower.mean, lower.lo, lower.hi
                 ),
                 passed: lower.lo > 0.0,
+                margin: Some(margin::above(&lower, 0.0)),
             });
             criteria.push(Criterion {
                 text: format!(
@@ -155,6 +157,7 @@ impl Claim for Anchors {
                     narrower.mean, narrower.lo, narrower.hi
                 ),
                 passed: narrower.lo > 0.0,
+                margin: Some(margin::above(&narrower, 0.0)),
             });
         }
         // The closed loop against the anchored loops together.
@@ -172,6 +175,7 @@ impl Claim for Anchors {
                     stall.mean, stall.lo, stall.hi
                 ),
                 passed: stall.lo > 0.0,
+                margin: Some(margin::above(&stall, 0.0)),
             },
         );
         let hours: Vec<f64> = out[0][0].series.rows.iter().map(|r| r[0]).collect();

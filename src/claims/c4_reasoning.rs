@@ -2,7 +2,7 @@
 //! tokens, with diminishing returns.
 
 use super::runs::{self, ci, diff, slopes};
-use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::report::plot::PointPanel;
 use std::path::Path;
 
@@ -122,6 +122,7 @@ impl Claim for Reasoning {
                     slope.mean, slope.lo, slope.hi
                 ),
                 passed: slope.lo > 0.0,
+                margin: Some(margin::above(&slope, 0.0)),
             },
             Criterion {
                 text: format!(
@@ -129,6 +130,7 @@ impl Claim for Reasoning {
                     returns.mean, returns.lo, returns.hi
                 ),
                 passed: returns.lo > 0.0,
+                margin: Some(margin::above(&returns, 0.0)),
             },
             Criterion {
                 text: format!(
@@ -139,6 +141,7 @@ impl Claim for Reasoning {
                     floor.hi
                 ),
                 passed: floor.lo > 0.0,
+                margin: Some(margin::above(&floor, 0.0)),
             },
         ];
         if acc.len() > TOKENS.len() {
@@ -153,6 +156,7 @@ impl Claim for Reasoning {
                     small.mean, small.lo, small.hi
                 ),
                 passed: small.hi >= 0.0,
+                margin: Some(margin::reaches(&small, 0.0)),
             });
         }
         let own_name = &base.world.tiers[own].name;

@@ -1,7 +1,7 @@
 //! Claim 5: difficulty-adaptive test-time compute beats a uniform split at equal compute.
 
 use super::runs::{self, ci};
-use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::model::RunResult;
 use crate::policy::{DifficultyParams, PolicyConfig};
 use std::path::Path;
@@ -139,6 +139,7 @@ impl Claim for Adaptive {
                     eff.mean, eff.lo, eff.hi
                 ),
                 passed: eff.lo > 1.0,
+                margin: Some(margin::above(&eff, 1.0)),
             },
             Criterion {
                 text: format!(
@@ -151,6 +152,7 @@ impl Claim for Adaptive {
                     }
                 ),
                 passed: true,
+                margin: None,
             },
         ];
         // Adaptive's points in order of mean attempts: the scenario's own among the others.

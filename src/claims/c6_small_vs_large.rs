@@ -2,7 +2,7 @@
 //! medium tasks and loses on the hardest.
 
 use super::runs::{self, ci, diff};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::report::plot::PointPanel;
 use std::path::Path;
 
@@ -116,6 +116,7 @@ impl Claim for SmallVsLarge {
         let mut criteria = vec![Criterion {
             text: format!("equal cost: per-task user spend ratio {ratio:.2} within [0.8, 1.25]"),
             passed: (0.8..=1.25).contains(&ratio),
+            margin: Some(margin::within(ratio, 0.8, 1.25)),
         }];
         let ties_or_wins = easier.iter().all(|&b| diffs[b].hi >= 0.0);
         let some_win = easier.iter().any(|&b| diffs[b].lo > 0.0);
@@ -125,6 +126,7 @@ impl Claim for SmallVsLarge {
                 easier.iter().map(|&b| format!("{:.3} [{:.3}, {:.3}]", diffs[b].mean, diffs[b].lo, diffs[b].hi)).collect::<Vec<_>>().join(", ")
             ),
             passed: !easier.is_empty() && ties_or_wins && some_win,
+            margin: Some(if easier.is_empty() { -1.0 } else { margin::least([margin::least(easier.iter().map(|&b| margin::reaches(&diffs[b], 0.0))), margin::most(easier.iter().map(|&b| margin::above(&diffs[b], 0.0)))]) }),
         });
         criteria.push(Criterion {
             text: format!(
@@ -132,6 +134,7 @@ impl Claim for SmallVsLarge {
                 diffs[hardest].mean, diffs[hardest].lo, diffs[hardest].hi
             ),
             passed: diffs[hardest].hi < 0.0,
+            margin: Some(margin::below(&diffs[hardest], 0.0)),
         });
         let figure = Figure::Points {
             title: format!(

@@ -2,7 +2,7 @@
 //! task regime shifts.
 
 use super::runs::{self, ci, diff};
-use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::policy::{PolicyConfig, Shares, StruggleParams};
 use std::path::Path;
 
@@ -108,6 +108,7 @@ impl Claim for Struggle {
                     b.hi
                 ),
                 passed: b.lo > 0.0,
+                margin: Some(margin::above(&b, 0.0)),
             },
             Criterion {
                 text: if not_beaten.is_empty() {
@@ -116,6 +117,9 @@ impl Claim for Struggle {
                     format!("static shares not beaten: {}", not_beaten.join(", "))
                 },
                 passed: not_beaten.is_empty(),
+                margin: Some(margin::least(
+                    diffs.iter().map(|(_, d)| margin::above(d, 0.0)),
+                )),
             },
         ];
         let figure = Figure::Difference {

@@ -1,7 +1,7 @@
 //! Claim 8: a pool of diverse cheap evolvers beats one strong evolver at equal cost.
 
 use super::runs::{self, ci, diff};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Criterion, Effort, Figure, Measured, Outcome, margin};
 use std::path::Path;
 
 /// A pool of evolvers against single evolvers at equal evolver spend.
@@ -103,6 +103,7 @@ impl Claim for Pool {
                     "equal cost: pool / strong evolver spend {spend_ratio:.2} within [0.8, 1.25]"
                 ),
                 passed: (0.8..=1.25).contains(&spend_ratio),
+                margin: Some(margin::within(spend_ratio, 0.8, 1.25)),
             },
             Criterion {
                 text: format!(
@@ -110,6 +111,7 @@ impl Claim for Pool {
                     vs_same.mean, vs_same.lo, vs_same.hi
                 ),
                 passed: vs_same.lo > 0.0,
+                margin: Some(margin::above(&vs_same, 0.0)),
             },
             Criterion {
                 text: format!(
@@ -117,6 +119,7 @@ impl Claim for Pool {
                     vs_strong.mean, vs_strong.lo, vs_strong.hi
                 ),
                 passed: vs_strong.lo > 0.0,
+                margin: Some(margin::above(&vs_strong, 0.0)),
             },
         ];
         let figure = Figure::Bars {

@@ -2,7 +2,7 @@
 //! in the harness-search mechanism.
 
 use super::runs::{self, ci, diff};
-use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Counter, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::model::search::{SearchConfig, SearchStrategy, search};
 use rayon::prelude::*;
 use std::path::Path;
@@ -105,6 +105,7 @@ impl Claim for IslandSearch {
                     strategies[i].0, d.mean, d.lo, d.hi
                 ),
                 passed: d.lo > 0.0,
+                margin: Some(margin::above(&d, 0.0)),
             });
         }
         let figure = Figure::Bars {

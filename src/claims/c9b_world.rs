@@ -2,7 +2,7 @@
 //! world, at an equal number of candidates per round and equal spend.
 
 use super::runs::{self, ci, diff};
-use super::{Claim, Criterion, Effort, Figure, Measured, Outcome};
+use super::{Claim, Criterion, Effort, Figure, Measured, Outcome, margin};
 use crate::model::evolver::Strategy;
 use std::path::Path;
 
@@ -107,6 +107,7 @@ impl Claim for IslandsInWorld {
                     .join(", ")
             ),
             passed: ratio <= SPEND_RATIO,
+            margin: Some(margin::at_most(ratio, SPEND_RATIO)),
         }];
         for i in 1..labels.len() {
             let d = diff(&q[0], &q[i]);
@@ -124,6 +125,7 @@ impl Claim for IslandsInWorld {
                     labels[i], d.mean, d.lo, d.hi
                 ),
                 passed: d.lo > 0.0,
+                margin: Some(margin::above(&d, 0.0)),
             });
         }
         let figure = Figure::Bars {

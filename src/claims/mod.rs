@@ -84,6 +84,87 @@ pub struct Criterion {
     pub text: String,
     /// Whether it held.
     pub passed: bool,
+    /// How far it is from its threshold, scaled so that 0 is the threshold and positive
+    /// means it holds ([`margin`]); `None` for a criterion that is only reported.
+    pub margin: Option<f64>,
+}
+
+/// The margins of criteria, on one scale so that a check's criteria can be compared: a
+/// bound of an interval against a threshold counts in half-widths of that interval (`1`:
+/// the bound is one half-width past the threshold), a ratio that must stay in a band counts
+/// in half-widths of the band on a log scale, a yes-or-no criterion counts `+1` or `-1`.
+/// `docs/sensitivity.md` ("Robustness of the claims") lists each claim's.
+pub mod margin {
+    use crate::base::stats::MeanCi;
+
+    /// `x / w`, or the sign of `x` when the width `w` is 0 (a degenerate interval).
+    fn per(x: f64, w: f64) -> f64 {
+        if w > 0.0 {
+            x / w
+        } else if x == 0.0 {
+            0.0
+        } else {
+            x.signum()
+        }
+    }
+
+    /// The lower bound of `ci` above `threshold`: `(lo - threshold) / half width`.
+    pub fn above(ci: &MeanCi, threshold: f64) -> f64 {
+        per(ci.lo - threshold, ci.half_width())
+    }
+
+    /// The upper bound of `ci` below `threshold`: `(threshold - hi) / half width`.
+    pub fn below(ci: &MeanCi, threshold: f64) -> f64 {
+        per(threshold - ci.hi, ci.half_width())
+    }
+
+    /// The upper bound of `ci` at or above `threshold`: `(hi - threshold) / half width`
+    /// (an interval that reaches the threshold).
+    pub fn reaches(ci: &MeanCi, threshold: f64) -> f64 {
+        per(ci.hi - threshold, ci.half_width())
+    }
+
+    /// The lower bound of `ci` at or below `threshold` (no significant rise above it):
+    /// `(threshold - lo) / half width`.
+    pub fn not_above(ci: &MeanCi, threshold: f64) -> f64 {
+        per(threshold - ci.lo, ci.half_width())
+    }
+
+    /// A ratio `x` inside `[lo, hi]`: the distance to the nearer end on a log scale, in
+    /// half-widths of the band (1 at its geometric centre, 0 at an end).
+    pub fn within(x: f64, lo: f64, hi: f64) -> f64 {
+        let half = (hi / lo).ln() / 2.0;
+        per((x / lo).ln().min((hi / x).ln()), half)
+    }
+
+    /// A ratio `x` at most `max` (> 1): `ln(max / x) / ln(max)`.
+    pub fn at_most(x: f64, max: f64) -> f64 {
+        per((max / x).ln(), max.ln())
+    }
+
+    /// A yes-or-no criterion: `+1` when it holds, `-1` when not.
+    pub fn flag(holds: bool) -> f64 {
+        if holds { 1.0 } else { -1.0 }
+    }
+
+    /// The smallest of `xs` (a criterion that must hold for each of several quantities);
+    /// NaN when any is NaN or there is none.
+    pub fn least(xs: impl IntoIterator<Item = f64>) -> f64 {
+        let mut m = f64::INFINITY;
+        for x in xs {
+            if x.is_nan() {
+                return f64::NAN;
+            }
+            m = m.min(x);
+        }
+        if m == f64::INFINITY { f64::NAN } else { m }
+    }
+
+    /// The largest of `xs` (a criterion that must hold for at least one); NaN when any is
+    /// NaN or there is none.
+    pub fn most(xs: impl IntoIterator<Item = f64>) -> f64 {
+        -least(xs.into_iter().map(|x| -x))
+    }
 }
 
 /// A figure to draw for a check. Every axis label names its unit.
@@ -203,6 +284,14 @@ impl Outcome {
     /// Whether every criterion held.
     pub fn holds(&self) -> bool {
         !self.criteria.is_empty() && self.criteria.iter().all(|c| c.passed)
+    }
+
+    /// The claim's margin: the smallest margin of its criteria (those that are only
+    /// reported have none), on the common scale of [`margin`]: positive when every
+    /// criterion holds, 0 at the threshold of the decisive one. NaN when a criterion's
+    /// margin is undefined (an interval of fewer than two values) or none has one.
+    pub fn margin(&self) -> f64 {
+        margin::least(self.criteria.iter().filter_map(|c| c.margin))
     }
 }
 
