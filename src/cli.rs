@@ -175,6 +175,11 @@ pub enum Command {
         /// Root seed of every replication.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also test each claim over the physics: its check at points of a Latin hypercube
+        /// over every physics parameter (x0.5 to x2, or the calibration interval), the share
+        /// where it holds and the parameters that decide it (docs/sensitivity.md).
+        #[arg(long)]
+        robustness: bool,
         /// Compare verdicts with a file of expected ones (e.g.
         /// scenarios/claims/expected.toml) and fail on any difference.
         #[arg(long, value_name = "FILE")]
@@ -189,18 +194,31 @@ pub enum Command {
     CheckClaim {
         /// The claim (1a, 1b, 2, ... 9).
         claim: String,
-        /// Your scenario file (start from scenarios/claims/claimN.toml).
-        file: PathBuf,
+        /// Your scenario file (start from scenarios/claims/claimN.toml); none with
+        /// --robustness.
+        #[arg(required_unless_present = "robustness")]
+        file: Option<PathBuf>,
         /// Change a scenario key: `--set path=value`, the path dotted as in sweep axes
         /// (`--set policy.shares.evolver=0.3`), the value a TOML literal; repeatable.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
-        /// Fewer replications.
+        /// Fewer replications (with --robustness: fewer points).
         #[arg(long)]
         quick: bool,
         /// Root seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Test the claim over the physics of its own scenario: its check at points of a
+        /// Latin hypercube over every physics parameter, the share where it holds and the
+        /// parameters that decide it; writes robustness.md and CSVs.
+        #[arg(long)]
+        robustness: bool,
+        /// Output folder of --robustness (default output/robustness/claimN).
+        #[arg(long, value_name = "DIR", requires = "robustness")]
+        out: Option<PathBuf>,
+        /// Worker threads of --robustness (default: one per core).
+        #[arg(long, value_name = "N", requires = "robustness")]
+        threads: Option<usize>,
     },
     /// Fit world parameters to target measurements: runs each target's experiment on the
     /// base scenario, minimises the sum of squared standardised residuals over the [[fit]]

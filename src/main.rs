@@ -100,6 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             expect,
             force,
+            robustness,
         } => commands::reproduce(&commands::ReproduceArgs {
             claim,
             quick,
@@ -108,6 +109,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             expect,
             force,
+            robustness,
         }),
         Command::CheckClaim {
             claim,
@@ -115,7 +117,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             set,
             quick,
             seed,
-        } => commands::check_claim(&claim, &file, &set, quick, seed),
+            robustness,
+            out,
+            threads,
+        } => match (robustness, file) {
+            (false, Some(file)) => commands::check_claim(&claim, &file, &set, quick, seed),
+            (_, file) => commands::check_claim_robustness(
+                &claim,
+                file.as_deref(),
+                &set,
+                quick,
+                seed,
+                out,
+                threads,
+            ),
+        },
         Command::Policies => commands::policies(),
         Command::Calibrate {
             file,

@@ -104,6 +104,99 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     }
 }
 
+/// A share of `k` successes in `n` trials with its Wilson score interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share {
+    /// Successes.
+    pub k: usize,
+    /// Trials.
+    pub n: usize,
+    /// `k / n` (NaN when `n == 0`).
+    pub p: f64,
+    /// Lower end of the interval (NaN when `n == 0`).
+    pub lo: f64,
+    /// Upper end of the interval (NaN when `n == 0`).
+    pub hi: f64,
+}
+
+/// `k` of `n` with its two-sided `level` (e.g. 0.95) Wilson score interval (Wilson 1927):
+/// centre `(p + z^2 / 2n) / (1 + z^2 / n)`, half width
+/// `z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)`, `z` the normal quantile. Unlike
+/// `p +- z sd` it stays inside [0, 1] and is not empty at `k = 0` or `k = n`.
+pub fn wilson(k: usize, n: usize, level: f64) -> Share {
+    if n == 0 {
+        return Share {
+            k,
+            n,
+            p: f64::NAN,
+            lo: f64::NAN,
+            hi: f64::NAN,
+        };
+    }
+    let z = statrs::distribution::Normal::new(0.0, 1.0)
+        .map(|d| statrs::distribution::ContinuousCDF::inverse_cdf(&d, 0.5 + level / 2.0))
+        .unwrap_or(f64::NAN);
+    let nf = n as f64;
+    let p = k as f64 / nf;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * nf)) / (1.0 + z2 / nf);
+    let half = z / (1.0 + z2 / nf) * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    Share {
+        k,
+        n,
+        p,
+        lo: (centre - half).max(0.0),
+        hi: (centre + half).min(1.0),
+    }
+}
+
+/// The ranks of `xs` (1 for the smallest), ties given their mean rank.
+pub fn ranks(xs: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b)));
+    let mut r = vec![0.0; xs.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && xs[order[j + 1]] == xs[order[i]] {
+            j += 1;
+        }
+        let mean = (i + j) as f64 / 2.0 + 1.0;
+        for &o in &order[i..=j] {
+            r[o] = mean;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Pearson's correlation of `x` and `y` (NaN when either does not vary or they are
+/// shorter than 2).
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return f64::NAN;
+    }
+    let mx = x[..n].iter().sum::<f64>() / n as f64;
+    let my = y[..n].iter().sum::<f64>() / n as f64;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (dx, dy) = (x[i] - mx, y[i] - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if sxx <= 0.0 || syy <= 0.0 {
+        return f64::NAN;
+    }
+    sxy / (sxx * syy).sqrt()
+}
+
+/// Spearman's rank correlation of `x` and `y`: Pearson's correlation of their ranks.
+pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    pearson(&ranks(x), &ranks(y))
+}
+
 /// Degrees of freedom above which [`t_quantile`] uses the large-sample expansion.
 const LARGE_DF: f64 = 1e4;
 

@@ -19,6 +19,7 @@ mod c9b_world;
 
 pub mod figures;
 pub mod headline;
+pub mod robustness;
 pub mod runs;
 pub mod user;
 pub mod verdicts;

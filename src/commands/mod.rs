@@ -3,6 +3,7 @@
 pub mod calibrate;
 mod policies;
 pub mod reproduce;
+pub mod robustness;
 mod run;
 pub mod sensitivity;
 pub mod stress;
@@ -12,6 +13,7 @@ mod validate;
 pub use calibrate::{CalibrateArgs, calibrate};
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
+pub use robustness::check_claim_robustness;
 pub use run::{RunArgs, run};
 pub use sensitivity::{SensitivityArgs, sensitivity};
 pub use stress::{StressArgs, stress};

@@ -29,6 +29,9 @@ pub struct ReproduceArgs {
     pub expect: Option<PathBuf>,
     /// Write into an output folder that is not empty and not written by `triad reproduce`.
     pub force: bool,
+    /// Also run each claim's robustness analysis over the physics (a "Robustness" section
+    /// in the report and `robustness*.csv`).
+    pub robustness: bool,
 }
 
 /// The check on one counter-scenario.
@@ -273,6 +276,13 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
         None
     };
     drop(steps);
+    let robust = if args.robustness {
+        let n = super::robustness::points(args.quick);
+        eprintln!("  robustness: {n} points per claim");
+        Some(pool.install(|| super::robustness::analyse(&claims, n, args.seed))?)
+    } else {
+        None
+    };
     let wall = clock.elapsed().as_secs_f64();
     eprintln!("  plots and report ...");
     for r in &results {
@@ -281,6 +291,9 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
             .draw(&args.out.join(format!("claim{}", r.id)))?;
     }
     print_table(&results);
+    if let Some(r) = &robust {
+        super::robustness::print(r);
+    }
     let mut ok = results.iter().all(|r| r.reproduced());
     let mut mismatches = Vec::new();
     if let Some(exp) = &expected {
@@ -310,6 +323,11 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
         );
         let at = report.find("\n---\n").unwrap_or(report.len());
         report.insert_str(at, &claims::headline::markdown(m, file));
+    }
+    if let Some(r) = &robust {
+        let at = report.find("\n---\n").unwrap_or(report.len());
+        report.insert_str(at, &super::robustness::markdown(r, args.quick, args.seed));
+        super::robustness::write_csvs(&args.out, r)?;
     }
     write_atomic(&args.out.join("report.md"), report.as_bytes())?;
     // Tidy: one row per scenario checked (the claim's own, then each counter).
@@ -372,6 +390,7 @@ fn write_manifest(
         "command": "reproduce",
         "claim": args.claim,
         "quick": args.quick,
+        "robustness": args.robustness,
         "seed": args.seed,
         "started": started,
         "status": if results.is_some() { "complete" } else { "running" },

@@ -21,6 +21,7 @@ mod plans;
 mod policies;
 mod queueing_theory;
 mod read_back;
+mod robustness;
 mod scenario_errors;
 mod sensitivity;
 mod skill_from_score;
