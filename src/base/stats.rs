@@ -145,8 +145,17 @@ pub fn wilson(k: usize, n: usize, level: f64) -> Share {
         k,
         n,
         p,
-        lo: (centre - half).max(0.0),
-        hi: (centre + half).min(1.0),
+        // At k = 0 (k = n) the end is 0 (1) exactly; rounding would leave 1e-17.
+        lo: if k == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        hi: if k == n {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     }
 }
 

@@ -374,3 +374,42 @@ pub fn scenario_file(id: &str, counter: Option<&str>) -> PathBuf {
         None => format!("claim{id}.toml"),
     })
 }
+
+#[cfg(test)]
+mod margin_tests {
+    use super::margin::*;
+    use crate::base::stats::MeanCi;
+
+    fn ci(lo: f64, hi: f64) -> MeanCi {
+        MeanCi {
+            n: 10,
+            mean: (lo + hi) / 2.0,
+            sd: 1.0,
+            lo,
+            hi,
+        }
+    }
+
+    #[test]
+    fn margins_count_half_widths_past_the_threshold() {
+        // [1, 3]: half width 1; the lower bound 1 above 0 is one half width.
+        assert_eq!(above(&ci(1.0, 3.0), 0.0), 1.0);
+        assert_eq!(above(&ci(-1.0, 1.0), 0.0), -1.0);
+        assert_eq!(below(&ci(-3.0, -1.0), 0.0), 1.0);
+        assert_eq!(reaches(&ci(-3.0, -1.0), 0.0), -1.0);
+        assert_eq!(not_above(&ci(-1.0, 1.0), 0.0), 1.0);
+        // A degenerate interval counts by its sign.
+        assert_eq!(above(&ci(2.0, 2.0), 0.0), 1.0);
+        // A ratio at the band's geometric centre is 1, at an end 0, outside negative.
+        assert!((within(1.0, 0.8, 1.25) - 1.0).abs() < 1e-12);
+        assert!(within(1.25, 0.8, 1.25).abs() < 1e-12);
+        assert!(within(2.0, 0.8, 1.25) < 0.0);
+        assert_eq!(at_most(1.0, 2.0), 1.0);
+        assert!(at_most(3.0, 2.0) < 0.0);
+        assert_eq!(least([1.0, -2.0, 3.0]), -2.0);
+        assert_eq!(most([1.0, -2.0, 3.0]), 3.0);
+        assert!(least([1.0, f64::NAN]).is_nan());
+        assert!(least(std::iter::empty()).is_nan());
+        assert_eq!(flag(false), -1.0);
+    }
+}

@@ -152,7 +152,7 @@ pub fn parameters_csv(results: &[Robustness]) -> String {
                 field(d.rho),
                 field(d.lo),
                 field(d.hi),
-                d.decides()
+                d.decides
             );
         }
     }
@@ -170,7 +170,7 @@ fn deciding(r: &Robustness, k: usize) -> String {
     let dec: Vec<String> = r
         .deciders
         .iter()
-        .filter(|d| d.decides())
+        .filter(|d| d.decides)
         .take(k)
         .map(decider_text)
         .collect();
@@ -197,8 +197,9 @@ pub fn markdown(results: &[Robustness], quick: bool, seed: u64) -> String {
          `traits.invoke_slope`, `traits.invoke_mid`); the ladder's skills scaled together by \
          one factor; keys at 0, whole numbers and names held. The share is the points where \
          the claim holds, with a Wilson 95% interval; the deciding parameters are those whose \
-         Spearman rank correlation with the claim's margin has a bootstrap 95% interval \
-         that excludes 0, strongest first (docs/sensitivity.md, \"Robustness of the \
+         Spearman rank correlation with the claim's margin differs from 0 at the 5% level \
+         after a Bonferroni correction for the parameters varied, strongest first (shown \
+         with a bootstrap 95% interval) (docs/sensitivity.md, \"Robustness of the \
          claims\"). Seed {seed}{}. Every point: `robustness.csv`.\n",
         "quick",
         n,
