@@ -288,10 +288,10 @@ impl Space {
         let mut t = self.file.clone();
         for (path, v) in values {
             let section = path.split('.').next().unwrap_or("");
-            if !t.contains_key(section) {
-                if let Some(s) = self.resolved.get(section) {
-                    t.insert(section.to_string(), s.clone());
-                }
+            if !t.contains_key(section)
+                && let Some(s) = self.resolved.get(section)
+            {
+                t.insert(section.to_string(), s.clone());
             }
             set_path(&mut t, path, toml::Value::Float(*v))?;
         }

@@ -190,8 +190,8 @@ pub fn markdown(results: &[Robustness], quick: bool, seed: u64) -> String {
     let _ = writeln!(s, "\n## Robustness\n");
     let _ = writeln!(
         s,
-        "Each claim's check ({} replications: the quick size of each check) at {} points of \
-         a Latin hypercube over every physics number of its scenario: log-uniform from x0.5 \
+        "Each claim's check, at the replications of its `--quick` size whatever the size \
+         of the analysis, at {} points of a Latin hypercube over every physics number of its scenario: log-uniform from x0.5 \
          to x2 of the calibrated value, or over its calibration interval where one exists \
          (`attempts.slope`, `traits.judge_noise`, `traits.item_bias`, \
          `traits.invoke_slope`, `traits.invoke_mid`); the ladder's skills scaled together by \
@@ -201,7 +201,6 @@ pub fn markdown(results: &[Robustness], quick: bool, seed: u64) -> String {
          after a Bonferroni correction for the parameters varied, strongest first (shown \
          with a bootstrap 95% interval) (docs/sensitivity.md, \"Robustness of the \
          claims\"). Seed {seed}{}. Every point: `robustness.csv`.\n",
-        "quick",
         n,
         if quick { ", --quick size" } else { "" }
     );

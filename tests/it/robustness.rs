@@ -203,7 +203,7 @@ fn the_points_are_the_same_at_any_thread_count() {
     let a = run_slope(12.0, 8, 1);
     let b = run_slope(12.0, 8, 2);
     let csv = triad::commands::robustness::points_csv;
-    assert_eq!(csv(&[a.clone()]), csv(&[b.clone()]));
+    assert_eq!(csv(std::slice::from_ref(&a)), csv(std::slice::from_ref(&b)));
     let par = triad::commands::robustness::parameters_csv;
     assert_eq!(par(&[a]), par(&[b]));
 }
