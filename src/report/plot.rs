@@ -13,6 +13,13 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 use std::sync::Once;
 
+mod multiples;
+mod scatter;
+pub mod textfit;
+
+pub use multiples::{MAX_LINES_ON_ONE_CHART, lines_or_multiples};
+pub use scatter::{ScatterPanel, scatter_panels, trend, trend_bins};
+
 /// Size of every plot in pixels.
 pub const SIZE: (u32, u32) = (1200, 800);
 
@@ -297,6 +304,14 @@ impl Chart for Bars<'_> {
             width,
         )?;
         let base = lo.max(0.0).min(hi);
+        if lo < 0.0 && hi > 0.0 {
+            chart
+                .draw_series(LineSeries::new(
+                    [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                    BLACK.stroke_width(2),
+                ))
+                .s()?;
+        }
         chart
             .draw_series(
                 self.cis
@@ -338,14 +353,19 @@ impl Chart for Bars<'_> {
                     .enumerate()
                     .filter(|(_, c)| c.mean.is_finite())
                     .map(|(i, c)| {
-                        let top = if c.hi.is_finite() { c.hi } else { c.mean };
+                        // Above the interval, or below it for a bar that hangs below 0.
+                        let (at, v) = if c.mean < 0.0 {
+                            (if c.lo.is_finite() { c.lo } else { c.mean }, VPos::Top)
+                        } else {
+                            (if c.hi.is_finite() { c.hi } else { c.mean }, VPos::Bottom)
+                        };
                         Text::new(
                             sig(c.mean),
-                            (i as f64, top),
+                            (i as f64, at),
                             ("sans-serif", 18)
                                 .into_font()
                                 .color(&BLACK)
-                                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                                .pos(Pos::new(HPos::Center, v)),
                         )
                     }),
             )
@@ -467,9 +487,20 @@ impl Chart for Lines<'_> {
         } else {
             0
         };
-        let (area, side) = root.split_horizontally(SIZE.0 - panel);
+        // The title across the whole width (a wide legend panel would push a title centred
+        // on the plot alone off the left edge).
+        let (head, body) = root.split_vertically(60);
+        head.draw(&Text::new(
+            self.title.to_string(),
+            (SIZE.0 as i32 / 2, 20),
+            ("sans-serif", 32)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .s()?;
+        let (area, side) = body.split_horizontally(SIZE.0 - panel);
         let mut chart = ChartBuilder::on(&area)
-            .caption(self.title, ("sans-serif", 32))
             .margin(24)
             .x_label_area_size(70)
             .y_label_area_size(110)
@@ -490,7 +521,7 @@ impl Chart for Lines<'_> {
             let c = color(i);
             let mean = draw_line_ci(&mut chart, pts, c, 0.18, 3)?;
             if panel > 0 {
-                let y = 100 + 32 * i as i32;
+                let y = 40 + 32 * i as i32;
                 side.draw(&PathElement::new(vec![(0, y), (28, y)], c.stroke_width(4)))
                     .s()?;
                 let chars = ((panel as f64 - 40.0) / TICK_CHAR_PX) as usize;
@@ -541,9 +572,10 @@ pub fn lines_ci(
     )
 }
 
-/// A time series per policy: [`lines_ci`] with simulated hours on the x axis.
+/// A time series per policy: [`lines_or_multiples`] with simulated hours on the x axis (a
+/// panel per policy past [`MAX_LINES_ON_ONE_CHART`] policies).
 pub fn series(stem: &Path, title: &str, y_label: &str, lines: &[Line]) -> anyhow::Result<()> {
-    lines_ci(stem, title, "simulated time (hours)", y_label, lines)
+    lines_or_multiples(stem, title, "simulated time (hours)", y_label, lines)
 }
 
 /// One panel of [`lines_ci_panels`]: a title and its lines.
