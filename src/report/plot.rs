@@ -346,30 +346,28 @@ impl Chart for Bars<'_> {
                 root.draw(&PathElement::new(seg, style)).s()?;
             }
         }
-        chart
-            .draw_series(
-                self.cis
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.mean.is_finite())
-                    .map(|(i, c)| {
-                        // Above the interval, or below it for a bar that hangs below 0.
-                        let (at, v) = if c.mean < 0.0 {
-                            (if c.lo.is_finite() { c.lo } else { c.mean }, VPos::Top)
-                        } else {
-                            (if c.hi.is_finite() { c.hi } else { c.mean }, VPos::Bottom)
-                        };
-                        Text::new(
-                            sig(c.mean),
-                            (i as f64, at),
-                            ("sans-serif", 18)
-                                .into_font()
-                                .color(&BLACK)
-                                .pos(Pos::new(HPos::Center, v)),
-                        )
-                    }),
-            )
+        // Each value above its interval, or below it for a bar that hangs below 0, clear of
+        // the error bar's cap.
+        for (i, c) in self.cis.iter().enumerate() {
+            if !c.mean.is_finite() {
+                continue;
+            }
+            let (at, v, dy) = if c.mean < 0.0 {
+                (if c.lo.is_finite() { c.lo } else { c.mean }, VPos::Top, 6)
+            } else {
+                (if c.hi.is_finite() { c.hi } else { c.mean }, VPos::Bottom, -4)
+            };
+            let (px, py) = chart.backend_coord(&(i as f64, at));
+            root.draw(&Text::new(
+                sig(c.mean),
+                (px, py + dy),
+                ("sans-serif", 18)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, v)),
+            ))
             .s()?;
+        }
         Ok(())
     }
 }

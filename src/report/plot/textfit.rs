@@ -190,9 +190,9 @@ mod tests {
         let inside = "<text x=\"100\" y=\"10\" dy=\"0.76em\" text-anchor=\"middle\" \
                       font-family=\"sans-serif\" font-size=\"20\">\nshort\n</text>\n";
         assert_eq!(overflows(&svg(inside), FONT).unwrap(), vec![]);
-        // About 20 characters of 20 px: some 220 px wide, centred on 100.
+        // 28 characters of 20 px: some 260 px wide, centred on 100.
         let wide = "<text x=\"100\" y=\"10\" dy=\"0.76em\" text-anchor=\"middle\" \
-                    font-family=\"sans-serif\" font-size=\"20\">\na title far too wide\n</text>\n";
+                    font-family=\"sans-serif\" font-size=\"20\">\na title that is far too wide\n</text>\n";
         let o = overflows(&svg(wide), FONT).unwrap();
         assert_eq!(o.len(), 1, "{o:?}");
         assert!(o[0].bbox[0] < 0.0 && o[0].bbox[2] > 200.0, "{}", o[0]);
