@@ -355,7 +355,11 @@ impl Chart for Bars<'_> {
             let (at, v, dy) = if c.mean < 0.0 {
                 (if c.lo.is_finite() { c.lo } else { c.mean }, VPos::Top, 6)
             } else {
-                (if c.hi.is_finite() { c.hi } else { c.mean }, VPos::Bottom, -4)
+                (
+                    if c.hi.is_finite() { c.hi } else { c.mean },
+                    VPos::Bottom,
+                    -4,
+                )
             };
             let (px, py) = chart.backend_coord(&(i as f64, at));
             root.draw(&Text::new(
