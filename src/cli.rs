@@ -265,10 +265,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Redraw the plots of a finished sweep folder from its CSVs.
+    /// Redraw the plots of a finished folder from its CSVs: every plot of a sweep or stress
+    /// folder, or one metric's (`--metric`), of a sweep or a run folder.
     Plot {
-        /// The sweep's output folder.
+        /// The output folder of a sweep, a stress run or a run.
         dir: PathBuf,
+        /// Redraw only this metric: a column of runs.csv (run.csv) or of timeseries.csv; an
+        /// unknown name is listed against the folder's metrics.
+        #[arg(long, value_name = "M")]
+        metric: Option<String>,
+        /// With --metric, one panel per value of this grid axis of the sweep (e.g.
+        /// policy.shares.verifier), numeric or not.
+        #[arg(long, value_name = "AXIS")]
+        facet: Option<String>,
     },
 }
 

@@ -91,7 +91,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             force,
         }),
         Command::Merge { dirs, out, force } => commands::merge(&dirs, out.as_deref(), force),
-        Command::Plot { dir } => commands::plot(&dir),
+        Command::Plot { dir, metric, facet } => {
+            commands::plot(&commands::PlotArgs { dir, metric, facet })
+        }
         Command::Reproduce {
             quick,
             claim,

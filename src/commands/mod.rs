@@ -1,6 +1,7 @@
 //! The commands behind the command line, callable from Rust as well.
 
 pub mod calibrate;
+mod plot;
 mod policies;
 pub mod reproduce;
 mod run;
@@ -10,12 +11,13 @@ pub mod sweep;
 mod validate;
 
 pub use calibrate::{CalibrateArgs, calibrate};
+pub use plot::{PlotArgs, plot};
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
 pub use run::{RunArgs, run};
 pub use sensitivity::{SensitivityArgs, sensitivity};
 pub use stress::{StressArgs, stress};
-pub use sweep::{SweepArgs, merge, plot, sweep};
+pub use sweep::{SweepArgs, merge, sweep};
 pub use validate::validate;
 
 use crate::base::Failed;

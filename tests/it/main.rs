@@ -18,6 +18,7 @@ mod layering;
 mod oracles;
 mod output_folders;
 mod plans;
+mod plots;
 mod policies;
 mod queueing_theory;
 mod read_back;
