@@ -1,6 +1,7 @@
 //! The commands behind the command line, callable from Rust as well.
 
 pub mod calibrate;
+pub mod optimize;
 mod policies;
 pub mod reproduce;
 mod run;
@@ -10,6 +11,7 @@ pub mod sweep;
 mod validate;
 
 pub use calibrate::{CalibrateArgs, calibrate};
+pub use optimize::{OptimizeArgs, optimize};
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
 pub use run::{RunArgs, run};
@@ -86,6 +88,9 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
         }
         FileKind::Sensitivity => {
             format!("{f} is a sensitivity plan: run it with `triad sensitivity {f}`")
+        }
+        FileKind::Optimization => {
+            format!("{f} is an optimisation plan: run it with `triad optimize {f}`")
         }
     }))
 }
