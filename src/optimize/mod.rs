@@ -426,7 +426,7 @@ pub fn optimize(
     let search_budget = plan.budget - plan.finalists * plan.final_replications as usize;
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut trace = Vec::new();
-    let mut incumbent: Option<usize> = None;
+    let mut incumbent: Option<usize>;
     let mut generation = 0;
     let mut restarts = 0;
     let mut start = vec![0.5; dim];

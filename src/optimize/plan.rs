@@ -199,7 +199,7 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
         }
         match (c.min, c.max) {
             (None, None) => issues.push(Issue::new(&at, "needs `max = ...`, `min = ...` or both")),
-            (Some(lo), Some(hi)) if !(lo <= hi) => issues.push(Issue::new(
+            (Some(lo), Some(hi)) if lo > hi => issues.push(Issue::new(
                 format!("{at}.min"),
                 format!("min {lo} is above max {hi}"),
             )),
