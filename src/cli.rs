@@ -235,6 +235,30 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Search the best setting of a plan's decision variables (budget shares, tiers, any
+    /// numeric scenario key) for an objective on run metrics, under constraints, within a
+    /// budget of simulation runs: CMA-ES with common random numbers and racing; the
+    /// finalists re-run with more replications, with 95% intervals and P(best). Writes
+    /// best.toml, evaluations.csv, a convergence plot and report.md. Rerunning into the
+    /// same folder resumes. docs/optimize.md describes the plan file.
+    Optimize {
+        /// The plan (TOML), e.g. scenarios/optimize/budget500.toml.
+        file: PathBuf,
+        /// Output folder (default: output/optimize/<file stem>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core). The files do not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same plan, starting it over (never the root, home or a
+        /// project's source folders, nor another command's results).
+        #[arg(long)]
+        force: bool,
+    },
     /// Global sensitivity analysis: which uncertain parameters decide an output. Runs a
     /// plan's design (Saltelli sampling on a scrambled Sobol sequence for Sobol indices S1,
     /// ST and optionally S2, or Morris trajectories for mu, mu* and sigma) over the

@@ -119,6 +119,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
         } => commands::check_claim(&claim, &file, &set, quick, seed),
         Command::Policies => commands::policies(),
+        Command::Optimize {
+            file,
+            out,
+            threads,
+            quiet,
+            force,
+        } => commands::optimize(&commands::OptimizeArgs {
+            file,
+            out,
+            threads,
+            quiet,
+            force,
+        })
+        .map(|_| ()),
         Command::Calibrate {
             file,
             set,

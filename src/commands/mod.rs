@@ -1,6 +1,7 @@
 //! The commands behind the command line, callable from Rust as well.
 
 pub mod calibrate;
+pub mod optimize;
 mod plot;
 mod policies;
 pub mod reproduce;
@@ -11,6 +12,7 @@ pub mod sweep;
 mod validate;
 
 pub use calibrate::{CalibrateArgs, calibrate};
+pub use optimize::{OptimizeArgs, optimize};
 pub use plot::{PlotArgs, plot};
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
@@ -88,6 +90,9 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
         }
         FileKind::Sensitivity => {
             format!("{f} is a sensitivity plan: run it with `triad sensitivity {f}`")
+        }
+        FileKind::Optimization => {
+            format!("{f} is an optimisation plan: run it with `triad optimize {f}`")
         }
     }))
 }

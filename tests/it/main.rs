@@ -15,6 +15,7 @@ mod fuzz_inputs;
 mod golden;
 mod interrupt;
 mod layering;
+mod optimize;
 mod oracles;
 mod output_folders;
 mod plans;
