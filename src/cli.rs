@@ -250,6 +250,11 @@ pub enum Command {
         /// Worker threads (default: one per core). The files do not depend on it.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Change a key of the base scenario: `--set path=value`, the path dotted as in
+        /// sweep axes (`--set policy.shares.evolver=0.3`), the value a TOML literal;
+        /// repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// No progress output.
         #[arg(long)]
         quiet: bool,
@@ -280,6 +285,11 @@ pub enum Command {
         /// Run only shard K of N (runs i with i % N == K - 1); join with `triad merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Change a key of the base scenario: `--set path=value`, the path dotted as in
+        /// sweep axes (`--set policy.shares.evolver=0.3`), the value a TOML literal;
+        /// repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// No progress output.
         #[arg(long)]
         quiet: bool,

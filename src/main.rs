@@ -79,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
+            set,
             quiet,
             force,
         } => commands::sensitivity(&commands::SensitivityArgs {
@@ -86,7 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
-            set: Vec::new(),
+            set,
             quiet,
             force,
         }),
@@ -123,12 +124,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             out,
             threads,
+            set,
             quiet,
             force,
         } => commands::optimize(&commands::OptimizeArgs {
             file,
             out,
             threads,
+            set,
             quiet,
             force,
         })

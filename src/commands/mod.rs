@@ -30,6 +30,26 @@ use std::path::{Path, PathBuf};
 
 pub use crate::base::UsageError;
 
+/// Registers `--set` changes for the base scenario a plan file names (its `base`, relative
+/// to the file's folder), where the plan's command loads it (`calibrate`, `optimize`,
+/// `sensitivity`). A file without a readable `base` gets nothing: reading it reports the
+/// problem, located.
+fn install_base_set(file: &Path, set: &[String]) -> anyhow::Result<()> {
+    let set = crate::scenario::Overrides::parse(set)?;
+    if set.is_empty() {
+        return Ok(());
+    }
+    let base = crate::scenario::Source::read(file)
+        .ok()
+        .and_then(|s| s.table().ok())
+        .and_then(|t| t.get("base").and_then(|b| b.as_str()).map(str::to_string));
+    if let Some(b) = base {
+        let dir = file.parent().unwrap_or(Path::new("."));
+        crate::scenario::set::install(&dir.join(b), set);
+    }
+    Ok(())
+}
+
 /// The default output folder of a file: `output/<under>/<file stem>/` (`output/<stem>/`
 /// when `under` is empty).
 pub fn default_out(file: &Path, under: &str) -> PathBuf {

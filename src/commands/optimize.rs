@@ -18,6 +18,8 @@ pub struct OptimizeArgs {
     pub out: Option<PathBuf>,
     /// Worker threads (`None` = one per core).
     pub threads: Option<usize>,
+    /// `--set path=value` changes to the base scenario.
+    pub set: Vec<String>,
     /// No progress output.
     pub quiet: bool,
     /// Write into a folder that is not empty and not this plan's (starting it over).
@@ -70,6 +72,7 @@ fn owner(dir: &Path, fp: &str) -> Owner {
 /// Runs (or resumes) an optimisation and writes its files.
 pub fn optimize(args: &OptimizeArgs) -> anyhow::Result<optimize::Outcome> {
     expect_kind(&args.file, &[FileKind::Optimization])?;
+    super::install_base_set(&args.file, &args.set)?;
     let plan = optimize::load(&args.file)?;
     let threads = threads(args.threads)?;
     let out = args

@@ -221,6 +221,33 @@ fn a_bad_set_is_located_at_its_argument() {
         &["calibrate", s(&cal), "--out", s(&out), "--set", "budget=-1"],
     );
     assert!(err.contains("budget = -1: must be > 0"), "{err}");
+    // Plans whose base the change goes to: optimize and sensitivity.
+    let opt = t.path().join("opt.toml");
+    std::fs::write(
+        &opt,
+        format!(
+            "base = {:?}\nobjective = {{ metric = \"yield\", direction = \"maximize\" }}\n\
+             budget = 40\nreplications = 2\n[[variable]]\npath = \"policy.shares.verifier\"\n\
+             range = [0.01, 0.2]\n",
+            s(&f)
+        ),
+    )
+    .unwrap();
+    let sens = t.path().join("sens.toml");
+    std::fs::write(
+        &sens,
+        format!(
+            "base = {:?}\nmethod = \"morris\"\nn = 2\n[[parameter]]\npath = \"policy.shares.verifier\"\n\
+             range = [0.01, 0.2]\n[[output]]\nmetric = \"yield\"\n",
+            s(&f)
+        ),
+    )
+    .unwrap();
+    for cmd in ["optimize", "sensitivity"] {
+        let file = if cmd == "optimize" { &opt } else { &sens };
+        let err = expect(2, &[cmd, s(file), "--out", s(&out), "--set", "budget=-1"]);
+        assert!(err.contains("budget = -1: must be > 0"), "{cmd}: {err}");
+    }
 }
 
 /// `--replications N`: seeds `hash2(seed, r)`, a row each in run.csv, and summary.csv's
