@@ -253,6 +253,35 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Search the best setting of a plan's decision variables (budget shares, tiers, any
+    /// numeric scenario key) for an objective on run metrics, under constraints, within a
+    /// budget of simulation runs: CMA-ES with common random numbers and racing; the
+    /// finalists re-run with more replications, with 95% intervals and P(best). Writes
+    /// best.toml, evaluations.csv, a convergence plot and report.md. Rerunning into the
+    /// same folder resumes. docs/optimize.md describes the plan file.
+    Optimize {
+        /// The plan (TOML), e.g. scenarios/optimize/budget500.toml.
+        file: PathBuf,
+        /// Output folder (default: output/optimize/<file stem>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core). The files do not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Change a key of the base scenario: `--set path=value`, the path dotted as in
+        /// sweep axes (`--set policy.shares.evolver=0.3`), the value a TOML literal;
+        /// repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+        /// Write into an output folder that is not empty and was not written by this
+        /// command for the same plan, starting it over (never the root, home or a
+        /// project's source folders, nor another command's results).
+        #[arg(long)]
+        force: bool,
+    },
     /// Global sensitivity analysis: which uncertain parameters decide an output. Runs a
     /// plan's design (Saltelli sampling on a scrambled Sobol sequence for Sobol indices S1,
     /// ST and optionally S2, or Morris trajectories for mu, mu* and sigma) over the
@@ -274,6 +303,11 @@ pub enum Command {
         /// Run only shard K of N (runs i with i % N == K - 1); join with `triad merge`.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Change a key of the base scenario: `--set path=value`, the path dotted as in
+        /// sweep axes (`--set policy.shares.evolver=0.3`), the value a TOML literal;
+        /// repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// No progress output.
         #[arg(long)]
         quiet: bool,
@@ -283,10 +317,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Redraw the plots of a finished sweep folder from its CSVs.
+    /// Redraw the plots of a finished folder from its CSVs: every plot of a sweep or stress
+    /// folder, or one metric's (`--metric`), of a sweep or a run folder.
     Plot {
-        /// The sweep's output folder.
+        /// The output folder of a sweep, a stress run or a run.
         dir: PathBuf,
+        /// Redraw only this metric: a column of runs.csv (run.csv) or of timeseries.csv; an
+        /// unknown name is listed against the folder's metrics.
+        #[arg(long, value_name = "M")]
+        metric: Option<String>,
+        /// With --metric, one panel per value of this grid axis of the sweep (e.g.
+        /// policy.shares.verifier), numeric or not.
+        #[arg(long, value_name = "AXIS")]
+        facet: Option<String>,
     },
 }
 

@@ -16,7 +16,7 @@
 //!
 //! **Layers.** Modules depend one way, lowest first: [`base`] (located errors, number
 //! formats, statistics, safe output files) ← [`engine`] ← [`model`] ← [`policy`] ←
-//! [`scenario`] ← [`sweep`] ← [`report`] ← {[`stress`], [`claims`], [`calibrate`], [`sensitivity`]} ← [`commands`], with the
+//! [`scenario`] ← [`sweep`] ← [`report`] ← {[`stress`], [`claims`], [`calibrate`], [`optimize`], [`sensitivity`]} ← [`commands`], with the
 //! binary (`main.rs`) on top. A module may use any module below it, never one above it, and
 //! `stress` and `claims` do not use each other. `tests/it/layering.rs` checks every `crate::`
 //! path in `src/` against this order; a new module gets its place there.
@@ -54,6 +54,7 @@ pub mod claims;
 pub mod commands;
 pub mod engine;
 pub mod model;
+pub mod optimize;
 pub mod policy;
 pub mod report;
 pub mod scenario;

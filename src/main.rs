@@ -79,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
+            set,
             quiet,
             force,
         } => commands::sensitivity(&commands::SensitivityArgs {
@@ -86,12 +87,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             out,
             shard,
-            set: Vec::new(),
+            set,
             quiet,
             force,
         }),
         Command::Merge { dirs, out, force } => commands::merge(&dirs, out.as_deref(), force),
-        Command::Plot { dir } => commands::plot(&dir),
+        Command::Plot { dir, metric, facet } => {
+            commands::plot(&commands::PlotArgs { dir, metric, facet })
+        }
         Command::Reproduce {
             quick,
             claim,
@@ -133,6 +136,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ),
         },
         Command::Policies => commands::policies(),
+        Command::Optimize {
+            file,
+            out,
+            threads,
+            set,
+            quiet,
+            force,
+        } => commands::optimize(&commands::OptimizeArgs {
+            file,
+            out,
+            threads,
+            set,
+            quiet,
+            force,
+        })
+        .map(|_| ()),
         Command::Calibrate {
             file,
             set,

@@ -64,7 +64,7 @@ pub struct Map {
     pub reps: usize,
 }
 
-/// Runs the map on `file`, draws `allocation_map.png` (the best pair's heatmap) in `out`.
+/// Runs the map on `file`, draws `allocation_map.png` (one heatmap per tier pair) in `out`.
 pub fn run(file: &Path, effort: Effort, seed: u64, out: &Path) -> anyhow::Result<Map> {
     let base = runs::load(file)?;
     let Some(sp) = base.policy.params::<StaticParams>() else {
@@ -124,23 +124,45 @@ pub fn run(file: &Path, effort: Effort, seed: u64, out: &Path) -> anyhow::Result
         .unwrap_or(0);
     let advice_y = &yields[yields.len() - 1];
     let gap = diff(&yields[best_index[overall]], advice_y);
-    // Heatmap of the best tier pair.
-    let start = overall * per_pair;
-    let z: Vec<Vec<f64>> = (0..EVOLVER_SHARES.len())
-        .map(|ie| {
-            (0..VERIFIER_SHARES.len())
-                .map(|iv| ci(&yields[start + ie * VERIFIER_SHARES.len() + iv]).mean)
-                .collect()
+    // One panel per tier pair on one colour scale: the best cell outlined in red, the cells
+    // whose paired CI of the difference from it includes 0 in orange.
+    let best_cell = best_index[overall];
+    let nv = VERIFIER_SHARES.len();
+    let mut z_range = (f64::INFINITY, f64::NEG_INFINITY);
+    let panels: Vec<plot::HeatPanel> = (0..best.len())
+        .map(|pi| {
+            let start = pi * per_pair;
+            let z: Vec<Vec<f64>> = (0..EVOLVER_SHARES.len())
+                .map(|ie| {
+                    (0..nv)
+                        .map(|iv| {
+                            let m = ci(&yields[start + ie * nv + iv]).mean;
+                            z_range = (z_range.0.min(m), z_range.1.max(m));
+                            m
+                        })
+                        .collect()
+                })
+                .collect();
+            let near = (0..per_pair)
+                .filter(|&k| start + k != best_cell)
+                .filter(|&k| diff(&yields[best_cell], &yields[start + k]).lo <= 0.0)
+                .map(|k| (k / nv, k % nv))
+                .collect();
+            let (et, ut, _, _) = keys[start];
+            plot::HeatPanel {
+                title: format!("evolver {et} / user {ut}"),
+                z,
+                best: (pi == overall).then(|| {
+                    let k = best_cell - start;
+                    (k / nv, k % nv)
+                }),
+                near,
+            }
         })
         .collect();
-    let bi = best_index[overall] - start;
-    let b = &best[overall];
-    plot::heatmap(
+    plot::heatmap_panels(
         &out.join("allocation_map"),
-        &format!(
-            "Allocation map: yield, evolver {} / user {} (best cell outlined)",
-            b.evolver, b.user
-        ),
+        "Allocation map: yield (value of tasks solved) per tier pair, mean over replications",
         "evolver share of the budget",
         "verifier share of the budget",
         "yield (value of tasks solved)",
@@ -152,8 +174,8 @@ pub fn run(file: &Path, effort: Effort, seed: u64, out: &Path) -> anyhow::Result
             .iter()
             .map(|x| format!("{x}"))
             .collect::<Vec<_>>(),
-        &z,
-        Some((bi / VERIFIER_SHARES.len(), bi % VERIFIER_SHARES.len())),
+        &panels,
+        z_range,
     )?;
     Ok(Map {
         best,

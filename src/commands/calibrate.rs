@@ -100,31 +100,12 @@ fn owner(dir: &Path, fp: &str) -> Owner {
     }
 }
 
-/// Registers the `--set` changes for the base scenario the calibration file names (its
-/// `base`, relative to the file's folder), where the calibration loads it. A file without
-/// a readable `base` gets nothing: reading it reports the problem, located.
-fn install_set(file: &Path, set: &[String]) -> anyhow::Result<()> {
-    let set = crate::scenario::Overrides::parse(set)?;
-    if set.is_empty() {
-        return Ok(());
-    }
-    let base = crate::scenario::Source::read(file)
-        .ok()
-        .and_then(|s| s.table().ok())
-        .and_then(|t| t.get("base").and_then(|b| b.as_str()).map(str::to_string));
-    if let Some(b) = base {
-        let dir = file.parent().unwrap_or(Path::new("."));
-        crate::scenario::set::install(&dir.join(b), set);
-    }
-    Ok(())
-}
-
 /// Runs a calibration and writes its files; prints where they are and the warnings.
 pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<calibrate::Outcome> {
     // A file with only the keys a calibration shares with a sweep (`base`, `replications`)
     // is read as a calibration here, so its own mistakes are the ones reported.
     super::expect_kind(&args.file, &[FileKind::Calibration, FileKind::Sweep])?;
-    install_set(&args.file, &args.set)?;
+    super::install_base_set(&args.file, &args.set)?;
     let cal = calibrate::load(&args.file)?;
     if !args.quiet {
         for line in cal.observations.iter().flat_map(|s| s.lines()) {

@@ -1,6 +1,8 @@
 //! The commands behind the command line, callable from Rust as well.
 
 pub mod calibrate;
+pub mod optimize;
+mod plot;
 mod policies;
 pub mod reproduce;
 pub mod robustness;
@@ -11,13 +13,15 @@ pub mod sweep;
 mod validate;
 
 pub use calibrate::{CalibrateArgs, calibrate};
+pub use optimize::{OptimizeArgs, optimize};
+pub use plot::{PlotArgs, plot};
 pub use policies::{policies, policies_text};
 pub use reproduce::{ReproduceArgs, check_claim, reproduce};
 pub use robustness::check_claim_robustness;
 pub use run::{RunArgs, run};
 pub use sensitivity::{SensitivityArgs, sensitivity};
 pub use stress::{StressArgs, stress};
-pub use sweep::{SweepArgs, merge, plot, sweep};
+pub use sweep::{SweepArgs, merge, sweep};
 pub use validate::validate;
 
 use crate::base::Failed;
@@ -27,6 +31,26 @@ use crate::scenario::{FileKind, InputError, InputErrors};
 use std::path::{Path, PathBuf};
 
 pub use crate::base::UsageError;
+
+/// Registers `--set` changes for the base scenario a plan file names (its `base`, relative
+/// to the file's folder), where the plan's command loads it (`calibrate`, `optimize`,
+/// `sensitivity`). A file without a readable `base` gets nothing: reading it reports the
+/// problem, located.
+fn install_base_set(file: &Path, set: &[String]) -> anyhow::Result<()> {
+    let set = crate::scenario::Overrides::parse(set)?;
+    if set.is_empty() {
+        return Ok(());
+    }
+    let base = crate::scenario::Source::read(file)
+        .ok()
+        .and_then(|s| s.table().ok())
+        .and_then(|t| t.get("base").and_then(|b| b.as_str()).map(str::to_string));
+    if let Some(b) = base {
+        let dir = file.parent().unwrap_or(Path::new("."));
+        crate::scenario::set::install(&dir.join(b), set);
+    }
+    Ok(())
+}
 
 /// The default output folder of a file: `output/<under>/<file stem>/` (`output/<stem>/`
 /// when `under` is empty).
@@ -88,6 +112,9 @@ pub(crate) fn expect_kind(file: &Path, accepts: &[FileKind]) -> Result<(), Usage
         }
         FileKind::Sensitivity => {
             format!("{f} is a sensitivity plan: run it with `triad sensitivity {f}`")
+        }
+        FileKind::Optimization => {
+            format!("{f} is an optimisation plan: run it with `triad optimize {f}`")
         }
     }))
 }

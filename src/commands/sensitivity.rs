@@ -15,6 +15,7 @@ pub type SensitivityArgs = SweepArgs;
 /// `triad sensitivity`: runs (or resumes) a sensitivity analysis, or one shard of it.
 pub fn sensitivity(args: &SensitivityArgs) -> anyhow::Result<()> {
     expect_kind(&args.file, &[FileKind::Sensitivity])?;
+    super::install_base_set(&args.file, &args.set)?;
     let plan = plan::load(&args.file)?;
     let world = default_simulator();
     let sim = Evaluator::new(&plan, world.as_ref())

@@ -1,4 +1,4 @@
-//! The implementations of `triad sweep`, `triad merge` and `triad plot`, called by the
+//! The implementations of `triad sweep` and `triad merge`, called by the
 //! binary with already-parsed arguments.
 
 use super::{default_out, expect_kind, threads};
@@ -7,11 +7,11 @@ use crate::base::{Failed, UsageError};
 use crate::report;
 use crate::scenario::{FileKind, Overrides};
 use crate::sweep::folder::{self, MANIFEST, REPORT};
+use crate::sweep::merge;
 use crate::sweep::plan::{Shard, SweepPlan};
 use crate::sweep::progress::{Progress, Reporter};
 use crate::sweep::read::{read_plan, read_runs};
 use crate::sweep::{Simulator, default_simulator, runner};
-use crate::sweep::{csv, merge};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `triad sweep` (and of `triad stress`).
@@ -224,28 +224,5 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> anyhow::Resul
     info.insert("status".into(), "complete".into());
     write_atomic(&out.join(MANIFEST), &manifest(&plan, info)?)?;
     eprintln!("wrote {}", out.join(REPORT).display());
-    Ok(())
-}
-
-/// `triad plot`: redraws the plots of a sweep folder from its CSVs.
-pub fn plot(dir: &Path) -> anyhow::Result<()> {
-    let (plan, _) = read_plan(dir)?;
-    if crate::sensitivity::spec_of(&plan).is_some() {
-        crate::sensitivity::report::finalize(dir, &plan)?;
-        crate::say!("{}", dir.join(REPORT).display());
-        return Ok(());
-    }
-    if crate::stress::is_stress_plan(&plan) {
-        crate::stress::report::finalize(dir, &plan)?;
-        crate::say!("{}", dir.join(REPORT).display());
-        return Ok(());
-    }
-    let table = read_runs(dir, &plan)?;
-    let summary = crate::sweep::Summary::new(&plan, &table);
-    let series = csv::read_series(dir, &plan, &table, &summary.best_headline_cells())?;
-    let plots = report::draw_all(dir, &plan, &table, &summary, &series)?;
-    for p in plots {
-        crate::say!("{}", dir.join(format!("{}.png", p.stem)).display());
-    }
     Ok(())
 }

@@ -40,6 +40,13 @@ pub fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
                     plan.n_cells()
                 )
             }),
+            FileKind::Optimization => crate::optimize::load(f).map(|p| {
+                format!(
+                    "ok, an optimisation plan over {} variables with a budget of {} runs",
+                    p.variables.len(),
+                    p.budget
+                )
+            }),
             FileKind::Sweep => crate::sweep::SweepPlan::load(f)
                 .map(|(plan, feas)| plan_line("a sweep", plan.n_runs(), &feas)),
             FileKind::Scenario => scenario::load(f)

@@ -23,8 +23,11 @@
 //! concave majorant times the task's value. Over a window of recent tasks the policy hands
 //! attempts out greedily, largest value first, until the window has `mean_samples` attempts
 //! per task on average; the value of the last one handed out is the price a new task's
-//! attempts must beat. How: the task gets the best arm with at most that many attempts. The
-//! policy never reads the world's attempt model: what it knows of it is what it observed.
+//! attempts must beat. An account of attempts allotted less attempts handed out carries a
+//! shortfall (or an excess) into the next prices, so the average holds while the model
+//! learns (see [`DifficultyAdaptive::balance`]). How: the task gets the best arm with at
+//! most that many attempts. The policy never reads the world's attempt model: what it
+//! knows of it is what it observed.
 
 use super::{Common, Params, StaticParams};
 use crate::base::Issue;
@@ -336,9 +339,13 @@ fn concave_increments(success: &[f64], out: &mut [f64], hull: &mut Vec<usize>) {
 }
 
 /// Attempts for a task whose extra attempts are worth `marginal_values` (decreasing), at
-/// price `price`: one, plus every extra attempt worth at least the price.
+/// price `price`: one, plus every extra attempt worth at least the price and more than
+/// nothing.
 pub fn attempts_at_price(marginal_values: &[f64], price: f64) -> u32 {
-    1 + marginal_values.iter().take_while(|&&v| v >= price).count() as u32
+    1 + marginal_values
+        .iter()
+        .take_while(|&&v| v >= price && v > 0.0)
+        .count() as u32
 }
 
 /// The price that hands out `extra` attempts among `values` (every extra attempt of a
@@ -563,6 +570,9 @@ pub struct DifficultyAdaptive {
     next: usize,
     since: usize,
     price: Option<f64>,
+    /// The attempts account: `mean_samples` for every task decided, less the attempts
+    /// handed out (see [`DifficultyAdaptive::reprice`]).
+    balance: f64,
     scratch: Vec<f64>,
     row: Vec<f64>,
     model: SuccessModel,
@@ -598,6 +608,7 @@ impl DifficultyAdaptive {
             next: 0,
             since: 0,
             price: None,
+            balance: 0.0,
             scratch: Vec::with_capacity(w * per),
             row: vec![0.0; per],
             p,
@@ -613,6 +624,13 @@ impl DifficultyAdaptive {
     /// What the policy has learned of success per (chains, revisions).
     pub fn model(&self) -> &SuccessModel {
         &self.model
+    }
+
+    /// The attempts account: `mean_samples` for every task decided (skipped ones included),
+    /// less the attempts handed out. Positive when the policy has handed out fewer attempts
+    /// than its allotment.
+    pub fn balance(&self) -> f64 {
+        self.balance
     }
 
     /// Attempts for a task whose extra attempts are worth `row` (already in `self.row`),
@@ -638,20 +656,36 @@ impl DifficultyAdaptive {
             self.since = 0;
             self.reprice();
         }
+        self.balance += self.p.mean_samples;
         if hopeless {
             return None;
         }
-        Some(match self.price {
+        let n = match self.price {
             Some(price) => attempts_at_price(&self.row, price),
             None => self.p.mean_samples.round().max(1.0) as u32,
-        })
+        };
+        self.balance -= n as f64;
+        Some(n)
     }
 
+    /// Sets the price: the value of the last extra attempt handed out, largest first, when
+    /// the window's tasks get their allotment (`mean_samples` each, one attempt of which
+    /// every served task has anyway) plus what the account holds, spread over the tasks
+    /// until the next pricing.
+    ///
+    /// The account closes the loop. The window's values are those the model gave each task
+    /// when it came, and the model keeps learning: every way of spending attempts starts
+    /// from an optimistic prior that its outcomes bring down, so the values of the tasks to
+    /// come run below the window's, and a price set on the window alone hands out fewer
+    /// attempts than the allotment (a third fewer than `mean_samples = 2` in the calibrated
+    /// world, where one attempt mostly settles a task). What was not handed out stays in
+    /// the account and lowers the next price; what was handed out beyond raises it. The
+    /// balance carried is bounded by what the window's tasks could take: at least none of
+    /// their extra attempts, at most every one worth anything, so a deficit that no attempt
+    /// of value could spend is forgiven, not saved up for a later flood.
     fn reprice(&mut self) {
         let per = self.row.len();
         let served = self.served[..self.len].iter().filter(|&&s| s).count();
-        let total = (self.p.mean_samples * self.len as f64).floor() as usize;
-        let extra = total.saturating_sub(served);
         self.scratch.clear();
         for (i, &s) in self.served[..self.len].iter().enumerate() {
             if s {
@@ -659,7 +693,16 @@ impl DifficultyAdaptive {
                     .extend_from_slice(&self.ring[i * per..(i + 1) * per]);
             }
         }
-        self.price = Some(price_for(&mut self.scratch, extra));
+        let worth = self.scratch.iter().filter(|&&v| v > 0.0).count() as f64;
+        // Extra attempts allotted to the window, and how many times the tasks until the
+        // next pricing fit in it.
+        let allotted = (self.p.mean_samples * self.len as f64).floor() - served as f64;
+        let spread = self.len as f64 / (self.served.len() / 4).clamp(1, self.len) as f64;
+        self.balance = self
+            .balance
+            .clamp(-allotted / spread, ((worth - allotted) / spread).max(0.0));
+        let extra = (allotted + self.balance * spread).clamp(0.0, worth);
+        self.price = Some(price_for(&mut self.scratch, extra as usize));
     }
 }
 
@@ -772,6 +815,45 @@ mod tests {
         let (p1, _) = m.predict(1, 1, 1.0).unwrap();
         assert!((p1 - ceiling * sigmoid(-1.0)).abs() < 1e-12);
         assert!(m.predict(5, 4, 0.0).is_none());
+    }
+
+    /// The mean attempts handed out, after the first window, to 4096 tasks whose extra
+    /// attempts' values fall by a factor `e` every `decay` tasks (as a model's values do
+    /// while its outcomes correct an optimistic prior).
+    fn mean_attempts_while_values_fall(decay: f64) -> f64 {
+        let p = DifficultyParams {
+            mean_samples: 3.0,
+            max_samples: 16,
+            window: 256,
+            ..DifficultyParams::default()
+        };
+        let mut policy = DifficultyAdaptive::new(&p, &crate::model::default_ladder());
+        let (mut sum, mut n) = (0.0, 0.0);
+        for t in 0..4096u32 {
+            // Tasks of every worth, the same sequence of them in every window.
+            let worth = f64::from(t * 37 % 101 + 1) / 101.0 * (-f64::from(t) / decay).exp();
+            for (j, v) in policy.row.iter_mut().enumerate() {
+                *v = worth * 0.8f64.powi(j as i32);
+            }
+            let got = policy.decide(false).expect("served");
+            if t >= 256 {
+                sum += f64::from(got);
+                n += 1.0;
+            }
+        }
+        sum / n
+    }
+
+    #[test]
+    fn the_account_keeps_the_allotment_while_values_fall() {
+        // Steady values: the price alone hands out the allotment.
+        let steady = mean_attempts_while_values_fall(f64::INFINITY);
+        assert!((steady - 3.0).abs() < 0.1, "steady values: {steady}");
+        // Values falling by e every 300 tasks: a price set on the window's older, larger
+        // values alone hands out 1.6 on average; what is not handed out stays in the
+        // account and lowers the next prices.
+        let falling = mean_attempts_while_values_fall(300.0);
+        assert!((falling - 3.0).abs() < 0.1, "falling values: {falling}");
     }
 
     #[test]

@@ -5,10 +5,10 @@ pub mod markdown;
 pub mod plot;
 
 use crate::base::fmt::param_str;
-use crate::base::stats::{MeanCi, mean_ci};
+use crate::base::stats::{MeanCi, mean_ci, paired_ci};
 use crate::sweep::csv::{self, SeriesSummary};
 use crate::sweep::folder::REPORT;
-use crate::sweep::plan::SweepPlan;
+use crate::sweep::plan::{Method, SweepPlan};
 use crate::sweep::read::read_runs;
 use crate::sweep::summary::{LEVEL, Lookup, RunTable, Summary};
 use std::path::Path;
@@ -167,6 +167,21 @@ impl Facets {
         f
     }
 
+    /// One panel per value of grid axis `axis` (numeric or not), no other axis faceted.
+    pub fn on(plan: &SweepPlan, axis: usize) -> Facets {
+        let a = &plan.axes[axis];
+        Facets {
+            axes: vec![axis],
+            values: a
+                .values
+                .iter()
+                .enumerate()
+                .map(|(k, v)| (vec![k], format!("{} = {}", a.path, param_str(v))))
+                .collect(),
+            averaged: Vec::new(),
+        }
+    }
+
     /// What a caption says of the facets: `; one panel per value of ...`, and the
     /// categorical axes averaged over, if any.
     pub fn caption(&self) -> String {
@@ -185,9 +200,10 @@ impl Facets {
 }
 
 /// The allocation maps: per policy, the mean of metric `m` over the numeric axes `(ax,
-/// ay)`, one panel per facet, on one colour scale for every policy; the best cell of each
-/// policy outlined in red, the cells whose paired 95% CI of the difference from it
-/// includes 0 in orange.
+/// ay)`, one panel per facet, on one colour scale for every policy; with `mark_best`, the
+/// best cell of each policy outlined in red, the cells whose paired 95% CI of the
+/// difference from it includes 0 in orange. `stem_of(policy, label)` names each file.
+#[allow(clippy::too_many_arguments)]
 fn heatmaps(
     dir: &Path,
     plan: &SweepPlan,
@@ -196,6 +212,8 @@ fn heatmaps(
     name: &str,
     (ax, ay): (usize, usize),
     facets: &Facets,
+    mark_best: bool,
+    stem_of: &dyn Fn(usize, &str) -> String,
 ) -> anyhow::Result<Vec<PlotInfo>> {
     let mut keys = vec![ax, ay];
     keys.extend(facets.axes.iter().copied());
@@ -222,7 +240,7 @@ fn heatmaps(
     for (p, policy) in plan.policies.iter().enumerate() {
         let l = &policy.label;
         let mut best: Option<(&Vec<usize>, f64)> = None;
-        for (k, reps) in &groups {
+        for (k, reps) in groups.iter().filter(|_| mark_best) {
             let v = mean(&reps[p]);
             if v.is_finite() && best.is_none_or(|(_, b)| v > b) {
                 best = Some((k, v));
@@ -266,7 +284,7 @@ fn heatmaps(
                 }
             })
             .collect();
-        let stem = format!("plots/heatmap_{p}_{}", slug(l));
+        let stem = stem_of(p, l);
         let best_txt = best.map_or(String::new(), |(k, v)| {
             let facet = facets
                 .values
@@ -358,11 +376,433 @@ pub fn cell_desc(plan: &SweepPlan, cell: usize) -> String {
         .join(", ")
 }
 
-/// Draws every plot of a sweep into `dir/plots/` and returns what was drawn:
-/// the headline metric per policy (mean over the grid and, with more than one cell, at each
-/// policy's best cell; 95% CIs), against the first numeric axis, the heatmap over two axes
-/// per policy (evolver x verifier shares if swept) with the best cell outlined, and each
-/// time-series column per policy at its best cell (`series`, `harness_quality` first).
+/// Whether a higher value of metric `name` is better (the yields): only then do plots mark
+/// a best cell.
+fn higher_is_better(name: &str) -> bool {
+    name.starts_with("yield")
+}
+
+/// `path = value, ...` of `cell` with each path shortened to its last part
+/// (`evolver = 0.05, verifier = 0.01`), for tick labels.
+pub fn cell_short(plan: &SweepPlan, cell: usize) -> String {
+    plan.params()
+        .iter()
+        .zip(plan.cell_values(cell))
+        .map(|(p, v)| {
+            let short = p.rsplit('.').next().unwrap_or(p);
+            let value = match v {
+                toml::Value::Float(x) => tick(x),
+                v => param_str(&v),
+            };
+            format!("{short} = {value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A number for a label: 4 significant digits, no trailing zeros (`0.01875`, `129.7`).
+fn tick(x: f64) -> String {
+    let s = crate::base::fmt::sig(x);
+    if s.contains('.') && !s.contains('e') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// The plots of one run metric `m`: per policy (mean over the cells and, with more than
+/// one cell and a metric where higher is better, at each policy's best cell), the paired
+/// difference of each policy from the reference, against the first numeric axis, and the
+/// heatmaps over two numeric axes; categorical axes (`facets`) get a panel per value.
+/// `suffix` ends every stem (e.g. `_by_tiers_user` for a requested facet).
+fn metric_plots(
+    dir: &Path,
+    plan: &SweepPlan,
+    table: &RunTable,
+    summary: &Summary,
+    m: usize,
+    facets: &Facets,
+    suffix: &str,
+) -> anyhow::Result<Vec<PlotInfo>> {
+    let mut out = Vec::new();
+    let labels: Vec<String> = plan.policies.iter().map(|p| p.label.clone()).collect();
+    let name = &table.metrics[m];
+    let look = Lookup::new(plan, table);
+    let over = if plan.n_cells() > 1 {
+        format!(" (mean over {} cells)", plan.n_cells())
+    } else {
+        String::new()
+    };
+    if let Some(cis) = look.marginal(m, &[]).values().next() {
+        let stem = format!("plots/{}_by_policy{suffix}", slug(name));
+        let cis: Vec<MeanCi> = cis.iter().map(|c| clip(*c, bounds(name))).collect();
+        plot::bar_ci(
+            &dir.join(&stem),
+            &format!("Mean {name} per policy{over}, 95% CI"),
+            "policy",
+            &with_unit(name),
+            &labels,
+            &cis,
+        )?;
+        out.push(PlotInfo {
+            stem,
+            caption: format!(
+                "Mean {name} per policy{over} with 95% confidence intervals over replications."
+            ),
+        });
+    }
+    if labels.len() > 1
+        && let Some(reps) = look.group_reps(m, &[]).values().next()
+    {
+        let r = plan.reference;
+        let reference = &labels[r];
+        let cis: Vec<MeanCi> = (0..labels.len())
+            .filter(|&p| p != r)
+            .map(|p| paired_ci(&reps[p], &reps[r], LEVEL))
+            .collect();
+        let diff_labels: Vec<String> = labels
+            .iter()
+            .enumerate()
+            .filter(|&(p, _)| p != r)
+            .map(|(_, l)| l.clone())
+            .collect();
+        let stem = format!("plots/{}_diff_by_policy{suffix}", slug(name));
+        plot::bar_ci(
+            &dir.join(&stem),
+            &format!("{name}: each policy minus {reference}, paired 95% CI"),
+            "policy",
+            &format!("difference in {}", with_unit(name)),
+            &diff_labels,
+            &cis,
+        )?;
+        out.push(PlotInfo {
+            stem,
+            caption: format!(
+                "Mean {name}{over} of each policy minus that of the reference policy \
+                 `{reference}`, paired by replication (common random numbers), with the 95% \
+                 CI of the difference: a bar whose interval excludes 0 differs from the \
+                 reference, however close the two means look on their own."
+            ),
+        });
+    }
+    if plan.n_cells() > 1 && higher_is_better(name) {
+        let best_cells = summary.best_cells(m);
+        let cis: Vec<MeanCi> = best_cells
+            .iter()
+            .enumerate()
+            .map(|(p, c)| {
+                c.and_then(|c| summary.get(c, p, m))
+                    .map_or_else(|| mean_ci(&[], LEVEL), |r| clip(r.ci, bounds(name)))
+            })
+            .collect();
+        let ticks: Vec<String> = best_cells
+            .iter()
+            .zip(&labels)
+            .map(|(c, l)| match c {
+                Some(c) => format!("{l} at {}", cell_short(plan, *c)),
+                None => l.clone(),
+            })
+            .collect();
+        let stem = format!("plots/{}_best_cell_by_policy{suffix}", slug(name));
+        plot::bar_ci(
+            &dir.join(&stem),
+            &format!("{name} at each policy's best cell, 95% CI"),
+            "policy, at its best cell",
+            &with_unit(name),
+            &ticks,
+            &cis,
+        )?;
+        let at: Vec<String> = best_cells
+            .iter()
+            .zip(&labels)
+            .filter_map(|(c, l)| c.map(|c| format!("{l}: cell {c} ({})", cell_desc(plan, c))))
+            .collect();
+        out.push(PlotInfo {
+            stem,
+            caption: format!(
+                "Mean {name} of each policy at its best of {} cells, with 95% CIs over \
+                 replications (picked as the best, so optimistic); each bar names its cell: {}.",
+                plan.n_cells(),
+                at.join("; ")
+            ),
+        });
+    }
+    let numeric: Vec<usize> = plan
+        .axes
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            a.values.len() >= 2 && a.values.iter().all(is_numeric) && !facets.axes.contains(i)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(&a) = numeric.first() {
+        let axis = &plan.axes[a];
+        let mut keys = vec![a];
+        keys.extend(facets.axes.iter().copied());
+        let groups = look.marginal(m, &keys);
+        let bounds = bounds(name);
+        let lines_of = |facet: &[usize]| -> Vec<plot::Line> {
+            labels
+                .iter()
+                .enumerate()
+                .map(|(p, l)| {
+                    let pts = groups
+                        .iter()
+                        .filter(|(k, _)| k[1..] == *facet)
+                        .map(|(k, cis)| (as_f64(&axis.values[k[0]]), clip(cis[p], bounds)))
+                        .collect();
+                    (l.clone(), pts)
+                })
+                .collect()
+        };
+        let stem = format!("plots/{}_vs_{}{suffix}", slug(name), slug(&axis.path));
+        let averaged = plan.params().len() > 1 + facets.axes.len();
+        let others = if averaged {
+            " (other numeric parameters averaged)"
+        } else {
+            ""
+        };
+        let title = format!("{name} against {} per policy, 95% CI", axis.path);
+        if facets.axes.is_empty() {
+            plot::lines_or_multiples(
+                &dir.join(&stem),
+                &title,
+                &with_unit(&axis.path),
+                &with_unit(name),
+                &lines_of(&[]),
+            )?;
+        } else {
+            let panels: Vec<plot::Panel> = facets
+                .values
+                .iter()
+                .map(|(idx, label)| (label.clone(), lines_of(idx)))
+                .collect();
+            plot::lines_ci_panels(
+                &dir.join(&stem),
+                &title,
+                &with_unit(&axis.path),
+                &with_unit(name),
+                &panels,
+            )?;
+        }
+        out.push(PlotInfo {
+            stem,
+            caption: format!(
+                "Mean {name} against `{}` per policy{others}{}, shaded 95% CI.",
+                axis.path,
+                facets.caption()
+            ),
+        });
+    }
+    if numeric.len() >= 2 {
+        let find = |suffix: &str| {
+            numeric
+                .iter()
+                .copied()
+                .find(|&i| plan.axes[i].path.ends_with(suffix))
+        };
+        let (ax, ay) = match (find("evolver"), find("verifier")) {
+            (Some(x), Some(y)) if x != y => (x, y),
+            _ => (numeric[0], numeric[1]),
+        };
+        let stem_of = |p: usize, l: &str| {
+            if m == table.headline().unwrap_or(m) {
+                format!("plots/heatmap_{p}_{}{suffix}", slug(l))
+            } else {
+                format!("plots/heatmap_{}_{p}_{}{suffix}", slug(name), slug(l))
+            }
+        };
+        out.extend(heatmaps(
+            dir,
+            plan,
+            &look,
+            m,
+            name,
+            (ax, ay),
+            facets,
+            higher_is_better(name),
+            &stem_of,
+        )?);
+    }
+    Ok(out)
+}
+
+/// Outputs a sampled design draws against each varied parameter, in order: the headline
+/// and the yield per dollar.
+const DESIGN_OUTPUTS: [&str; 2] = ["yield", "yield_per_dollar"];
+
+/// For a sweep with a sampled `[design]`: each of [`DESIGN_OUTPUTS`] (those the runs
+/// record) against each numeric parameter (design dimensions and numeric axes), a dot per
+/// cell and policy (the mean over replications) and a trend line per policy.
+fn design_plots(
+    dir: &Path,
+    plan: &SweepPlan,
+    table: &RunTable,
+    summary: &Summary,
+) -> anyhow::Result<Vec<PlotInfo>> {
+    let Some(design) = &plan.design else {
+        return Ok(Vec::new());
+    };
+    let labels: Vec<String> = plan.policies.iter().map(|p| p.label.clone()).collect();
+    let params = plan.params();
+    let values: Vec<Vec<f64>> = (0..plan.n_cells())
+        .map(|c| plan.cell_values(c).iter().map(as_f64).collect())
+        .collect();
+    let varied: Vec<usize> = (0..params.len())
+        .filter(|&i| {
+            let xs: Vec<f64> = values.iter().map(|v| v[i]).collect();
+            xs.iter().all(|x| x.is_finite()) && xs.iter().any(|&x| x != xs[0])
+        })
+        .collect();
+    let mut out = Vec::new();
+    for name in DESIGN_OUTPUTS {
+        let Some(m) = table.metric_index(name) else {
+            continue;
+        };
+        let panels: Vec<plot::ScatterPanel> = varied
+            .iter()
+            .map(|&i| plot::ScatterPanel {
+                x_label: with_unit(&params[i]),
+                points: (0..labels.len())
+                    .map(|p| {
+                        (0..plan.n_cells())
+                            .filter_map(|c| {
+                                let y = summary.get(c, p, m)?.ci.mean;
+                                Some((values[c][i], y))
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect();
+        if panels.is_empty() {
+            continue;
+        }
+        let stem = format!("plots/design_{}", slug(name));
+        plot::scatter_panels(
+            &dir.join(&stem),
+            &format!(
+                "{name} against each varied parameter ({} design)",
+                match design.method {
+                    Method::Sobol => "Sobol",
+                    Method::Lhs => "Latin hypercube",
+                    Method::Random => "random",
+                    Method::Given => "given",
+                }
+            ),
+            &with_unit(name),
+            &labels,
+            &panels,
+        )?;
+        out.push(PlotInfo {
+            stem,
+            caption: format!(
+                "Mean {name} over replications at each of the {} cells (dots), against each \
+                 varied parameter (`{}`), one colour per policy; the lines join the means of \
+                 {} equal-count bins of the parameter, the other parameters varying as the \
+                 design drew them.",
+                plan.n_cells(),
+                varied
+                    .iter()
+                    .map(|&i| params[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join("`, `"),
+                plot::trend_bins(plan.n_cells())
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// The y axis of a time-series column: its unit and whether it is cumulative, a level at
+/// the row's hour, or a rate over the interval since the previous row.
+pub fn series_label(col: &str) -> String {
+    let unit = match col {
+        "yield" => "value of tasks solved",
+        "tasks_attempted" | "tasks_solved" => "tasks",
+        c if c.starts_with("spend") => "dollars",
+        c if c.starts_with("edits") => "edits",
+        "harness_quality" => "skill units, traffic-weighted, at the row's hour",
+        "failure_rate" => "fraction of the tasks attempted since the previous row",
+        "evolver_share" => "fraction of the spend since the previous row",
+        _ => "",
+    };
+    match (cumulative(col), unit.is_empty()) {
+        (true, false) => format!("{col} ({unit}, cumulative from hour 0)"),
+        (true, true) => format!("{col} (cumulative from hour 0)"),
+        (false, false) => format!("{col} ({unit})"),
+        (false, true) => col.to_string(),
+    }
+}
+
+/// The plot of time-series column `c`: per policy (at its best cell), mean over
+/// replications with its 95% band.
+fn series_plot(
+    dir: &Path,
+    plan: &SweepPlan,
+    series: &SeriesSummary,
+    c: usize,
+) -> anyhow::Result<PlotInfo> {
+    let labels: Vec<String> = plan.policies.iter().map(|p| p.label.clone()).collect();
+    let scope = if plan.n_cells() > 1 {
+        " at its best cell"
+    } else {
+        ""
+    };
+    let col = &series.columns[c];
+    let b = bounds(col);
+    let lines: Vec<plot::Line> = labels
+        .iter()
+        .enumerate()
+        .map(|(p, l)| {
+            let pts = series
+                .line(p, c)
+                .into_iter()
+                .map(|(x, ci)| (x, clip(ci, b)))
+                .collect();
+            (l.clone(), pts)
+        })
+        .collect();
+    let stem = format!("plots/series_{}", slug(col));
+    let (title, what) = if cumulative(col) {
+        (
+            format!("{col}, cumulative, per policy{scope}, 95% CI"),
+            format!("`{col}` accumulated from hour 0 (cumulative) at each sampled hour"),
+        )
+    } else {
+        (
+            format!("{col} over time per policy{scope}, 95% CI"),
+            if col == "harness_quality" {
+                format!("`{col}` at each sampled hour")
+            } else {
+                format!(
+                    "`{col}` over the interval since the previous sampled hour (a row at hour \
+                     t covers [t - interval, t))"
+                )
+            },
+        )
+    };
+    plot::series(&dir.join(&stem), &title, &series_label(col), &lines)?;
+    let layout = if lines.len() > plot::MAX_LINES_ON_ONE_CHART {
+        "; one panel per policy, the others in grey behind it"
+    } else {
+        ""
+    };
+    Ok(PlotInfo {
+        stem,
+        caption: format!(
+            "{what} for each policy{scope}: mean over replications, shaded 95% CI{layout}."
+        ),
+    })
+}
+
+/// Draws every plot of a sweep into `dir/plots/` and returns what was drawn: for the
+/// headline metric, [`metric_plots`] (per policy, paired differences from the reference,
+/// at each policy's best cell, against the first numeric axis, heatmaps over two axes with
+/// the best cell outlined), for a sampled design each output against each varied
+/// parameter, and each time-series column per policy at its best cell
+/// (`harness_quality` first).
 pub fn draw_all(
     dir: &Path,
     plan: &SweepPlan,
@@ -371,199 +811,67 @@ pub fn draw_all(
     series: &SeriesSummary,
 ) -> anyhow::Result<Vec<PlotInfo>> {
     let mut out = Vec::new();
-    let plots = dir.join("plots");
-    let labels: Vec<String> = plan.policies.iter().map(|p| p.label.clone()).collect();
-    let best_cells = summary.best_headline_cells();
     if let Some(m) = table.headline() {
-        let name = &table.metrics[m];
-        let look = Lookup::new(plan, table);
-        let all = look.marginal(m, &[]);
-        if let Some(cis) = all.values().next() {
-            let stem = format!("plots/{}_by_policy", slug(name));
-            let over = if plan.n_cells() > 1 {
-                format!(" (mean over {} cells)", plan.n_cells())
-            } else {
-                String::new()
-            };
-            let cis: Vec<MeanCi> = cis.iter().map(|c| clip(*c, bounds(name))).collect();
-            plot::bar_ci(
-                &dir.join(&stem),
-                &format!("Mean {name} per policy{over}, 95% CI"),
-                "policy",
-                &with_unit(name),
-                &labels,
-                &cis,
-            )?;
-            out.push(PlotInfo {
-                stem,
-                caption: format!(
-                    "Mean {name} per policy{over} with 95% confidence intervals over replications."
-                ),
-            });
-        }
-        if plan.n_cells() > 1 {
-            let cis: Vec<MeanCi> = best_cells
-                .iter()
-                .enumerate()
-                .map(|(p, c)| {
-                    c.and_then(|c| summary.get(c, p, m))
-                        .map_or_else(|| mean_ci(&[], LEVEL), |r| clip(r.ci, bounds(name)))
-                })
-                .collect();
-            let stem = format!("plots/{}_best_cell_by_policy", slug(name));
-            plot::bar_ci(
-                &dir.join(&stem),
-                &format!("{name} at each policy's best cell, 95% CI"),
-                "policy",
-                &with_unit(name),
-                &labels,
-                &cis,
-            )?;
-            let at: Vec<String> = best_cells
-                .iter()
-                .zip(&labels)
-                .filter_map(|(c, l)| c.map(|c| format!("{l}: cell {c} ({})", cell_desc(plan, c))))
-                .collect();
-            out.push(PlotInfo {
-                stem,
-                caption: format!(
-                    "Mean {name} of each policy at its best of {} cells, with 95% CIs over replications \
-                     (picked as the best, so optimistic); {}.",
-                    plan.n_cells(),
-                    at.join("; ")
-                ),
-            });
-        }
-        let facets = Facets::of(plan);
-        let numeric: Vec<usize> = plan
-            .axes
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.values.len() >= 2 && a.values.iter().all(is_numeric))
-            .map(|(i, _)| i)
-            .collect();
-        if let Some(&a) = numeric.first() {
-            let axis = &plan.axes[a];
-            let mut keys = vec![a];
-            keys.extend(facets.axes.iter().copied());
-            let groups = look.marginal(m, &keys);
-            let bounds = bounds(name);
-            let lines_of = |facet: &[usize]| -> Vec<plot::Line> {
-                labels
-                    .iter()
-                    .enumerate()
-                    .map(|(p, l)| {
-                        let pts = groups
-                            .iter()
-                            .filter(|(k, _)| k[1..] == *facet)
-                            .map(|(k, cis)| (as_f64(&axis.values[k[0]]), clip(cis[p], bounds)))
-                            .collect();
-                        (l.clone(), pts)
-                    })
-                    .collect()
-            };
-            let stem = format!("plots/{}_vs_{}", slug(name), slug(&axis.path));
-            let averaged = plan.params().len() > 1 + facets.axes.len();
-            let others = if averaged {
-                " (other numeric parameters averaged)"
-            } else {
-                ""
-            };
-            let title = format!("{name} against {} per policy, 95% CI", axis.path);
-            if facets.axes.is_empty() {
-                plot::lines_ci(
-                    &dir.join(&stem),
-                    &title,
-                    &with_unit(&axis.path),
-                    &with_unit(name),
-                    &lines_of(&[]),
-                )?;
-            } else {
-                let panels: Vec<plot::Panel> = facets
-                    .values
-                    .iter()
-                    .map(|(idx, label)| (label.clone(), lines_of(idx)))
-                    .collect();
-                plot::lines_ci_panels(
-                    &dir.join(&stem),
-                    &title,
-                    &with_unit(&axis.path),
-                    &with_unit(name),
-                    &panels,
-                )?;
-            }
-            out.push(PlotInfo {
-                stem,
-                caption: format!(
-                    "Mean {name} against `{}` per policy{others}{}, shaded 95% CI.",
-                    axis.path,
-                    facets.caption()
-                ),
-            });
-        }
-        if numeric.len() >= 2 {
-            let find = |suffix: &str| {
-                numeric
-                    .iter()
-                    .copied()
-                    .find(|&i| plan.axes[i].path.ends_with(suffix))
-            };
-            let (ax, ay) = match (find("evolver"), find("verifier")) {
-                (Some(x), Some(y)) if x != y => (x, y),
-                _ => (numeric[0], numeric[1]),
-            };
-            out.extend(heatmaps(dir, plan, &look, m, name, (ax, ay), &facets)?);
-        }
+        out.extend(metric_plots(
+            dir,
+            plan,
+            table,
+            summary,
+            m,
+            &Facets::of(plan),
+            "",
+        )?);
     }
+    out.extend(design_plots(dir, plan, table, summary)?);
     // Time series: harness quality first, then the rest in the simulator's order.
     let mut order: Vec<usize> = (0..series.columns.len()).collect();
     order.sort_by_key(|&c| series.columns[c] != "harness_quality");
-    let scope = if plan.n_cells() > 1 {
-        " at its best cell"
-    } else {
-        ""
-    };
     for c in order {
-        let col = &series.columns[c];
-        let b = bounds(col);
-        let lines: Vec<plot::Line> = labels
-            .iter()
-            .enumerate()
-            .map(|(p, l)| {
-                let pts = series
-                    .line(p, c)
-                    .into_iter()
-                    .map(|(x, ci)| (x, clip(ci, b)))
-                    .collect();
-                (l.clone(), pts)
-            })
-            .collect();
-        let stem = format!("plots/series_{}", slug(col));
-        let (title, what) = if cumulative(col) {
-            (
-                format!("{col}, cumulative, per policy{scope}, 95% CI"),
-                format!("`{col}` accumulated from hour 0 (cumulative) at each sampled hour"),
-            )
-        } else {
-            (
-                format!("{col} over time per policy{scope}, 95% CI"),
-                if col == "harness_quality" {
-                    format!("`{col}` at each sampled hour")
-                } else {
-                    format!("`{col}` over the interval since the previous sampled hour")
-                },
-            )
-        };
-        plot::series(&dir.join(&stem), &title, &with_unit(col), &lines)?;
-        out.push(PlotInfo {
-            stem,
-            caption: format!(
-                "{what} for each policy{scope}: mean over replications, shaded 95% CI."
-            ),
-        });
+        out.push(series_plot(dir, plan, series, c)?);
     }
-    let _ = std::fs::create_dir_all(&plots);
+    let _ = std::fs::create_dir_all(dir.join("plots"));
     Ok(out)
+}
+
+/// What `triad plot --metric` redraws: a run metric (from `runs.csv`) or a time-series
+/// column (from `timeseries.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Index into the run table's metrics.
+    Run(usize),
+    /// Index into the time series' columns.
+    Series(usize),
+}
+
+/// Redraws the plots of one metric `m` of a finished sweep folder; `facet`, a grid axis of
+/// the plan, gets one panel per value (numeric or not) in place of the plan's categorical
+/// axes, and the stems end in `_by_<axis>`.
+pub fn draw_metric(
+    dir: &Path,
+    plan: &SweepPlan,
+    table: &RunTable,
+    summary: &Summary,
+    series: &SeriesSummary,
+    m: MetricKind,
+    facet: Option<usize>,
+) -> anyhow::Result<Vec<PlotInfo>> {
+    match m {
+        MetricKind::Series(c) => Ok(vec![series_plot(dir, plan, series, c)?]),
+        MetricKind::Run(m) => {
+            let (facets, suffix) = match facet {
+                Some(a) => (
+                    Facets::on(plan, a),
+                    format!("_by_{}", slug(&plan.axes[a].path)),
+                ),
+                None => (Facets::of(plan), String::new()),
+            };
+            let mut out = metric_plots(dir, plan, table, summary, m, &facets, &suffix)?;
+            if plan.design.is_some() && facet.is_none() {
+                out.extend(design_plots(dir, plan, table, summary)?);
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// Writes `summary.csv`, `paired.csv`, `timeseries_summary.csv`, the plots and

@@ -13,6 +13,13 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 use std::sync::Once;
 
+mod multiples;
+mod scatter;
+pub mod textfit;
+
+pub use multiples::{MAX_LINES_ON_ONE_CHART, lines_or_multiples};
+pub use scatter::{ScatterPanel, scatter_panels, trend, trend_bins};
+
 /// Size of every plot in pixels.
 pub const SIZE: (u32, u32) = (1200, 800);
 
@@ -297,6 +304,14 @@ impl Chart for Bars<'_> {
             width,
         )?;
         let base = lo.max(0.0).min(hi);
+        if lo < 0.0 && hi > 0.0 {
+            chart
+                .draw_series(LineSeries::new(
+                    [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                    BLACK.stroke_width(2),
+                ))
+                .s()?;
+        }
         chart
             .draw_series(
                 self.cis
@@ -331,25 +346,32 @@ impl Chart for Bars<'_> {
                 root.draw(&PathElement::new(seg, style)).s()?;
             }
         }
-        chart
-            .draw_series(
-                self.cis
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.mean.is_finite())
-                    .map(|(i, c)| {
-                        let top = if c.hi.is_finite() { c.hi } else { c.mean };
-                        Text::new(
-                            sig(c.mean),
-                            (i as f64, top),
-                            ("sans-serif", 18)
-                                .into_font()
-                                .color(&BLACK)
-                                .pos(Pos::new(HPos::Center, VPos::Bottom)),
-                        )
-                    }),
-            )
+        // Each value above its interval, or below it for a bar that hangs below 0, clear of
+        // the error bar's cap.
+        for (i, c) in self.cis.iter().enumerate() {
+            if !c.mean.is_finite() {
+                continue;
+            }
+            let (at, v, dy) = if c.mean < 0.0 {
+                (if c.lo.is_finite() { c.lo } else { c.mean }, VPos::Top, 6)
+            } else {
+                (
+                    if c.hi.is_finite() { c.hi } else { c.mean },
+                    VPos::Bottom,
+                    -4,
+                )
+            };
+            let (px, py) = chart.backend_coord(&(i as f64, at));
+            root.draw(&Text::new(
+                sig(c.mean),
+                (px, py + dy),
+                ("sans-serif", 18)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, v)),
+            ))
             .s()?;
+        }
         Ok(())
     }
 }
@@ -467,9 +489,20 @@ impl Chart for Lines<'_> {
         } else {
             0
         };
-        let (area, side) = root.split_horizontally(SIZE.0 - panel);
+        // The title across the whole width (a wide legend panel would push a title centred
+        // on the plot alone off the left edge).
+        let (head, body) = root.split_vertically(60);
+        head.draw(&Text::new(
+            self.title.to_string(),
+            (SIZE.0 as i32 / 2, 20),
+            ("sans-serif", 32)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .s()?;
+        let (area, side) = body.split_horizontally(SIZE.0 - panel);
         let mut chart = ChartBuilder::on(&area)
-            .caption(self.title, ("sans-serif", 32))
             .margin(24)
             .x_label_area_size(70)
             .y_label_area_size(110)
@@ -490,7 +523,7 @@ impl Chart for Lines<'_> {
             let c = color(i);
             let mean = draw_line_ci(&mut chart, pts, c, 0.18, 3)?;
             if panel > 0 {
-                let y = 100 + 32 * i as i32;
+                let y = 40 + 32 * i as i32;
                 side.draw(&PathElement::new(vec![(0, y), (28, y)], c.stroke_width(4)))
                     .s()?;
                 let chars = ((panel as f64 - 40.0) / TICK_CHAR_PX) as usize;
@@ -541,9 +574,10 @@ pub fn lines_ci(
     )
 }
 
-/// A time series per policy: [`lines_ci`] with simulated hours on the x axis.
+/// A time series per policy: [`lines_or_multiples`] with simulated hours on the x axis (a
+/// panel per policy past [`MAX_LINES_ON_ONE_CHART`] policies).
 pub fn series(stem: &Path, title: &str, y_label: &str, lines: &[Line]) -> anyhow::Result<()> {
-    lines_ci(stem, title, "simulated time (hours)", y_label, lines)
+    lines_or_multiples(stem, title, "simulated time (hours)", y_label, lines)
 }
 
 /// One panel of [`lines_ci_panels`]: a title and its lines.
@@ -1206,77 +1240,6 @@ pub fn scatter(
             y_label,
             points,
             zero,
-        },
-    )
-}
-
-/// Small scatter plots side by side, sharing the y axis label: one per `(x label, points)`.
-struct ScatterPanels<'a> {
-    title: &'a str,
-    y_label: &'a str,
-    panels: &'a [(String, Vec<(f64, f64)>)],
-}
-
-impl Chart for ScatterPanels<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
-        root.fill(&WHITE).s()?;
-        let n = self.panels.len().max(1);
-        let cols = (n as f64).sqrt().ceil() as usize;
-        let rows = n.div_ceil(cols);
-        let root = root.titled(self.title, ("sans-serif", 30)).s()?;
-        let areas = root.split_evenly((rows, cols));
-        let (y0, y1) = range(
-            self.panels.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)),
-            false,
-        );
-        for ((label, pts), area) in self.panels.iter().zip(areas.iter()) {
-            let (x0, x1) = range(pts.iter().map(|q| q.0), false);
-            let mut chart = ChartBuilder::on(area)
-                .margin(10)
-                .x_label_area_size(44)
-                .y_label_area_size(64)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .s()?;
-            chart
-                .configure_mesh()
-                .x_desc(label.as_str())
-                .y_desc(self.y_label)
-                .x_labels(4)
-                .y_labels(5)
-                .x_label_formatter(&tick)
-                .y_label_formatter(&tick)
-                .label_style(("sans-serif", 14))
-                .axis_desc_style(("sans-serif", 16))
-                .light_line_style(RGBColor(235, 235, 235))
-                .draw()
-                .s()?;
-            let radius = if pts.len() > 2000 { 1 } else { 2 };
-            chart
-                .draw_series(
-                    pts.iter()
-                        .filter(|q| q.0.is_finite() && q.1.is_finite())
-                        .map(|&q| Circle::new(q, radius, color(0).mix(0.5).filled())),
-                )
-                .s()?;
-        }
-        Ok(())
-    }
-}
-
-/// One output against each of several inputs: a grid of small scatter plots with a common
-/// y range, one per `(x label, (x, y) points)`.
-pub fn scatter_panels(
-    stem: &Path,
-    title: &str,
-    y_label: &str,
-    panels: &[(String, Vec<(f64, f64)>)],
-) -> anyhow::Result<()> {
-    save(
-        stem,
-        &ScatterPanels {
-            title,
-            y_label,
-            panels,
         },
     )
 }

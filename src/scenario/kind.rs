@@ -24,6 +24,9 @@ pub enum FileKind {
     /// `method` or a built-in `model` (checked first: a plan may `set` keys as a stress
     /// plan does).
     Sensitivity,
+    /// An optimisation plan (`triad optimize`): `[[variable]]` or `[[constraint]]` tables
+    /// or an `objective`.
+    Optimization,
     /// Expected claim verdicts (`triad reproduce --expect FILE`, like
     /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
     Verdicts,
@@ -37,6 +40,8 @@ const SEARCH_KEYS: [&str; 4] = ["evaluations", "landscape", "strategy", "evaluat
 const CALIBRATION_KEYS: [&str; 3] = ["fit", "target", "observations"];
 /// Keys only a sensitivity plan has.
 const SENSITIVITY_KEYS: [&str; 4] = ["parameter", "output", "method", "model"];
+/// Keys only an optimisation plan has.
+const OPTIMIZATION_KEYS: [&str; 3] = ["variable", "constraint", "objective"];
 /// Keys of a sweep file, including those it shares with a stress plan (`base`,
 /// `replications`; `[[policy]]` too, checked apart: a scenario's `[policy]` is a table).
 const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
@@ -51,6 +56,8 @@ impl FileKind {
         let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
         if !t.is_empty() && t.keys().all(|k| is_claim_id(k)) {
             FileKind::Verdicts
+        } else if has(&OPTIMIZATION_KEYS) {
+            FileKind::Optimization
         } else if has(&SENSITIVITY_KEYS) {
             FileKind::Sensitivity
         } else if has(&STRESS_KEYS) || matches!(t.get("tier"), Some(toml::Value::String(_))) {

@@ -161,6 +161,7 @@ impl Overrides {
             {
                 table.remove(o);
             }
+            complete_policy_table(table, &it.path);
             if let Err(m) = set_path(table, &it.path, it.value.clone()) {
                 problems.push(self.problem(it.start, m));
             }
@@ -213,6 +214,29 @@ impl Overrides {
                 format!("{} = {}: {}", it.path, it.value, super::describe(i)),
             )
         }
+    }
+}
+
+/// Before a change inside a policy sub-table the scenario does not write (e.g.
+/// `policy.tiers.user` under a `[policy]` without `tiers`), that sub-table is taken from the
+/// policy kind's defaults (`triad policies`), so the change replaces one key and the others
+/// keep the values they had.
+fn complete_policy_table(table: &mut toml::Table, path: &str) {
+    let mut parts = path.split('.');
+    let (Some("policy"), Some(sub), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    let Some(toml::Value::Table(policy)) = table.get_mut("policy") else {
+        return;
+    };
+    if policy.contains_key(sub) {
+        return;
+    }
+    let Some(kind) = policy.get("kind").and_then(|k| k.as_str()) else {
+        return;
+    };
+    if let Some(v) = crate::policy::BuiltIn::find(kind).and_then(|b| b.defaults().remove(sub)) {
+        policy.insert(sub.to_string(), v);
     }
 }
 

@@ -270,7 +270,7 @@ fn draw(dir: &Path, a: &Analysis) -> anyhow::Result<()> {
                 }
             }
         }
-        let panels: Vec<(String, Vec<(f64, f64)>)> = a
+        let panels: Vec<plot::ScatterPanel> = a
             .spec
             .parameters
             .iter()
@@ -287,13 +287,17 @@ fn draw(dir: &Path, a: &Analysis) -> anyhow::Result<()> {
                     .zip(&o.y)
                     .map(|(u, &y)| (p.scale.design_value(u[j]), y))
                     .collect();
-                (label, pts)
+                plot::ScatterPanel {
+                    x_label: label,
+                    points: vec![pts],
+                }
             })
             .collect();
         plot::scatter_panels(
             &plots.join(format!("scatter_{s}")),
             &format!("{} at each design point", o.output.name),
             &o.output.name,
+            std::slice::from_ref(&o.output.name),
             &panels,
         )?;
     }

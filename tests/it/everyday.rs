@@ -106,6 +106,37 @@ fn set_equals_the_same_change_in_the_file() {
     }
 }
 
+/// A change inside a policy table the file does not write (`policy.tiers.user` under a
+/// `[policy]` without `tiers`) keeps the kind's defaults for the other keys of that table:
+/// the same bytes as the file with the whole table written out.
+#[test]
+fn set_inside_a_default_policy_table_keeps_its_other_keys() {
+    let t = tempfile::tempdir().unwrap();
+    let plain = t.path().join("plain.toml");
+    std::fs::write(&plain, SHORT).unwrap();
+    let defaults = triad::policy::BuiltIn::find("static").unwrap().defaults();
+    let mut tiers = defaults["tiers"].as_table().unwrap().clone();
+    assert_ne!(tiers["user"].as_str(), Some("70B"), "pick another tier");
+    tiers.insert("user".into(), toml::Value::String("70B".into()));
+    let changed = t.path().join("changed.toml");
+    std::fs::write(
+        &changed,
+        format!("{SHORT}tiers = {}\n", toml::Value::Table(tiers)),
+    )
+    .unwrap();
+    let (a, b, c) = (t.path().join("a"), t.path().join("b"), t.path().join("c"));
+    let set = ["--set", "policy.tiers.user=70B"];
+    expect(
+        0,
+        &["run", s(&plain), "--out", s(&a), "--quiet", set[0], set[1]],
+    );
+    expect(0, &["run", s(&changed), "--out", s(&b), "--quiet"]);
+    expect(0, &["run", s(&plain), "--out", s(&c), "--quiet"]);
+    let (fa, fb) = (files_but_manifest(&a), files_but_manifest(&b));
+    assert_eq!(fa, fb);
+    assert_ne!(files_but_manifest(&c)["run.csv"], fb["run.csv"]);
+}
+
 /// A problem of a change is located at its `--set` argument; an unknown path gets the
 /// message a bad sweep axis gets; every command that takes `--set` checks it first.
 #[test]
@@ -190,6 +221,33 @@ fn a_bad_set_is_located_at_its_argument() {
         &["calibrate", s(&cal), "--out", s(&out), "--set", "budget=-1"],
     );
     assert!(err.contains("budget = -1: must be > 0"), "{err}");
+    // Plans whose base the change goes to: optimize and sensitivity.
+    let opt = t.path().join("opt.toml");
+    std::fs::write(
+        &opt,
+        format!(
+            "base = {:?}\nobjective = {{ metric = \"yield\", direction = \"maximize\" }}\n\
+             budget = 40\nreplications = 2\n[[variable]]\npath = \"policy.shares.verifier\"\n\
+             range = [0.01, 0.2]\n",
+            s(&f)
+        ),
+    )
+    .unwrap();
+    let sens = t.path().join("sens.toml");
+    std::fs::write(
+        &sens,
+        format!(
+            "base = {:?}\nmethod = \"morris\"\nn = 2\n[[parameter]]\npath = \"policy.shares.verifier\"\n\
+             range = [0.01, 0.2]\n[[output]]\nmetric = \"yield\"\n",
+            s(&f)
+        ),
+    )
+    .unwrap();
+    for cmd in ["optimize", "sensitivity"] {
+        let file = if cmd == "optimize" { &opt } else { &sens };
+        let err = expect(2, &[cmd, s(file), "--out", s(&out), "--set", "budget=-1"]);
+        assert!(err.contains("budget = -1: must be > 0"), "{cmd}: {err}");
+    }
 }
 
 /// `--replications N`: seeds `hash2(seed, r)`, a row each in run.csv, and summary.csv's

@@ -427,8 +427,18 @@ fn difficulty_adaptive_in_a_run_spends_more_on_predicted_hard_tasks() {
         "the budget should not bind here"
     );
     let log = log.lock().unwrap();
-    let mean = log.iter().map(|x| x.1 as f64).sum::<f64>() / log.len() as f64;
-    assert!((1.6..=2.3).contains(&mean), "mean attempts {mean}");
+    let n = log.len() as f64;
+    let mean = log.iter().map(|x| x.1 as f64).sum::<f64>() / n;
+    // The policy's learned values fall as outcomes correct its optimistic prior, so a price
+    // set on the window's older values hands out too few (1.2-1.3 here without the
+    // account); the account carries the shortfall into the next prices. What it still
+    // holds at the end is of the order of a pricing interval's allotment (window / 4 tasks
+    // x 1 extra attempt): allow three.
+    let slack = 3.0 * (DifficultyParams::default().window / 4) as f64 * (2.0 - 1.0) / n;
+    assert!(
+        (mean - 2.0).abs() <= slack,
+        "mean attempts {mean} +- {slack}"
+    );
     let user = cfg.world.tiers[3].skill;
     let avg = |lo: f64, hi: f64| {
         let xs: Vec<f64> = log

@@ -13,9 +13,13 @@ use triad::sweep::{NoProgress, Simulator, WorldSimulator, run_plan};
 const BIN: &str = env!("CARGO_BIN_EXE_triad");
 
 /// Two days at 30 tasks an hour on a budget that does not bind.
-// One category of easy tasks, which the small policy's 3B user solves a good share of: on
-// the default mix the calibrated world leaves a 3B user at about 24%, below even the 8B user
-// whose tier is out half the run, and the fragile policy would never rank last.
+// One category of easy tasks, which the small policy's 3B user solves most of (77%, against
+// 96% for the fragile policy's 8B user). The small policy must stay clearly above half of
+// the fragile one's yield, what the fragile one keeps when its tier is out for the second
+// half, in every run: the tail criteria (CVaR 10% of 9 runs is the single worst run) read
+// the small policy's worst run too. At difficulty 0.4 the calibrated world's 3B user solved
+// half the tasks (717 of 1440) and, with its 3B verifier's noise x4, one run fell to 546,
+// below the fragile policy's worst outage run (601): fragile ranked second by CVaR.
 const BASE: &str = r#"
 name = "tiny"
 horizon_hours = 48.0
@@ -26,7 +30,7 @@ arrival_per_hour = 30.0
 
 [[workload.category]]
 name = "support"
-difficulty = 0.4
+difficulty = -0.2
 difficulty_sd = 0.6
 "#;
 

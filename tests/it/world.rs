@@ -432,3 +432,36 @@ fn coverage_is_what_a_perfect_checker_would_solve() {
         "coverage {cov} against solve rate {solved}"
     );
 }
+
+/// A row of the time series at hour `t` covers `[t - every, t)`: the evolution round that
+/// opens at `t` (charged whole when it opens) is counted in the next row. So with rows at
+/// every epoch, the first epoch's row shows no evolver spend (no round opens at hour 0, with
+/// no failures to read), every later row shows the round that ran during it, and the last
+/// row, whose round opened one epoch before the horizon, a share above 0.
+#[test]
+fn a_row_counts_the_round_that_ran_during_its_interval() {
+    let mut cfg = small(48.0, 60.0);
+    cfg.world.epoch_hours = 6.0;
+    cfg.world.sample_every_hours = 6.0;
+    let cfg = with_policy(cfg, |_| {});
+    let col = |n: &str| model::SERIES_COLUMNS.iter().position(|c| *c == n).unwrap();
+    let (hour, spend, share) = (col("hour"), col("spend_evolver"), col("evolver_share"));
+    for seed in 0..3 {
+        let r = cfg.run(seed).unwrap();
+        let rows = &r.series.rows;
+        let hours: Vec<f64> = rows.iter().map(|x| x[hour]).collect();
+        assert_eq!(hours, (0..=8).map(|k| 6.0 * k as f64).collect::<Vec<_>>());
+        assert_eq!(
+            rows[1][spend], 0.0,
+            "seed {seed}: the round of hour 6 is in row 12"
+        );
+        for w in rows[1..].windows(2) {
+            assert!(
+                w[1][spend] > w[0][spend],
+                "seed {seed}: an epoch without a round"
+            );
+        }
+        let last = rows.last().unwrap()[share];
+        assert!(last > 0.0, "seed {seed}: last row's evolver share {last}");
+    }
+}

@@ -54,6 +54,7 @@ impl World {
     /// round opens on the failures seen since the last epoch.
     pub(super) fn on_epoch(&mut self, s: &mut Scheduler<Event>) {
         let now = s.now().hours();
+        self.sample_before_epoch(now);
         if let Some(mut policy) = self.policy.take() {
             let shares = policy.epoch(&self.view(now));
             self.policy = Some(policy);

@@ -24,13 +24,33 @@ impl World {
         self.last_quality_change = now;
     }
 
-    /// A sampling instant: a row now, and the next instant scheduled.
+    /// A sampling instant: a row now (unless an epoch at the same instant took it first,
+    /// [`World::sample_before_epoch`]), and the next instant scheduled.
     pub(super) fn on_sample(&mut self, s: &mut Scheduler<Event>) {
         let now = s.now().hours();
-        self.push_sample(now);
+        if self.series.rows.last().is_none_or(|r| r[0] < now - 1e-9) {
+            self.push_sample(now);
+        }
         let every = self.cfg.sample_every_hours;
         if now + every <= self.cfg.horizon_hours + 1e-9 {
             schedule(s, every, Event::Sample);
+        }
+    }
+
+    /// Takes the row of a sampling instant that falls at `now`, the start of an epoch, before
+    /// the epoch spends anything: a row at hour `t` covers `[t - every, t)`, and the evolution
+    /// round opened at `t` (its whole proposal cost is charged when it opens) belongs to the
+    /// next row. Without this, the round's charge landed in the row that ends where the
+    /// round starts, one row early, and the last row (no round opens at the horizon) showed
+    /// an evolver share of 0.
+    pub(super) fn sample_before_epoch(&mut self, now: f64) {
+        let every = self.cfg.sample_every_hours;
+        let k = (now / every).round();
+        if (k * every - now).abs() <= 1e-9 * now.max(1.0)
+            && now <= self.cfg.horizon_hours + 1e-9
+            && self.series.rows.last().is_none_or(|r| r[0] < now - 1e-9)
+        {
+            self.push_sample(now);
         }
     }
 

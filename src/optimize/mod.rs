@@ -1,0 +1,898 @@
+//! Simulation optimisation: the best setting of a plan's decision variables for an
+//! objective on run metrics, under constraints on run metrics, within a budget of runs.
+//!
+//! ```text
+//! plan file --plan::load--> Plan (base scenario, variables, objective, constraints, budget)
+//!                             | search: CMA-ES in the unit cube, one generation at a time,
+//!                             v its candidates in parallel (rayon), each raced against the
+//!                  Store (every run, by point and replication; replayed on resume)
+//!                             | finalists re-evaluated with more replications,
+//!                             v paired bootstrap P(best)
+//!          best.toml, evaluations.csv, convergence plot, report.md
+//! ```
+//!
+//! **Variables** live in the unit cube: a continuous variable's coordinate `u` is
+//! `lo + u (hi - lo)`; an integer's and a categorical's choices each take an equal share of
+//! `[0, 1]` (as in `triad sensitivity`); a group of two budget shares takes two coordinates
+//! mapped onto the simplex by stick-breaking (`s1 = u1`, `s2 = u2 (1 - s1)`, the third role
+//! the rest). The optimiser is CMA-ES (the `cmaes` crate, as `triad calibrate` uses): it ranks
+//! candidates only, so a penalised, piecewise-constant objective over the binned integer and
+//! categorical coordinates is no obstacle, and its population is a natural parallel batch.
+//!
+//! **Noise.** Every candidate's replication `r` runs with seed `hash2(seed, r)` (common
+//! random numbers), so differences between candidates are paired. A candidate runs its
+//! replications in stages (`race_from`, doubling up to `replications`); after each stage
+//! it is compared with the incumbent (the best candidate so far with all its replications)
+//! on the paired differences of the objective: when the 95% interval of the mean difference
+//! lies entirely on the worse side, it stops (racing). It stops as well when the 95%
+//! interval of a constrained metric's mean lies entirely outside the constraint.
+//!
+//! **Constraints** are a feasibility rule on the means (Deb's rule): a candidate whose mean
+//! of each constrained metric is within its bounds is feasible; any feasible candidate
+//! beats any infeasible one; infeasible ones are ranked by their summed relative violation.
+//!
+//! **Finalists.** The best `finalists` distinct candidates are re-run with
+//! `final_replications` (the first replications are the ones already run: the same seeds).
+//! Each gets the mean and 95% interval of the objective and constrained metrics, and the
+//! probability of being the best: the share of paired bootstrap resamples (replication
+//! indices drawn with replacement, the same for every finalist) in which it ranks first by
+//! the same rule.
+//!
+//! A run is a pure function of the point and the replication, and the search is a pure
+//! function of the runs, so the result is the same at any thread count, and a rerun that
+//! replays recorded runs (`evaluations.csv`) reaches the same state. `docs/optimize.md` is
+//! the user's guide.
+
+mod output;
+pub mod plan;
+
+pub use output::{EVALUATIONS, Store, write};
+pub use plan::{load, parse};
+
+use crate::base::interrupt::{self, Interrupted};
+use crate::base::stats::{MeanCi, mean_ci, paired_ci};
+use crate::engine::{Streams, hash2};
+use crate::sweep::Simulator;
+use rayon::prelude::*;
+use std::sync::Mutex;
+
+/// The derived metric `spend_total / tasks_solved` (undefined when nothing is solved).
+pub const COST_PER_SOLVED: &str = "cost_per_solved";
+
+/// Where a variable's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Domain {
+    /// A number in `[lo, hi]`.
+    Continuous {
+        /// Low end.
+        lo: f64,
+        /// High end.
+        hi: f64,
+    },
+    /// A whole number in `lo..=hi`.
+    Integer {
+        /// Low end.
+        lo: i64,
+        /// High end.
+        hi: i64,
+    },
+    /// One of the values, in order.
+    Categorical(Vec<toml::Value>),
+    /// Two budget shares of one `shares` table; the third role gets the rest.
+    Shares {
+        /// The third role's path (set to `1 - s1 - s2`).
+        rest: String,
+    },
+}
+
+/// One decision variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    /// The paths as the plan wrote them (the column names in outputs).
+    pub names: Vec<String>,
+    /// The resolved paths (tiers by index), one per coordinate.
+    pub paths: Vec<String>,
+    /// Its values.
+    pub domain: Domain,
+}
+
+impl Variable {
+    /// Coordinates of the unit cube it takes.
+    pub fn dim(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// Its scenario values at unit coordinates `u` (`dim()` of them): `(path, value)`
+    /// pairs, the rest of a share group last.
+    pub fn decode(&self, u: &[f64]) -> Vec<(String, toml::Value)> {
+        let pick = |u: f64, k: usize| ((u * k as f64).floor().max(0.0) as usize).min(k - 1);
+        match &self.domain {
+            Domain::Continuous { lo, hi } => {
+                vec![(self.paths[0].clone(), (lo + u[0] * (hi - lo)).into())]
+            }
+            Domain::Integer { lo, hi } => {
+                let k = (hi - lo + 1) as usize;
+                vec![(self.paths[0].clone(), (lo + pick(u[0], k) as i64).into())]
+            }
+            Domain::Categorical(v) => vec![(self.paths[0].clone(), v[pick(u[0], v.len())].clone())],
+            Domain::Shares { rest } => {
+                let s1 = u[0];
+                let s2 = u[1] * (1.0 - s1);
+                vec![
+                    (self.paths[0].clone(), s1.into()),
+                    (self.paths[1].clone(), s2.into()),
+                    (rest.clone(), (1.0 - s1 - s2).max(0.0).into()),
+                ]
+            }
+        }
+    }
+}
+
+/// Maximise or minimise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Larger is better.
+    Maximize,
+    /// Smaller is better.
+    Minimize,
+}
+
+impl Direction {
+    /// `+1` for maximise, `-1` for minimise: `sign * value`, larger is better.
+    pub fn sign(self) -> f64 {
+        match self {
+            Direction::Maximize => 1.0,
+            Direction::Minimize => -1.0,
+        }
+    }
+}
+
+/// A bound on a run metric's mean.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    /// The metric.
+    pub metric: String,
+    /// Its mean must be at most this.
+    pub max: Option<f64>,
+    /// Its mean must be at least this.
+    pub min: Option<f64>,
+}
+
+impl Constraint {
+    /// How far `mean` is outside the bounds, relative to the bound's size (0 inside).
+    pub fn violation(&self, mean: f64) -> f64 {
+        if mean.is_nan() {
+            return 1.0;
+        }
+        let rel = |by: f64, bound: f64| by / bound.abs().max(1e-9);
+        let over = self.max.map_or(0.0, |m| rel((mean - m).max(0.0), m));
+        let under = self.min.map_or(0.0, |m| rel((m - mean).max(0.0), m));
+        over + under
+    }
+
+    /// Whether the interval `[lo, hi]` of the mean lies entirely outside the bounds.
+    pub fn clearly_violated(&self, ci: &MeanCi) -> bool {
+        self.max.is_some_and(|m| ci.lo > m) || self.min.is_some_and(|m| ci.hi < m)
+    }
+}
+
+/// A checked optimisation plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Title for the report.
+    pub title: String,
+    /// The base scenario as a complete table.
+    pub base: toml::Table,
+    /// The decision variables.
+    pub variables: Vec<Variable>,
+    /// The metric optimised (a run metric or [`COST_PER_SOLVED`]).
+    pub objective: String,
+    /// Maximise or minimise it.
+    pub direction: Direction,
+    /// Constraints on run metrics' means.
+    pub constraints: Vec<Constraint>,
+    /// Most simulation runs in all (search and finalists).
+    pub budget: usize,
+    /// Replications of a candidate that is not raced out.
+    pub replications: u32,
+    /// Replications of a candidate's first stage (racing starts after it).
+    pub race_from: u32,
+    /// Candidates re-evaluated at the end.
+    pub finalists: usize,
+    /// Replications of each finalist.
+    pub final_replications: u32,
+    /// Root seed: replications (`hash2(seed, r)`), the search, the bootstrap.
+    pub seed: u64,
+}
+
+impl Plan {
+    /// Coordinates of the unit cube.
+    pub fn dim(&self) -> usize {
+        self.variables.iter().map(Variable::dim).sum()
+    }
+
+    /// The variables' values at unit coordinates `u`.
+    pub fn decode(&self, u: &[f64]) -> Vec<(String, toml::Value)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        for v in &self.variables {
+            out.extend(v.decode(&u[i..i + v.dim()]));
+            i += v.dim();
+        }
+        out
+    }
+
+    /// The column names of the variables' values (as [`Plan::decode`] orders them).
+    pub fn columns(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in &self.variables {
+            out.extend(v.names.iter().cloned());
+            if let Domain::Shares { rest } = &v.domain {
+                out.push(rest.clone());
+            }
+        }
+        out
+    }
+
+    /// The base scenario with the values set.
+    pub fn scenario(&self, values: &[(String, toml::Value)]) -> Result<toml::Table, String> {
+        let mut t = self.base.clone();
+        for (p, v) in values {
+            crate::scenario::set_path(&mut t, p, v.clone())?;
+        }
+        Ok(t)
+    }
+
+    /// Runs the search needs at least: one generation at full replications and the
+    /// finalists.
+    pub fn min_budget(&self) -> usize {
+        population(self.dim()) * self.replications as usize
+            + self.finalists * self.final_replications as usize
+    }
+
+    /// A fingerprint (32 hex digits) of everything the result depends on, with triad's
+    /// version: a folder's recorded runs are reused when, and only when, it is the same.
+    pub fn fingerprint(&self) -> String {
+        let text = format!("triad {} optimize: {self:?}", env!("CARGO_PKG_VERSION"));
+        crate::engine::fingerprint(text.as_bytes())
+    }
+}
+
+/// CMA-ES's default population for `n` coordinates, `4 + floor(3 ln n)`.
+pub fn population(n: usize) -> usize {
+    4 + (3.0 * (n.max(1) as f64).ln()).floor() as usize
+}
+
+/// A value that ranks every infeasible candidate below every feasible one.
+const INFEASIBLE: f64 = 1e12;
+
+/// One evaluated candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Its number, from 1, in the order evaluated.
+    pub id: usize,
+    /// The generation that proposed it (0 for none: a finalist's re-evaluation keeps its
+    /// own).
+    pub generation: usize,
+    /// The unit coordinates it was proposed at.
+    pub u: Vec<f64>,
+    /// Its values.
+    pub values: Vec<(String, toml::Value)>,
+    /// The objective per replication run.
+    pub objective: Vec<f64>,
+    /// Each constraint's metric per replication run.
+    pub constrained: Vec<Vec<f64>>,
+    /// Stopped before all its replications (clearly worse, or clearly infeasible).
+    pub raced_out: bool,
+}
+
+impl Candidate {
+    /// Mean and 95% interval of the objective.
+    pub fn ci(&self) -> MeanCi {
+        mean_ci(&self.objective, 0.95)
+    }
+
+    /// The score the search minimises (Deb's rule on the means).
+    pub fn score(&self, plan: &Plan) -> f64 {
+        score(plan, &self.objective, &self.constrained)
+    }
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    let v: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// The score of means of `objective` and `constrained` (lower is better): minus the signed
+/// objective when feasible, [`INFEASIBLE`] plus the summed relative violation otherwise.
+fn score(plan: &Plan, objective: &[f64], constrained: &[Vec<f64>]) -> f64 {
+    let v: f64 = plan
+        .constraints
+        .iter()
+        .zip(constrained)
+        .map(|(c, xs)| c.violation(mean(xs)))
+        .sum();
+    let m = mean(objective);
+    if v > 0.0 {
+        INFEASIBLE + v
+    } else if m.is_nan() {
+        INFEASIBLE
+    } else {
+        -plan.direction.sign() * m
+    }
+}
+
+/// A finalist re-evaluated with the final replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finalist {
+    /// The candidate (with all final replications).
+    pub candidate: Candidate,
+    /// Mean and 95% interval of the objective.
+    pub objective: MeanCi,
+    /// Mean and 95% interval of each constraint's metric.
+    pub constrained: Vec<MeanCi>,
+    /// Whether the means satisfy every constraint.
+    pub feasible: bool,
+    /// Share of paired bootstrap resamples in which it ranks first.
+    pub p_best: f64,
+}
+
+/// The incumbent after a generation, for the convergence plot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// Runs asked for so far.
+    pub runs: usize,
+    /// The incumbent's objective (`None` before one exists).
+    pub incumbent: Option<MeanCi>,
+    /// Whether the incumbent is feasible.
+    pub feasible: bool,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Every candidate of the search, in order.
+    pub candidates: Vec<Candidate>,
+    /// The finalists, best first.
+    pub finalists: Vec<Finalist>,
+    /// The incumbent after each generation.
+    pub trace: Vec<Step>,
+    /// Runs of the search (distinct point and replication).
+    pub search_runs: usize,
+    /// Runs in all, finalists included.
+    pub runs: usize,
+    /// Generations.
+    pub generations: usize,
+    /// CMA-ES restarts (after it converged with budget left).
+    pub restarts: usize,
+}
+
+impl Outcome {
+    /// The best finalist.
+    pub fn best(&self) -> &Finalist {
+        &self.finalists[0]
+    }
+}
+
+/// Progress reports of a search.
+pub trait Progress: Sync {
+    /// A generation finished: `runs` used so far, the incumbent's objective.
+    fn generation(&self, _n: usize, _runs: usize, _best: Option<f64>) {}
+    /// The finalists' re-evaluation starts.
+    fn finals(&self, _n: usize) {}
+}
+
+/// Reports nothing.
+#[derive(Debug)]
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// The value of `metric` in a run's metrics (with the derived [`COST_PER_SOLVED`]).
+pub fn metric_value(names: &[String], values: &[f64], metric: &str) -> f64 {
+    let get = |m: &str| names.iter().position(|n| n == m).map(|i| values[i]);
+    if metric == COST_PER_SOLVED {
+        return match (get("spend_total"), get("tasks_solved")) {
+            (Some(s), Some(n)) if n > 0.0 => s / n,
+            _ => f64::NAN,
+        };
+    }
+    get(metric).unwrap_or(f64::NAN)
+}
+
+/// Runs `plan` with `sim`, every run going through `store` (looked up there when it holds
+/// it, otherwise run and recorded). Runs on the current rayon pool; the result does not
+/// depend on it.
+pub fn optimize(
+    plan: &Plan,
+    sim: &dyn Simulator,
+    store: &Store,
+    progress: &dyn Progress,
+) -> anyhow::Result<Outcome> {
+    if plan.budget < plan.min_budget() {
+        anyhow::bail!(
+            "a budget of {} runs is less than one generation at full replications and the \
+             finalists ({} runs)",
+            plan.budget,
+            plan.min_budget()
+        );
+    }
+    let dim = plan.dim();
+    let pop = population(dim);
+    let full = plan.replications as usize;
+    let search_budget = plan.budget - plan.finalists * plan.final_replications as usize;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut trace = Vec::new();
+    let mut incumbent: Option<usize>;
+    let mut generation = 0;
+    let mut restarts = 0;
+    let mut start = vec![0.5; dim];
+    let mut sigma = 0.3;
+    // The incumbent every candidate of a generation races against.
+    let shared: Mutex<Option<Candidate>> = Mutex::new(None);
+    let mut since_polish = 0;
+    'outer: loop {
+        let batch: Mutex<Vec<(Vec<f64>, Candidate)>> = Mutex::new(Vec::new());
+        let failed: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+        let objective = |x: &cmaes::DVector<f64>| -> f64 {
+            let u: Vec<f64> = x.iter().map(|&v| reflect(v)).collect();
+            if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
+                return INFEASIBLE * 10.0;
+            }
+            let inc = shared.lock().ok().and_then(|i| i.clone());
+            match evaluate(plan, sim, store, &u, inc.as_ref(), 0) {
+                Ok(c) => {
+                    let s = c.score(plan);
+                    if let Ok(mut b) = batch.lock() {
+                        b.push((u, c));
+                    }
+                    s
+                }
+                Err(e) => {
+                    if let Ok(mut f) = failed.lock() {
+                        f.get_or_insert(e);
+                    }
+                    INFEASIBLE * 10.0
+                }
+            }
+        };
+        let built = cmaes::CMAESOptions::new(start.clone(), sigma)
+            .seed(hash2(plan.seed, 0x0b7 + restarts as u64))
+            .population_size(pop)
+            .tol_x(1e-4)
+            .build(objective);
+        let Ok(mut cm) = built else {
+            anyhow::bail!("the optimiser cannot start on {dim} coordinates");
+        };
+        loop {
+            if store.runs() + pop * full > search_budget {
+                break 'outer;
+            }
+            let done = cm.next_parallel();
+            if let Some(e) = failed.lock().ok().and_then(|mut f| f.take()) {
+                return Err(e);
+            }
+            check_interrupt()?;
+            generation += 1;
+            since_polish += 1;
+            let got = std::mem::take(&mut *batch.lock().map_err(|_| poisoned())?);
+            incumbent = commit_batch(plan, store, got, generation, &mut candidates, &mut trace)?;
+            if let Ok(mut s) = shared.lock() {
+                *s = incumbent.map(|i| candidates[i].clone());
+            }
+            progress.generation(
+                generation,
+                store.runs(),
+                incumbent.map(|i| candidates[i].ci().mean),
+            );
+            // Every POLISH_EVERY generations, and when CMA-ES converges: try every other
+            // choice of each integer and categorical variable at the incumbent. CMA-ES
+            // narrows its step and stops crossing the bins of a discrete coordinate; a
+            // better neighbour restarts it from there.
+            if since_polish >= POLISH_EVERY || done.is_some() {
+                since_polish = 0;
+                let Some(i) = incumbent else {
+                    continue;
+                };
+                let us = neighbours(plan, &candidates[i].u);
+                if us.is_empty() || store.runs() + us.len() * full > search_budget {
+                    if done.is_some() {
+                        break 'outer;
+                    }
+                    continue;
+                }
+                let inc = candidates[i].clone();
+                let got: Vec<(Vec<f64>, Candidate)> = us
+                    .par_iter()
+                    .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, Some(&inc), 0)?)))
+                    .collect::<anyhow::Result<_>>()?;
+                check_interrupt()?;
+                generation += 1;
+                incumbent =
+                    commit_batch(plan, store, got, generation, &mut candidates, &mut trace)?;
+                if let Ok(mut s) = shared.lock() {
+                    *s = incumbent.map(|i| candidates[i].clone());
+                }
+                progress.generation(
+                    generation,
+                    store.runs(),
+                    incumbent.map(|i| candidates[i].ci().mean),
+                );
+                if incumbent != Some(i) || done.is_some() {
+                    // Restart, narrower, from the (new) incumbent.
+                    restarts += 1;
+                    if let Some(j) = incumbent {
+                        start = candidates[j].u.clone();
+                    }
+                    sigma = 0.15;
+                    continue 'outer;
+                }
+            }
+        }
+    }
+    let search_runs = store.runs();
+    // Finalists: the best distinct candidates that ran all their replications.
+    let mut order: Vec<usize> = (0..candidates.len())
+        .filter(|&i| !candidates[i].raced_out && candidates[i].objective.len() >= full)
+        .collect();
+    order.sort_by(|&a, &b| {
+        candidates[a]
+            .score(plan)
+            .total_cmp(&candidates[b].score(plan))
+            .then(a.cmp(&b))
+    });
+    let mut picked: Vec<usize> = Vec::new();
+    for i in order {
+        if picked.len() == plan.finalists {
+            break;
+        }
+        if !picked
+            .iter()
+            .any(|&j| key(&candidates[j].values) == key(&candidates[i].values))
+        {
+            picked.push(i);
+        }
+    }
+    if picked.is_empty() {
+        anyhow::bail!("no candidate ran all its replications within the budget");
+    }
+    progress.finals(picked.len());
+    let reps = plan.final_replications as usize;
+    let finals: Vec<Candidate> = picked
+        .par_iter()
+        .map(|&i| {
+            let mut c = evaluate_reps(plan, sim, store, &candidates[i].values, 0..reps)?;
+            c.id = candidates[i].id;
+            c.generation = candidates[i].generation;
+            c.u = candidates[i].u.clone();
+            Ok(c)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for c in &finals {
+        store.commit(c, "final")?;
+    }
+    store.flush()?;
+    let finalists = rank_finalists(plan, finals);
+    Ok(Outcome {
+        candidates,
+        finalists,
+        trace,
+        search_runs,
+        runs: store.runs(),
+        generations: generation,
+        restarts,
+    })
+}
+
+/// `u` mirrored into `[0, 1]` (`-0.1` -> `0.1`, `1.3` -> `0.7`): CMA-ES samples the whole
+/// space, the variables live in the unit cube (the rule `triad calibrate`'s searches use).
+pub fn reflect(u: f64) -> f64 {
+    if !u.is_finite() {
+        return 0.5;
+    }
+    let t = u.rem_euclid(2.0);
+    if t > 1.0 { 2.0 - t } else { t }
+}
+
+/// Generations of CMA-ES between two checks of the incumbent's discrete neighbours.
+pub const POLISH_EVERY: usize = 8;
+
+fn check_interrupt() -> anyhow::Result<()> {
+    if interrupt::requested() {
+        return Err(Interrupted {
+            resume: "rerun the same command to resume: the runs of finished generations are \
+                     kept in evaluations.csv"
+                .into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The unit coordinates of the points that differ from `u` in one integer or categorical
+/// variable, at the middle of each other choice's bin.
+fn neighbours(plan: &Plan, u: &[f64]) -> Vec<Vec<f64>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for v in &plan.variables {
+        let k = match &v.domain {
+            Domain::Integer { lo, hi } => (hi - lo + 1) as usize,
+            Domain::Categorical(c) => c.len(),
+            _ => 0,
+        };
+        let here = ((u[at] * k as f64).floor().max(0.0) as usize).min(k.max(1) - 1);
+        for j in (0..k).filter(|&j| j != here) {
+            let mut w = u.to_vec();
+            w[at] = (j as f64 + 0.5) / k as f64;
+            out.push(w);
+        }
+        at += v.dim();
+    }
+    out
+}
+
+/// Numbers a batch's candidates in a fixed order (by their coordinates), records their
+/// runs, rewrites the file, and returns the new incumbent.
+fn commit_batch(
+    plan: &Plan,
+    store: &Store,
+    mut got: Vec<(Vec<f64>, Candidate)>,
+    generation: usize,
+    candidates: &mut Vec<Candidate>,
+    trace: &mut Vec<Step>,
+) -> anyhow::Result<Option<usize>> {
+    got.sort_by(|a, b| {
+        a.0.iter()
+            .zip(&b.0)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    for (_, mut c) in got {
+        c.id = candidates.len() + 1;
+        c.generation = generation;
+        store.commit(&c, "search")?;
+        candidates.push(c);
+    }
+    store.flush()?;
+    let incumbent = best_full(plan, candidates, plan.replications as usize);
+    let ib = incumbent.map(|i| &candidates[i]);
+    trace.push(Step {
+        runs: store.runs(),
+        incumbent: ib.map(Candidate::ci),
+        feasible: ib.is_some_and(|c| c.score(plan) < INFEASIBLE),
+    });
+    Ok(incumbent)
+}
+
+pub(crate) fn poisoned() -> anyhow::Error {
+    anyhow::anyhow!("a worker thread panicked")
+}
+
+/// The key of a point: its values as CSV fields.
+pub(crate) fn key(values: &[(String, toml::Value)]) -> String {
+    values
+        .iter()
+        .map(|(_, v)| crate::base::fmt::param_str(v))
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+/// The index of the best candidate with all `full` replications (by [`Candidate::score`],
+/// the earlier on a tie).
+fn best_full(plan: &Plan, cs: &[Candidate], full: usize) -> Option<usize> {
+    (0..cs.len())
+        .filter(|&i| !cs[i].raced_out && cs[i].objective.len() >= full)
+        .min_by(|&a, &b| {
+            cs[a]
+                .score(plan)
+                .total_cmp(&cs[b].score(plan))
+                .then(a.cmp(&b))
+        })
+}
+
+/// Evaluates the candidate at unit coordinates `u` with racing against `incumbent`.
+fn evaluate(
+    plan: &Plan,
+    sim: &dyn Simulator,
+    store: &Store,
+    u: &[f64],
+    incumbent: Option<&Candidate>,
+    id: usize,
+) -> anyhow::Result<Candidate> {
+    let values = plan.decode(u);
+    let full = plan.replications as usize;
+    let mut n = (plan.race_from as usize).clamp(1, full);
+    let mut done = 0;
+    let mut c = Candidate {
+        id,
+        generation: 0,
+        u: u.to_vec(),
+        values,
+        objective: Vec::new(),
+        constrained: vec![Vec::new(); plan.constraints.len()],
+        raced_out: false,
+    };
+    loop {
+        let more = evaluate_reps(plan, sim, store, &c.values, done..n)?;
+        c.objective.extend(more.objective);
+        for (a, b) in c.constrained.iter_mut().zip(more.constrained) {
+            a.extend(b);
+        }
+        done = n;
+        if done >= full {
+            return Ok(c);
+        }
+        if clearly_out(plan, &c, incumbent) {
+            c.raced_out = true;
+            return Ok(c);
+        }
+        n = (n * 2).min(full);
+    }
+}
+
+/// Whether a candidate is clearly worse than the incumbent (paired 95% interval of the
+/// signed difference below 0, both feasible or the incumbent feasible) or clearly violates
+/// a constraint.
+fn clearly_out(plan: &Plan, c: &Candidate, incumbent: Option<&Candidate>) -> bool {
+    if c.objective.len() < 2 {
+        return false;
+    }
+    if plan
+        .constraints
+        .iter()
+        .zip(&c.constrained)
+        .any(|(k, xs)| k.clearly_violated(&mean_ci(xs, 0.95)))
+    {
+        return true;
+    }
+    let Some(inc) = incumbent else {
+        return false;
+    };
+    if inc.score(plan) >= INFEASIBLE {
+        return false;
+    }
+    let n = c.objective.len();
+    let s = plan.direction.sign();
+    let a: Vec<f64> = c.objective.iter().map(|x| s * x).collect();
+    let b: Vec<f64> = inc.objective[..n].iter().map(|x| s * x).collect();
+    let d = paired_ci(&a, &b, 0.95);
+    d.n >= 2 && d.hi < 0.0
+}
+
+/// Runs (or looks up) replications `reps` of the point `values`, in parallel.
+fn evaluate_reps(
+    plan: &Plan,
+    sim: &dyn Simulator,
+    store: &Store,
+    values: &[(String, toml::Value)],
+    reps: std::ops::Range<usize>,
+) -> anyhow::Result<Candidate> {
+    let table = plan
+        .scenario(values)
+        .map_err(|e| anyhow::anyhow!("cannot set the variables: {e}"))?;
+    let k = key(values);
+    let runs: Vec<(Vec<String>, Vec<f64>)> = reps
+        .clone()
+        .into_par_iter()
+        .map(|r| {
+            if interrupt::requested() {
+                return Err(Interrupted {
+                    resume: "rerun the same command to resume".into(),
+                }
+                .into());
+            }
+            store.get_or_run(&k, r, || {
+                let seed = hash2(plan.seed, r as u64);
+                sim.run(&table, seed).map_err(|e| {
+                    anyhow::anyhow!(
+                        "the run of {} (replication {r}) failed: {e}",
+                        describe(values)
+                    )
+                })
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let objective = runs
+        .iter()
+        .map(|(n, v)| metric_value(n, v, &plan.objective))
+        .collect();
+    let constrained = plan
+        .constraints
+        .iter()
+        .map(|c| {
+            runs.iter()
+                .map(|(n, v)| metric_value(n, v, &c.metric))
+                .collect()
+        })
+        .collect();
+    Ok(Candidate {
+        id: 0,
+        generation: 0,
+        u: Vec::new(),
+        values: values.to_vec(),
+        objective,
+        constrained,
+        raced_out: false,
+    })
+}
+
+/// `path = value, ...` for messages and the report.
+pub fn describe(values: &[(String, toml::Value)]) -> String {
+    values
+        .iter()
+        .map(|(p, v)| format!("{p} = {}", show(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A value for reading: floats with four significant digits.
+pub fn show(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(f) => crate::base::fmt::sig(*f),
+        other => other.to_string(),
+    }
+}
+
+/// Resamples of the paired bootstrap for P(best).
+pub const BOOTSTRAP: usize = 2000;
+
+/// The finalists ranked by the feasibility rule on their final means, with P(best) by a
+/// paired bootstrap over the replications.
+fn rank_finalists(plan: &Plan, finals: Vec<Candidate>) -> Vec<Finalist> {
+    let n = finals.first().map_or(0, |c| c.objective.len());
+    let mut wins = vec![0usize; finals.len()];
+    let mut rng = Streams::new(plan.seed).stream(0xb007);
+    let mut idx = vec![0usize; n];
+    for _ in 0..BOOTSTRAP {
+        for i in idx.iter_mut() {
+            *i = rng.below(n);
+        }
+        let pick = |xs: &[f64]| -> Vec<f64> { idx.iter().map(|&i| xs[i]).collect() };
+        let best = (0..finals.len()).min_by(|&a, &b| {
+            let sa = score(
+                plan,
+                &pick(&finals[a].objective),
+                &finals[a]
+                    .constrained
+                    .iter()
+                    .map(|x| pick(x))
+                    .collect::<Vec<_>>(),
+            );
+            let sb = score(
+                plan,
+                &pick(&finals[b].objective),
+                &finals[b]
+                    .constrained
+                    .iter()
+                    .map(|x| pick(x))
+                    .collect::<Vec<_>>(),
+            );
+            sa.total_cmp(&sb).then(a.cmp(&b))
+        });
+        if let Some(b) = best {
+            wins[b] += 1;
+        }
+    }
+    let mut out: Vec<Finalist> = finals
+        .into_iter()
+        .zip(wins)
+        .map(|(c, w)| Finalist {
+            objective: c.ci(),
+            constrained: c.constrained.iter().map(|x| mean_ci(x, 0.95)).collect(),
+            feasible: c.score(plan) < INFEASIBLE,
+            p_best: w as f64 / BOOTSTRAP as f64,
+            candidate: c,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.candidate
+            .score(plan)
+            .total_cmp(&b.candidate.score(plan))
+            .then(a.candidate.id.cmp(&b.candidate.id))
+    });
+    out
+}

@@ -1,0 +1,208 @@
+//! `triad optimize`: the search finds a known optimum under noise, a constraint moves it to
+//! the constraint's edge, the files are the same bytes at any thread count and after a
+//! resume, and plan mistakes are located errors.
+
+use std::path::Path;
+use triad::engine::{Streams, hash2};
+use triad::optimize::{self, Constraint, Direction, Domain, Plan, Quiet, Store, Variable};
+use triad::scenario::Source;
+use triad::sweep::{RunRecord, Simulator};
+
+/// `y = 1 - 100 (x - 0.3)^2 + [k == "b"] - (n - 3)^2 + noise`, the noise half shared by
+/// every point of a replication (common random numbers) and half the point's own, sd 0.5
+/// each; `c = x` exactly. The optimum is x = 0.3, k = "b", n = 3, where y = 2 on average.
+struct Bowl;
+
+fn truth(x: f64, k: &str, n: i64) -> f64 {
+    1.0 - 100.0 * (x - 0.3).powi(2) + if k == "b" { 1.0 } else { 0.0 } - ((n - 3) as f64).powi(2)
+}
+
+impl Simulator for Bowl {
+    fn run(&self, t: &toml::Table, seed: u64) -> Result<RunRecord, String> {
+        let x = t["x"].as_float().ok_or("x")?;
+        let k = t["k"].as_str().ok_or("k")?;
+        let n = t["n"].as_integer().ok_or("n")?;
+        let shared = Streams::new(seed).stream(1).normal(0.0, 0.5);
+        let own = Streams::new(hash2(seed, x.to_bits() ^ n as u64))
+            .stream(2)
+            .normal(0.0, 0.5);
+        Ok(RunRecord {
+            metrics: vec![("y".into(), truth(x, k, n) + shared + own), ("c".into(), x)],
+            series: Vec::new(),
+        })
+    }
+}
+
+fn plan(constraint: Option<f64>) -> Plan {
+    let base: toml::Table = toml::from_str("x = 0.5\nk = \"a\"\nn = 1\n").unwrap();
+    Plan {
+        title: "bowl".into(),
+        base,
+        variables: vec![
+            Variable {
+                names: vec!["x".into()],
+                paths: vec!["x".into()],
+                domain: Domain::Continuous { lo: 0.0, hi: 1.0 },
+            },
+            Variable {
+                names: vec!["k".into()],
+                paths: vec!["k".into()],
+                domain: Domain::Categorical(vec!["a".into(), "b".into(), "c".into()]),
+            },
+            Variable {
+                names: vec!["n".into()],
+                paths: vec!["n".into()],
+                domain: Domain::Integer { lo: 1, hi: 5 },
+            },
+        ],
+        objective: "y".into(),
+        direction: Direction::Maximize,
+        constraints: constraint
+            .map(|m| Constraint {
+                metric: "c".into(),
+                max: Some(m),
+                min: None,
+            })
+            .into_iter()
+            .collect(),
+        budget: 1500,
+        replications: 6,
+        race_from: 3,
+        finalists: 3,
+        final_replications: 30,
+        seed: 7,
+    }
+}
+
+fn values(o: &optimize::Outcome) -> (f64, String, i64) {
+    let v = &o.best().candidate.values;
+    (
+        v[0].1.as_float().unwrap(),
+        v[1].1.as_str().unwrap().to_string(),
+        v[2].1.as_integer().unwrap(),
+    )
+}
+
+fn pool(n: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn finds_a_known_optimum_within_the_finalists_interval() {
+    let p = plan(None);
+    let o = pool(2)
+        .install(|| optimize::optimize(&p, &Bowl, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    assert!(o.runs <= p.budget, "{} runs", o.runs);
+    let (x, k, n) = values(&o);
+    assert_eq!((k.as_str(), n), ("b", 3), "x = {x}");
+    // The true value at the answer is within two half-widths of the finalist's interval of
+    // the true optimum (2): closer than the run can tell apart.
+    let hw = o.best().objective.half_width();
+    assert!(
+        truth(x, &k, n) >= 2.0 - 2.0 * hw,
+        "x = {x}: true {} vs optimum 2, half-width {hw}",
+        truth(x, &k, n)
+    );
+    let p_sum: f64 = o.finalists.iter().map(|f| f.p_best).sum();
+    assert!((p_sum - 1.0).abs() < 1e-9);
+    // Racing stopped some candidates early.
+    assert!(o.candidates.iter().any(|c| c.raced_out));
+}
+
+#[test]
+fn a_constraint_that_excludes_the_optimum_moves_the_answer_to_its_edge() {
+    let p = plan(Some(0.2));
+    let o = pool(2)
+        .install(|| optimize::optimize(&p, &Bowl, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    let (x, k, n) = values(&o);
+    assert!(o.best().feasible);
+    assert!(x <= 0.2, "x = {x} violates c <= 0.2");
+    // At the edge the true value is 1 + 1 - 0 = 2 - 100 * 0.01 = 1.
+    let hw = o.best().objective.half_width();
+    assert!(
+        truth(x, &k, n) >= 1.0 - 2.0 * hw,
+        "x = {x}: true {} vs the edge's 1, half-width {hw}",
+        truth(x, &k, n)
+    );
+}
+
+fn run_into(dir: &Path, threads: usize) -> (String, Vec<u8>) {
+    let p = plan(Some(0.25));
+    let store = Store::open(dir, &p, true).unwrap();
+    let o = pool(threads)
+        .install(|| optimize::optimize(&p, &Bowl, &store, &Quiet))
+        .unwrap();
+    let bytes = std::fs::read(dir.join(optimize::EVALUATIONS)).unwrap();
+    (format!("{o:?}"), bytes)
+}
+
+#[test]
+fn the_same_bytes_at_any_thread_count_and_after_a_resume() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let c = tempfile::tempdir().unwrap();
+    let one = run_into(a.path(), 1);
+    let three = run_into(b.path(), 3);
+    assert_eq!(one.0, three.0);
+    assert_eq!(one.1, three.1);
+    // A kill after some generations: the file holds a prefix of the rows.
+    let text = String::from_utf8(one.1.clone()).unwrap();
+    let cut: String = text.lines().take(40).map(|l| format!("{l}\n")).collect();
+    std::fs::write(c.path().join(optimize::EVALUATIONS), cut).unwrap();
+    let p = plan(Some(0.25));
+    let store = Store::open(c.path(), &p, true).unwrap();
+    assert_eq!(store.counts().0, 39);
+    let resumed = pool(2)
+        .install(|| optimize::optimize(&p, &Bowl, &store, &Quiet))
+        .unwrap();
+    assert_eq!(store.counts().1, 39, "every recorded run is reused");
+    assert_eq!(format!("{resumed:?}"), one.0);
+    assert_eq!(
+        std::fs::read(c.path().join(optimize::EVALUATIONS)).unwrap(),
+        one.1
+    );
+}
+
+fn errors(text: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let src = Source::from_text("plan.toml", text);
+    optimize::parse(&src, &dir, "plan").unwrap_err().to_string()
+}
+
+#[test]
+fn plan_mistakes_are_located() {
+    let ok = "base = \"baseline.toml\"\nbudget = 400\nobjective = { metric = \"tasks_solved\" }\n\
+              [[variable]]\nshares = [\"policy.shares.evolver\", \"policy.shares.verifier\"]\n";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let plan = optimize::parse(&Source::from_text("plan.toml", ok), &dir, "plan").unwrap();
+    assert_eq!(plan.dim(), 2);
+    let e = errors(&ok.replace("tasks_solved", "tasks_slved"));
+    assert!(
+        e.starts_with("plan.toml:3:24: objective.metric: unknown metric"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("policy.shares.verifier", "policy.tiers.user"));
+    assert!(
+        e.contains("plan.toml:5:10: variable.0.shares: names two roles"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("budget = 400", "budget = 10"));
+    assert!(
+        e.contains("plan.toml:2:10: budget: 10 runs are fewer than"),
+        "{e}"
+    );
+    let e = errors(&format!(
+        "{ok}[[variable]]\npath = \"policy.tiers.user\"\nvalues = [\"8B\", 3]\n\
+         [[constraint]]\nmetric = \"spend_total\"\n"
+    ));
+    assert!(
+        e.contains("plan.toml:8:10: variable.1.values: `policy.tiers.user` is a string"),
+        "{e}"
+    );
+    assert!(e.contains("plan.toml:9:1: constraint.0: needs `max"), "{e}");
+}
