@@ -250,6 +250,17 @@ impl Running {
     }
 }
 
+/// `u` mirrored into `[0, 1]`: the walls reflect (`-0.1` -> `0.1`, `1.3` -> `0.7`), and a
+/// value that is not finite goes to the middle. The searches of `triad calibrate` and
+/// `triad optimize` sample the whole line and keep their variables in the unit cube so.
+pub fn reflect(u: f64) -> f64 {
+    if !u.is_finite() {
+        return 0.5;
+    }
+    let t = u.rem_euclid(2.0);
+    if t > 1.0 { 2.0 - t } else { t }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

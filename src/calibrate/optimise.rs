@@ -52,14 +52,7 @@ impl Bounds {
     }
 }
 
-/// `u` mirrored into `[0, 1]`: the walls reflect (`-0.1` -> `0.1`, `1.3` -> `0.7`).
-pub fn reflect(u: f64) -> f64 {
-    if !u.is_finite() {
-        return 0.5;
-    }
-    let t = u.rem_euclid(2.0);
-    if t > 1.0 { 2.0 - t } else { t }
-}
+pub use crate::base::stats::reflect;
 
 /// Which search to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -587,15 +587,7 @@ pub fn optimize(
     })
 }
 
-/// `u` mirrored into `[0, 1]` (`-0.1` -> `0.1`, `1.3` -> `0.7`): CMA-ES samples the whole
-/// space, the variables live in the unit cube (the rule `triad calibrate`'s searches use).
-pub fn reflect(u: f64) -> f64 {
-    if !u.is_finite() {
-        return 0.5;
-    }
-    let t = u.rem_euclid(2.0);
-    if t > 1.0 { 2.0 - t } else { t }
-}
+pub use crate::base::stats::reflect;
 
 /// Generations of CMA-ES between two checks of the incumbent's discrete neighbours.
 pub const POLISH_EVERY: usize = 8;
