@@ -218,15 +218,23 @@ impl Overrides {
 }
 
 /// Before a change inside a policy sub-table the scenario does not write (e.g.
-/// `policy.tiers.user` under a `[policy]` without `tiers`), that sub-table is taken from the
-/// policy kind's defaults (`triad policies`), so the change replaces one key and the others
-/// keep the values they had.
+/// `policy.tiers.user` under a `[policy]` without `tiers`, or in a file without
+/// `[policy]`), that sub-table is taken from the policy kind's defaults (`triad policies`),
+/// so the change replaces one key and the others keep the values they had.
 fn complete_policy_table(table: &mut toml::Table, path: &str) {
     let mut parts = path.split('.');
     let (Some("policy"), Some(sub), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
         return;
     };
-    let Some(toml::Value::Table(policy)) = table.get_mut("policy") else {
+    // A scenario without `[policy]` runs the default policy: written out whole, it keeps
+    // meaning that.
+    let policy = table.entry("policy").or_insert_with(|| {
+        let default = crate::policy::PolicyConfig::default();
+        let mut t = default.to_table().unwrap_or_default();
+        t.insert("kind".into(), toml::Value::String(default.kind().into()));
+        toml::Value::Table(t)
+    });
+    let toml::Value::Table(policy) = policy else {
         return;
     };
     if policy.contains_key(sub) {

@@ -135,6 +135,32 @@ fn set_inside_a_default_policy_table_keeps_its_other_keys() {
     let (fa, fb) = (files_but_manifest(&a), files_but_manifest(&b));
     assert_eq!(fa, fb);
     assert_ne!(files_but_manifest(&c)["run.csv"], fb["run.csv"]);
+    // A file without [policy] runs the default policy; the change keeps the rest of it.
+    let bare = t.path().join("bare.toml");
+    let world = SHORT.split("[policy]").next().unwrap();
+    std::fs::write(&bare, world).unwrap();
+    let written = t.path().join("written.toml");
+    std::fs::write(
+        &written,
+        format!("{world}[policy]\nkind = \"static\"\ntiers = {{ user = \"70B\" }}\n").replace(
+            "tiers = { user = \"70B\" }",
+            &format!("tiers = {}", toml::Value::Table(tiers_70b(&defaults))),
+        ),
+    )
+    .unwrap();
+    let (d, e) = (t.path().join("d"), t.path().join("e"));
+    expect(
+        0,
+        &["run", s(&bare), "--out", s(&d), "--quiet", set[0], set[1]],
+    );
+    expect(0, &["run", s(&written), "--out", s(&e), "--quiet"]);
+    assert_eq!(files_but_manifest(&d), files_but_manifest(&e));
+}
+
+fn tiers_70b(defaults: &toml::Table) -> toml::Table {
+    let mut tiers = defaults["tiers"].as_table().unwrap().clone();
+    tiers.insert("user".into(), toml::Value::String("70B".into()));
+    tiers
 }
 
 /// A problem of a change is located at its `--set` argument; an unknown path gets the
