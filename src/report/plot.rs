@@ -849,34 +849,7 @@ impl Chart for Heat<'_> {
             ))
             .s()?;
         }
-        // Colour bar.
-        let mut bar = ChartBuilder::on(&side)
-            .margin_top(80)
-            .margin_bottom(94)
-            .margin_right(10)
-            .y_label_area_size(0)
-            .right_y_label_area_size(90)
-            .build_cartesian_2d(0.0..1.0, zmin..zmax)
-            .s()?;
-        bar.configure_mesh()
-            .disable_mesh()
-            .disable_x_axis()
-            .y_desc(self.z_label)
-            .y_label_formatter(&tick)
-            .label_style(("sans-serif", 18))
-            .axis_desc_style(("sans-serif", 20))
-            .draw()
-            .s()?;
-        let steps = 100;
-        bar.draw_series((0..steps).map(|k| {
-            let a = zmin + (zmax - zmin) * k as f64 / steps as f64;
-            let b = zmin + (zmax - zmin) * (k + 1) as f64 / steps as f64;
-            Rectangle::new(
-                [(0.0, a), (1.0, b)],
-                viridis((a - zmin) / (zmax - zmin)).filled(),
-            )
-        }))
-        .s()?;
+        colour_bar(&side, 80, (zmin, zmax), self.z_label)?;
         Ok(())
     }
 }
@@ -1091,33 +1064,7 @@ impl Chart for HeatPanels<'_> {
             }
         }
         // The colour bar, shared by the panels.
-        let mut bar = ChartBuilder::on(&side)
-            .margin_top(100)
-            .margin_bottom(94)
-            .margin_right(10)
-            .y_label_area_size(0)
-            .right_y_label_area_size(90)
-            .build_cartesian_2d(0.0..1.0, zmin..zmax)
-            .s()?;
-        bar.configure_mesh()
-            .disable_mesh()
-            .disable_x_axis()
-            .y_desc(self.z_label)
-            .y_label_formatter(&tick)
-            .label_style(("sans-serif", 18))
-            .axis_desc_style(("sans-serif", 20))
-            .draw()
-            .s()?;
-        let steps = 100;
-        bar.draw_series((0..steps).map(|k| {
-            let a = zmin + (zmax - zmin) * k as f64 / steps as f64;
-            let b = zmin + (zmax - zmin) * (k + 1) as f64 / steps as f64;
-            Rectangle::new(
-                [(0.0, a), (1.0, b)],
-                viridis(k as f64 / steps as f64).filled(),
-            )
-        }))
-        .s()?;
+        colour_bar(&side, 100, (zmin, zmax), self.z_label)?;
         Ok(())
     }
 }
@@ -1582,6 +1529,44 @@ pub fn curves_ci(
             bounds,
         },
     )
+}
+
+/// A viridis colour bar for values `zmin..zmax` in `area`, labelled `label` on its right,
+/// `top` pixels below the area's top (heatmaps and their panels).
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    top: u32,
+    (zmin, zmax): (f64, f64),
+    label: &str,
+) -> R {
+    let mut bar = ChartBuilder::on(area)
+        .margin_top(top)
+        .margin_bottom(94)
+        .margin_right(10)
+        .y_label_area_size(0)
+        .right_y_label_area_size(90)
+        .build_cartesian_2d(0.0..1.0, zmin..zmax)
+        .s()?;
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc(label)
+        .y_label_formatter(&tick)
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 20))
+        .draw()
+        .s()?;
+    let steps = 100;
+    bar.draw_series((0..steps).map(|k| {
+        let a = zmin + (zmax - zmin) * k as f64 / steps as f64;
+        let b = zmin + (zmax - zmin) * (k + 1) as f64 / steps as f64;
+        Rectangle::new(
+            [(0.0, a), (1.0, b)],
+            viridis(k as f64 / steps as f64).filled(),
+        )
+    }))
+    .s()?;
+    Ok(())
 }
 
 #[cfg(test)]
