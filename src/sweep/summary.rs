@@ -3,6 +3,7 @@
 
 use super::plan::SweepPlan;
 use crate::base::stats::{MeanCi, mean_ci, paired_ci};
+use crate::scenario::objective::{DERIVED, Direction, Objective, metric_value};
 use std::collections::BTreeMap;
 
 /// Confidence level of every interval in the outputs.
@@ -58,13 +59,39 @@ impl RunTable {
         self.metrics.iter().position(|m| m == name)
     }
 
-    /// The metric the report ranks policies by: `yield` if present, else the first.
+    /// The metric the report ranks policies by when the plan's objective is not among the
+    /// table's metrics: `yield` if present, else the first.
     pub fn headline(&self) -> Option<usize> {
         self.metric_index("yield").or(if self.metrics.is_empty() {
             None
         } else {
             Some(0)
         })
+    }
+
+    /// The column and direction that define the best cell: `objective`'s metric when the
+    /// table has it, else the [`RunTable::headline`] maximised (a table from a simulator
+    /// without that metric).
+    pub fn objective(&self, objective: &Objective) -> Option<(usize, Direction)> {
+        match self.metric_index(&objective.metric) {
+            Some(m) => Some((m, objective.direction)),
+            None => self.headline().map(|m| (m, Direction::Maximize)),
+        }
+    }
+
+    /// The table with a column for `metric` appended when it is a derived metric
+    /// ([`crate::scenario::objective::DERIVED`]) that the table lacks: each successful
+    /// run's value from its other metrics. Any other `metric` leaves the table as it is.
+    pub fn with_derived(mut self, metric: &str) -> RunTable {
+        if !DERIVED.contains(&metric) || self.metric_index(metric).is_some() {
+            return self;
+        }
+        for r in self.rows.iter_mut().filter(|r| r.ok) {
+            let v = metric_value(&self.metrics, &r.metrics, metric);
+            r.metrics.push(v);
+        }
+        self.metrics.push(metric.to_string());
+        self
     }
 }
 
@@ -114,6 +141,24 @@ pub struct Summary {
     pub policies: usize,
     /// Index of the reference policy.
     pub reference: usize,
+    /// The metric and direction that define each policy's best cell
+    /// ([`RunTable::objective`]); `None` for a table without metrics.
+    pub objective: Option<(usize, Direction)>,
+    /// Per policy, the cells statistically indistinguishable from its best cell
+    /// ([`near_best`]).
+    pub near_best: Vec<Vec<NearRow>>,
+}
+
+/// A cell compared with its policy's best cell on the objective, paired by replication.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NearRow {
+    /// Cell index.
+    pub cell: usize,
+    /// The cell's mean of the objective.
+    pub mean: f64,
+    /// Mean difference (this cell - the best cell) over the replications where both
+    /// succeeded, and its 95% Student-t interval.
+    pub diff: MeanCi,
 }
 
 /// Metric values looked up by (cell, policy, replication).
@@ -284,7 +329,7 @@ impl Summary {
             .filter(|r| !r.ok)
             .map(|r| (r.run, r.error.clone()))
             .collect();
-        Summary {
+        let mut summary = Summary {
             metrics: table.metrics.clone(),
             rows,
             paired,
@@ -292,7 +337,18 @@ impl Summary {
             runs: table.rows.len(),
             policies: n_pol,
             reference: plan.reference,
+            objective: table.objective(&plan.objective),
+            near_best: vec![Vec::new(); n_pol],
+        };
+        if let Some((m, _)) = summary.objective {
+            let best = summary.best_objective_cells();
+            summary.near_best = best
+                .iter()
+                .enumerate()
+                .map(|(p, b)| b.map_or_else(Vec::new, |b| near_best(&look, p, m, b)))
+                .collect();
         }
+        summary
     }
 
     /// The row of (cell, policy, metric).
@@ -302,10 +358,9 @@ impl Summary {
             .get((cell * self.policies + policy) * n_m + metric)
     }
 
-    /// Per policy, the cell with the highest mean of `metric` (the lowest cell index among
-    /// ties); `None` for a policy whose every run failed. The report names these cells, the
-    /// heatmaps outline them and the time-series plots show them.
-    pub fn best_cells(&self, metric: usize) -> Vec<Option<usize>> {
+    /// Per policy, the cell with the best mean of `metric` in `direction` (the lowest cell
+    /// index among ties); `None` for a policy whose every run failed.
+    pub fn best_cells(&self, metric: usize, direction: Direction) -> Vec<Option<usize>> {
         let cells = self.rows.len() / (self.policies * self.metrics.len()).max(1);
         (0..self.policies)
             .map(|p| {
@@ -313,7 +368,7 @@ impl Summary {
                 for c in 0..cells {
                     if let Some(r) = self.get(c, p, metric)
                         && r.ci.mean.is_finite()
-                        && best.is_none_or(|(_, b)| r.ci.mean > b)
+                        && best.is_none_or(|(_, b)| direction.better(r.ci.mean, b))
                     {
                         best = Some((c, r.ci.mean));
                     }
@@ -323,18 +378,12 @@ impl Summary {
             .collect()
     }
 
-    /// [`Summary::best_cells`] of the headline metric (`yield`, else the first metric).
-    pub fn best_headline_cells(&self) -> Vec<Option<usize>> {
-        let m = self
-            .metrics
-            .iter()
-            .position(|m| m == "yield")
-            .or(if self.metrics.is_empty() {
-                None
-            } else {
-                Some(0)
-            });
-        m.map_or_else(|| vec![None; self.policies], |m| self.best_cells(m))
+    /// Each policy's best cell: [`Summary::best_cells`] of the plan's objective. The
+    /// report names these cells, the heatmaps outline them and the time-series plots show
+    /// them.
+    pub fn best_objective_cells(&self) -> Vec<Option<usize>> {
+        self.objective
+            .map_or_else(|| vec![None; self.policies], |(m, d)| self.best_cells(m, d))
     }
 
     /// The paired row of (cell, policy, metric), if the policy is not the reference.
@@ -351,4 +400,30 @@ impl Summary {
         self.paired
             .get((cell * (self.policies - 1) + p) * n_m + metric)
     }
+}
+
+/// The cells of `policy` statistically indistinguishable from its best cell `best` on
+/// metric `m`, in cell order: those whose paired difference from the best cell (over the
+/// replications where both succeeded; replication `r` has the same seed in every cell) has
+/// a 95% Student-t interval containing 0. Each interval is at the 95% level on its own (no
+/// correction for the number of cells compared): the list is a screen for the cells worth
+/// a second sweep, and a correction would only lengthen it. A cell with fewer than two
+/// such pairs has no interval and is left out; a cell whose runs equal the best's in every
+/// replication (a difference of exactly 0) is in.
+pub fn near_best(look: &Lookup<'_>, policy: usize, m: usize, best: usize) -> Vec<NearRow> {
+    let b = look.column(best, policy, m);
+    (0..look.plan.n_cells())
+        .filter(|&c| c != best)
+        .filter_map(|cell| {
+            let a = look.column(cell, policy, m);
+            let diff = paired_ci(&a, &b, LEVEL);
+            let inside = diff.n >= 2 && diff.lo <= 0.0 && diff.hi >= 0.0;
+            let xs: Vec<f64> = a.into_iter().filter(|x| !x.is_nan()).collect();
+            inside.then(|| NearRow {
+                cell,
+                mean: mean_ci(&xs, LEVEL).mean,
+                diff,
+            })
+        })
+        .collect()
 }
