@@ -297,7 +297,7 @@ fn near_best_section(plan: &SweepPlan, summary: &Summary, m: usize) -> String {
             let _ = writeln!(
                 s,
                 "{row} {} | {} |",
-                num(n.mean),
+                crate::base::fmt::sig(n.mean),
                 estimate(n.diff.mean, n.diff.lo, n.diff.hi)
             );
         }

@@ -999,6 +999,42 @@ pub fn edge_warnings(plan: &SweepPlan, summary: &Summary) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep::summary::RunRow;
+    use crate::sweep::{Axis, SweepPlan};
+
+    /// The edges of a one-axis sweep whose cells' yields (every replication alike) are
+    /// `yields`.
+    fn edges_of(path: &str, values: &[f64], yields: &[f64]) -> Vec<Edge> {
+        let axes = vec![Axis {
+            path: path.into(),
+            values: values.iter().map(|&v| toml::Value::Float(v)).collect(),
+        }];
+        let plan = SweepPlan::new("t", toml::Table::new(), axes, None, vec![], 2, 1).unwrap();
+        let mut rows: Vec<RunRow> = (0..plan.n_runs())
+            .map(|i| RunRow::ok(i, vec![yields[plan.run(i).cell]]))
+            .collect();
+        rows.sort_by_key(|r| r.run);
+        let table = RunTable {
+            metrics: vec!["yield".into()],
+            rows,
+        };
+        edges(&plan, &Summary::new(&plan, &table))
+    }
+
+    #[test]
+    fn a_best_cell_on_the_edge_is_found_and_an_interior_one_is_not() {
+        let x = "workload.arrival_per_hour";
+        assert!(edges_of(x, &[50.0, 100.0, 150.0], &[1.0, 3.0, 2.0]).is_empty());
+        let e = edges_of(x, &[50.0, 100.0, 150.0], &[1.0, 2.0, 3.0]);
+        assert_eq!((e.len(), e[0].cell, e[0].high), (1, 2, true), "{e:?}");
+        // Values out of order: the edge is the smallest value, not the first.
+        let e = edges_of(x, &[100.0, 50.0, 150.0], &[1.0, 3.0, 2.0]);
+        assert_eq!((e.len(), e[0].cell, e[0].high), (1, 1, false), "{e:?}");
+        // A share of 0 is the key's own bound: nothing to widen.
+        let share = "policy.shares.evolver";
+        assert!(edges_of(share, &[0.0, 0.1, 0.2], &[3.0, 2.0, 1.0]).is_empty());
+        assert_eq!(edges_of(share, &[0.0, 0.1, 0.2], &[1.0, 2.0, 3.0]).len(), 1);
+    }
 
     #[test]
     fn bands_are_clipped_to_the_metrics_range() {

@@ -427,3 +427,122 @@ pub fn near_best(look: &Lookup<'_>, policy: usize, m: usize, best: usize) -> Vec
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::Axis;
+
+    /// One policy, one axis of `values`, `reps` replications; `runs[cell][rep]` is the
+    /// run's single metric `m`.
+    fn synthetic(path: &str, values: &[f64], runs: &[Vec<f64>], m: &str) -> (SweepPlan, RunTable) {
+        let axes = vec![Axis {
+            path: path.into(),
+            values: values.iter().map(|&v| toml::Value::Float(v)).collect(),
+        }];
+        let reps = runs[0].len() as u32;
+        let plan = SweepPlan::new("t", toml::Table::new(), axes, None, vec![], reps, 1).unwrap();
+        let mut rows = Vec::new();
+        for (cell, xs) in runs.iter().enumerate() {
+            for (r, &x) in xs.iter().enumerate() {
+                rows.push(RunRow::ok(plan.run_index(cell, 0, r as u32), vec![x]));
+            }
+        }
+        rows.sort_by_key(|r| r.run);
+        let table = RunTable {
+            metrics: vec![m.into()],
+            rows,
+        };
+        (plan, table)
+    }
+
+    /// Cell 1 differs from the best (cell 0) by noise around 0: indistinguishable. Cell 2
+    /// is 5 lower in every replication, with little spread: clearly worse. Minimised, the
+    /// best is cell 2 and both others are clearly worse.
+    #[test]
+    fn near_best_pairs_cells_by_replication() {
+        let best = vec![10.0, 11.0, 12.0, 13.0];
+        let near: Vec<f64> = best
+            .iter()
+            .zip([0.5, -0.4, 0.3, -0.2])
+            .map(|(b, d)| b - d)
+            .collect();
+        let worse: Vec<f64> = best
+            .iter()
+            .zip([5.0, 5.1, 4.9, 5.0])
+            .map(|(b, d)| b - d)
+            .collect();
+        let runs = vec![best, near, worse];
+        let (plan, table) = synthetic(
+            "workload.arrival_per_hour",
+            &[1.0, 2.0, 3.0],
+            &runs,
+            "yield",
+        );
+        let s = Summary::new(&plan, &table);
+        assert_eq!(s.best_objective_cells(), vec![Some(0)]);
+        let cells: Vec<usize> = s.near_best[0].iter().map(|n| n.cell).collect();
+        assert_eq!(cells, vec![1]);
+        let d = s.near_best[0][0].diff;
+        assert_eq!(d.n, 4);
+        assert!(
+            (d.mean - -0.05).abs() < 1e-12 && d.lo < 0.0 && d.hi > 0.0,
+            "{d:?}"
+        );
+        // Paired, cell 2's difference is -5 with a narrow interval: excluded.
+        let look = Lookup::new(&plan, &table);
+        let far = paired_ci(&look.column(2, 0, 0), &look.column(0, 0, 0), LEVEL);
+        assert!(far.hi < 0.0, "{far:?}");
+
+        let mut plan = plan;
+        plan.objective = Objective {
+            metric: "yield".into(),
+            direction: Direction::Minimize,
+        };
+        let s = Summary::new(&plan, &table);
+        assert_eq!(s.best_objective_cells(), vec![Some(2)]);
+        assert!(s.near_best[0].is_empty(), "{:?}", s.near_best);
+    }
+
+    /// A derived objective gets a column; the best cell is the lowest mean of it.
+    #[test]
+    fn a_derived_objective_is_a_column_of_the_table() {
+        let plan = SweepPlan::new(
+            "t",
+            toml::Table::new(),
+            vec![Axis {
+                path: "budget".into(),
+                values: vec![toml::Value::Float(1.0), toml::Value::Float(2.0)],
+            }],
+            None,
+            vec![],
+            2,
+            1,
+        )
+        .unwrap();
+        // (spend_total, tasks_solved): cell 0 costs 2 a task, cell 1 costs 1.5.
+        let runs = [[(4.0, 2.0), (6.0, 3.0)], [(3.0, 2.0), (6.0, 4.0)]];
+        let mut rows = Vec::new();
+        for (c, reps) in runs.iter().enumerate() {
+            for (r, (s, n)) in reps.iter().enumerate() {
+                rows.push(RunRow::ok(plan.run_index(c, 0, r as u32), vec![*s, *n]));
+            }
+        }
+        rows.sort_by_key(|r| r.run);
+        let table = RunTable {
+            metrics: vec!["spend_total".into(), "tasks_solved".into()],
+            rows,
+        }
+        .with_derived("cost_per_solved");
+        assert_eq!(table.metrics[2], "cost_per_solved");
+        let mut plan = plan;
+        plan.objective = Objective {
+            metric: "cost_per_solved".into(),
+            direction: Direction::Minimize,
+        };
+        let s = Summary::new(&plan, &table);
+        assert_eq!(s.objective, Some((2, Direction::Minimize)));
+        assert_eq!(s.get(1, 0, 2).unwrap().ci.mean, 1.5);
+        assert_eq!(s.best_objective_cells(), vec![Some(1)]);
+    }
+}
