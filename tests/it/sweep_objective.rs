@@ -151,7 +151,7 @@ fn a_cost_objective_minimised_picks_the_cheapest_cell() {
     let near = std::fs::read_to_string(out.join("near_best.csv")).unwrap();
     let best_row = near.lines().nth(1).unwrap();
     assert!(
-        best_row.starts_with(&format!("cost_per_solved,minimize,static,best,"))
+        best_row.starts_with("cost_per_solved,minimize,static,best,")
             && best_row.contains(&format!(",{},{},", cheapest.0, cheapest.1)),
         "{near}"
     );
