@@ -321,7 +321,7 @@ fn heatmaps(
         });
         let legend = format!(
             "red: the best cell ({} mean {by_name}); orange: cells whose paired 95% CI of \
-             the difference from the best includes 0",
+             the difference from it includes 0",
             by_dir.superlative()
         );
         plot::heatmap_panels_with(
