@@ -99,7 +99,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<()> {
     }
     let table = read_runs(dir, &plan)?;
     let summary = crate::sweep::Summary::new(&plan, &table);
-    let series = csv::read_series(dir, &plan, &table, &summary.best_headline_cells())?;
+    let series = csv::read_series(dir, &plan, &table, &summary.best_objective_cells())?;
     let Some(metric) = &args.metric else {
         if let Some(f) = &args.facet {
             return Err(bad(

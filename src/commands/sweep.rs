@@ -186,7 +186,13 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         quiet: args.quiet,
         force: args.force,
         sim: sim.as_ref(),
-        finalize: &|out, plan| report::finalize(out, plan, &report::markdown::describe(plan)),
+        finalize: &|out, plan| {
+            let warnings = report::finalize(out, plan, &report::markdown::describe(plan))?;
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(())
+        },
     })
 }
 
@@ -207,7 +213,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, force: bool) -> anyhow::Resul
     } else if crate::stress::is_stress_plan(&plan) {
         crate::stress::report::finalize(&out, &plan)?;
     } else {
-        report::finalize(&out, &plan, &report::markdown::describe(&plan))?;
+        for w in report::finalize(&out, &plan, &report::markdown::describe(&plan))? {
+            eprintln!("warning: {w}");
+        }
     }
     let mut info = serde_json::Map::new();
     info.insert("command".into(), "merge".into());

@@ -56,8 +56,7 @@ use crate::sweep::Simulator;
 use rayon::prelude::*;
 use std::sync::Mutex;
 
-/// The derived metric `spend_total / tasks_solved` (undefined when nothing is solved).
-pub const COST_PER_SOLVED: &str = "cost_per_solved";
+pub use crate::scenario::objective::{COST_PER_SOLVED, Direction, metric_value};
 
 /// Where a variable's value comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,25 +123,6 @@ impl Variable {
                     (rest.clone(), (1.0 - s1 - s2).max(0.0).into()),
                 ]
             }
-        }
-    }
-}
-
-/// Maximise or minimise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Larger is better.
-    Maximize,
-    /// Smaller is better.
-    Minimize,
-}
-
-impl Direction {
-    /// `+1` for maximise, `-1` for minimise: `sign * value`, larger is better.
-    pub fn sign(self) -> f64 {
-        match self {
-            Direction::Maximize => 1.0,
-            Direction::Minimize => -1.0,
         }
     }
 }
@@ -390,18 +370,6 @@ pub trait Progress: Sync {
 #[derive(Debug)]
 pub struct Quiet;
 impl Progress for Quiet {}
-
-/// The value of `metric` in a run's metrics (with the derived [`COST_PER_SOLVED`]).
-pub fn metric_value(names: &[String], values: &[f64], metric: &str) -> f64 {
-    let get = |m: &str| names.iter().position(|n| n == m).map(|i| values[i]);
-    if metric == COST_PER_SOLVED {
-        return match (get("spend_total"), get("tasks_solved")) {
-            (Some(s), Some(n)) if n > 0.0 => s / n,
-            _ => f64::NAN,
-        };
-    }
-    get(metric).unwrap_or(f64::NAN)
-}
 
 /// Runs `plan` with `sim`, every run going through `store` (looked up there when it holds
 /// it, otherwise run and recorded). Runs on the current rayon pool; the result does not

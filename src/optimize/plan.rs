@@ -32,6 +32,7 @@
 
 use super::{COST_PER_SOLVED, Constraint, Direction, Domain, Plan, Variable};
 use crate::base::Issue;
+use crate::scenario::objective::RawObjective;
 use crate::scenario::paths::{by_tier_name, lookup, metric_names, number, unknown};
 use crate::scenario::{InputError, InputErrors, Problem, Source};
 use crate::sweep::WorldSimulator;
@@ -72,18 +73,6 @@ fn three() -> usize {
 }
 fn one() -> u64 {
     1
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawObjective {
-    metric: String,
-    #[serde(default = "maximize")]
-    direction: String,
-}
-
-fn maximize() -> String {
-    "maximize".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,17 +163,10 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
                     format!("unknown metric {:?}: expected {}", o.metric, metric_hint()),
                 ));
             }
-            let d = match o.direction.as_str() {
-                "maximize" | "maximise" => Direction::Maximize,
-                "minimize" | "minimise" => Direction::Minimize,
-                other => {
-                    issues.push(Issue::new(
-                        "objective.direction",
-                        format!("unknown direction {other:?}: \"maximize\" or \"minimize\""),
-                    ));
-                    Direction::Maximize
-                }
-            };
+            let d = Direction::parse(&o.direction).unwrap_or_else(|e| {
+                issues.push(Issue::new("objective.direction", e));
+                Direction::Maximize
+            });
             (o.metric.clone(), d)
         }
     };

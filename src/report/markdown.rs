@@ -4,6 +4,7 @@
 
 use super::PlotInfo;
 use crate::base::fmt::{estimate, num, param_str};
+use crate::scenario::objective::{Direction, Objective};
 use crate::sweep::plan::SweepPlan;
 use crate::sweep::summary::{Lookup, RunTable, Summary};
 use std::fmt::Write;
@@ -79,6 +80,12 @@ pub fn describe(plan: &SweepPlan) -> String {
     let _ = writeln!(s, "- policies: {}", policies(plan));
     let _ = writeln!(
         s,
+        "- objective: {} (each policy's best cell has its {} mean)",
+        plan.objective.describe(),
+        plan.objective.direction.superlative()
+    );
+    let _ = writeln!(
+        s,
         "- reference policy for paired differences: `{}`",
         plan.policies[plan.reference].label
     );
@@ -152,6 +159,161 @@ What each role spent of what it was allocated (dollars, spent / allocated; \
     s
 }
 
+/// Most cells listed per policy as indistinguishable from its best; all are in
+/// `near_best.csv`.
+pub const MAX_NEAR_ROWS: usize = 20;
+
+/// `mean [lo, hi]` of metric `name` in (cell, policy), `n/a` when the table lacks it.
+fn stat(table: &RunTable, summary: &Summary, cell: usize, p: usize, name: &str) -> String {
+    table
+        .metric_index(name)
+        .and_then(|k| summary.get(cell, p, k))
+        .map_or("n/a".into(), |r| estimate(r.ci.mean, r.ci.lo, r.ci.hi))
+}
+
+/// The "Best cell per policy" section: per policy, the cell with the best mean of the
+/// objective (metric `m` in `direction`), its parameters, the objective with its 95% CI,
+/// and beside it what it costs and buys: spend, yield per dollar and tasks solved (mean
+/// and CI each; a column is left out when it is the objective or the runs lack it).
+fn best_cells(
+    plan: &SweepPlan,
+    table: &RunTable,
+    summary: &Summary,
+    m: usize,
+    direction: Direction,
+) -> String {
+    let name = &table.metrics[m];
+    let params = plan.params();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## Best cell per policy\n\nThe objective is {}: each policy's best cell is the one with the {} mean `{name}`, shown with its 95% CI over replications and, beside it, what the cell spends and buys (mean [95% CI]). It is picked as the best of {} cells, so its interval is optimistic: confirm it with another sweep seed before relying on it.\n",
+        Objective {
+            metric: name.clone(),
+            direction
+        }
+        .describe(),
+        direction.superlative(),
+        plan.n_cells()
+    );
+    let extra: Vec<&str> = ["spend_total", "yield_per_dollar", "tasks_solved"]
+        .into_iter()
+        .filter(|e| *e != name && table.metric_index(e).is_some())
+        .collect();
+    let mut head = String::from("| policy | cell |");
+    let mut rule = String::from("|---|---|");
+    for p in &params {
+        let _ = write!(head, " `{p}` |");
+        rule.push_str("---|");
+    }
+    let _ = write!(head, " mean {name} [95% CI] |");
+    rule.push_str("---|");
+    for e in &extra {
+        let _ = write!(head, " {e} [95% CI] |");
+        rule.push_str("---|");
+    }
+    let _ = writeln!(s, "{head}\n{rule}");
+    for (p, best) in summary.best_objective_cells().iter().enumerate() {
+        let label = cell_md(&plan.policies[p].label);
+        match best.and_then(|c| summary.get(c, p, m).map(|r| (c, r.ci))) {
+            None => {
+                let blanks = " |".repeat(params.len() + extra.len());
+                let _ = writeln!(s, "| {label} | (all runs failed) |{blanks} |");
+            }
+            Some((c, ci)) => {
+                let mut row = format!("| {label} | {c} |");
+                for v in plan.cell_values(c) {
+                    let _ = write!(row, " {} |", cell_md(&param_str(&v)));
+                }
+                let _ = write!(row, " {} |", estimate(ci.mean, ci.lo, ci.hi));
+                for e in &extra {
+                    let _ = write!(row, " {} |", stat(table, summary, c, p, e));
+                }
+                let _ = writeln!(s, "{row}");
+            }
+        }
+    }
+    s.push('\n');
+    s
+}
+
+/// The warnings of a best cell on the edge of the grid ([`super::edge_warnings`]), as a
+/// section; empty when there are none.
+fn edge_section(plan: &SweepPlan, summary: &Summary) -> String {
+    let warnings = super::edge_warnings(plan, summary);
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "**Warning: a best cell on the edge of the grid.** Along a numeric axis, a best cell \
+         at the axis's smallest or largest value may only be the best of the values tried \
+         (an edge the key itself cannot pass, such as a share of 0, is not flagged):\n\n",
+    );
+    for w in warnings {
+        let _ = writeln!(s, "- {}", cell_md(&w));
+    }
+    s.push('\n');
+    s
+}
+
+/// The "Cells indistinguishable from the best" section: per policy, the cells whose
+/// paired 95% CI of the difference in the objective (metric `m`) from the best cell
+/// includes 0 ([`crate::sweep::summary::near_best`]), at most [`MAX_NEAR_ROWS`] each.
+fn near_best_section(plan: &SweepPlan, summary: &Summary, m: usize) -> String {
+    let name = &summary.metrics[m];
+    let params = plan.params();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## Cells indistinguishable from the best\n\nFor each policy, every other cell is compared with its best cell on `{name}`, paired by replication: replication r runs with the same seed in every cell (common random numbers), so the difference of the two runs of each replication is taken, and its mean gets a 95% Student-t interval over the replications where both succeeded. A cell whose interval contains 0 is listed: the sweep cannot tell it from the best. Each interval is at 95% on its own, with no correction for the {} comparisons: the list is a screen for what to sweep again, and a correction (Bonferroni, say) would only widen the intervals and lengthen it; expect about one cell in twenty that is as good as the best to be left out by chance. A cell with fewer than two paired replications is never listed. All of them are in `near_best.csv`.\n",
+        plan.n_cells().saturating_sub(1)
+    );
+    if plan.replications < 2 {
+        let _ = writeln!(
+            s,
+            "With one replication per cell there is no interval: run two or more.\n"
+        );
+        return s;
+    }
+    let mut head = String::from("| policy | cell |");
+    let mut rule = String::from("|---|---|");
+    for p in &params {
+        let _ = write!(head, " `{p}` |");
+        rule.push_str("---|");
+    }
+    let _ = writeln!(s, "{head} mean {name} | - best [95% CI] |\n{rule}---|---|");
+    for (p, near) in summary.near_best.iter().enumerate() {
+        let label = cell_md(&plan.policies[p].label);
+        if near.is_empty() {
+            let blanks = " |".repeat(params.len());
+            let _ = writeln!(s, "| {label} | (none) |{blanks} | |");
+            continue;
+        }
+        for n in near.iter().take(MAX_NEAR_ROWS) {
+            let mut row = format!("| {label} | {} |", n.cell);
+            for v in plan.cell_values(n.cell) {
+                let _ = write!(row, " {} |", cell_md(&param_str(&v)));
+            }
+            let _ = writeln!(
+                s,
+                "{row} {} | {} |",
+                crate::base::fmt::sig(n.mean),
+                estimate(n.diff.mean, n.diff.lo, n.diff.hi)
+            );
+        }
+        if near.len() > MAX_NEAR_ROWS {
+            let blanks = " |".repeat(params.len());
+            let _ = writeln!(
+                s,
+                "| {label} | ({} more in `near_best.csv`) |{blanks} | |",
+                near.len() - MAX_NEAR_ROWS
+            );
+        }
+    }
+    s.push('\n');
+    s
+}
+
 /// The whole report.
 pub fn report(
     plan: &SweepPlan,
@@ -172,7 +334,7 @@ pub fn report(
         table.rows.len() - ok
     );
     let params = plan.params();
-    if let Some(m) = table.headline() {
+    if let Some((m, direction)) = summary.objective {
         let name = &table.metrics[m];
         let reference = &plan.policies[plan.reference].label;
         // Overall, per policy.
@@ -228,39 +390,14 @@ pub fn report(
         }
         s.push_str(&money(plan, table, &look));
         if plan.n_cells() > 1 {
-            let _ = writeln!(
-                s,
-                "## Best cell per policy\n\nThe cell with the highest mean `{name}` for each policy, with its 95% CI over replications. It is picked as the best of {} cells, so its interval is optimistic: confirm it with another sweep seed before relying on it.\n",
-                plan.n_cells()
-            );
-            let mut head = String::from("| policy | cell |");
-            let mut rule = String::from("|---|---|");
-            for p in &params {
-                let _ = write!(head, " `{p}` |");
-                rule.push_str("---|");
-            }
-            let _ = writeln!(s, "{head} mean {name} [95% CI] |\n{rule}---|");
-            for (p, best) in summary.best_cells(m).iter().enumerate() {
-                let label = cell_md(&plan.policies[p].label);
-                match best.and_then(|c| summary.get(c, p, m).map(|r| (c, r.ci))) {
-                    None => {
-                        let blanks = " |".repeat(params.len());
-                        let _ = writeln!(s, "| {label} | (all runs failed) |{blanks} |");
-                    }
-                    Some((c, ci)) => {
-                        let mut row = format!("| {label} | {c} |");
-                        for v in plan.cell_values(c) {
-                            let _ = write!(row, " {} |", cell_md(&param_str(&v)));
-                        }
-                        let _ = writeln!(s, "{row} {} |", estimate(ci.mean, ci.lo, ci.hi));
-                    }
-                }
-            }
-            s.push('\n');
+            s.push_str(&best_cells(plan, table, summary, m, direction));
+            s.push_str(&edge_section(plan, summary));
+            s.push_str(&near_best_section(plan, summary, m));
         }
         let _ = writeln!(
             s,
-            "## Best policy per cell\n\nBy mean `{name}`; the difference from `{reference}` is paired by replication (common random numbers). All cells and metrics are in `summary.csv` and `paired.csv`.\n"
+            "## Best policy per cell\n\nBy the {} mean `{name}`; the difference from `{reference}` is paired by replication (common random numbers). All cells and metrics are in `summary.csv` and `paired.csv`.\n",
+            direction.superlative()
         );
         let mut head = String::from("| cell |");
         let mut rule = String::from("|---|");
@@ -278,7 +415,7 @@ pub fn report(
             for p in 0..plan.policies.len() {
                 if let Some(r) = summary.get(cell, p, m)
                     && r.ci.mean.is_finite()
-                    && best.is_none_or(|(_, b)| r.ci.mean > b)
+                    && best.is_none_or(|(_, b)| direction.better(r.ci.mean, b))
                 {
                     best = Some((p, r.ci.mean));
                 }

@@ -6,6 +6,7 @@ pub mod plot;
 
 use crate::base::fmt::param_str;
 use crate::base::stats::{MeanCi, mean_ci, paired_ci};
+use crate::scenario::objective::Direction;
 use crate::sweep::csv::{self, SeriesSummary};
 use crate::sweep::folder::REPORT;
 use crate::sweep::plan::{Method, SweepPlan};
@@ -200,9 +201,10 @@ impl Facets {
 }
 
 /// The allocation maps: per policy, the mean of metric `m` over the numeric axes `(ax,
-/// ay)`, one panel per facet, on one colour scale for every policy; with `mark_best`, the
-/// best cell of each policy outlined in red, the cells whose paired 95% CI of the
-/// difference from it includes 0 in orange. `stem_of(policy, label)` names each file.
+/// ay)`, one panel per facet, on one colour scale for every policy; with `mark = (o,
+/// direction)`, the best cell of each policy by the mean of objective metric `o` in
+/// `direction` outlined in red, the cells whose paired 95% CI of the difference in `o`
+/// from it includes 0 in orange. `stem_of(policy, label)` names each file.
 #[allow(clippy::too_many_arguments)]
 fn heatmaps(
     dir: &Path,
@@ -212,12 +214,16 @@ fn heatmaps(
     name: &str,
     (ax, ay): (usize, usize),
     facets: &Facets,
-    mark_best: bool,
+    mark: Option<(usize, Direction, &str)>,
     stem_of: &dyn Fn(usize, &str) -> String,
 ) -> anyhow::Result<Vec<PlotInfo>> {
     let mut keys = vec![ax, ay];
     keys.extend(facets.axes.iter().copied());
     let groups = look.group_reps(m, &keys);
+    let by = match mark {
+        Some((o, _, _)) if o != m => look.group_reps(o, &keys),
+        _ => groups.clone(),
+    };
     let mean = |xs: &[f64]| mean_ci(&finite(xs), LEVEL).mean;
     let (mut zmin, mut zmax) = (f64::INFINITY, f64::NEG_INFINITY);
     for reps in groups.values().flatten() {
@@ -240,21 +246,23 @@ fn heatmaps(
     for (p, policy) in plan.policies.iter().enumerate() {
         let l = &policy.label;
         let mut best: Option<(&Vec<usize>, f64)> = None;
-        for (k, reps) in groups.iter().filter(|_| mark_best) {
-            let v = mean(&reps[p]);
-            if v.is_finite() && best.is_none_or(|(_, b)| v > b) {
-                best = Some((k, v));
+        if let Some((_, dir, _)) = mark {
+            for (k, reps) in &by {
+                let v = mean(&reps[p]);
+                if v.is_finite() && best.is_none_or(|(_, b)| dir.better(v, b)) {
+                    best = Some((k, v));
+                }
             }
         }
         let near: Vec<&Vec<usize>> = match best {
             None => Vec::new(),
-            Some((bk, _)) => groups
+            Some((bk, _)) => by
                 .iter()
                 .filter(|(k, reps)| {
                     *k != bk && {
                         let d: Vec<f64> = reps[p]
                             .iter()
-                            .zip(&groups[bk][p])
+                            .zip(&by[bk][p])
                             .map(|(a, b)| a - b)
                             .filter(|d| d.is_finite())
                             .collect();
@@ -285,6 +293,7 @@ fn heatmaps(
             })
             .collect();
         let stem = stem_of(p, l);
+        let (by_name, by_dir) = mark.map_or(("", Direction::Maximize), |(_, d, n)| (n, d));
         let best_txt = best.map_or(String::new(), |(k, v)| {
             let facet = facets
                 .values
@@ -298,8 +307,10 @@ fn heatmaps(
                     }
                 });
             format!(
-                "; best {} = {}, {} = {}{facet} (outlined in red): {}; {} other cells (orange) \
-                 have a paired 95% CI of the difference from it that includes 0",
+                "; best ({} mean {by_name}) {} = {}, {} = {}{facet} (outlined in red): \
+                 {by_name} {}; {} other cells (orange) have a paired 95% CI of the \
+                 difference in {by_name} from it that includes 0",
+                by_dir.superlative(),
                 xa.path,
                 xt[k[0]],
                 ya.path,
@@ -308,8 +319,14 @@ fn heatmaps(
                 near.len()
             )
         });
-        plot::heatmap_panels(
+        let legend = format!(
+            "red: the best cell ({} mean {by_name}); orange: cells whose paired 95% CI of \
+             the difference from it includes 0",
+            by_dir.superlative()
+        );
+        plot::heatmap_panels_with(
             &dir.join(&stem),
+            &legend,
             &format!("Mean {name}, policy {l}"),
             &with_unit(&xa.path),
             &with_unit(&ya.path),
@@ -374,12 +391,6 @@ pub fn cell_desc(plan: &SweepPlan, cell: usize) -> String {
         .map(|(p, v)| format!("{p} = {}", param_str(&v)))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Whether a higher value of metric `name` is better (the yields): only then do plots mark
-/// a best cell.
-fn higher_is_better(name: &str) -> bool {
-    name.starts_with("yield")
 }
 
 /// `path = value, ...` of `cell` with each path shortened to its last part
@@ -485,8 +496,19 @@ fn metric_plots(
             ),
         });
     }
-    if plan.n_cells() > 1 && higher_is_better(name) {
-        let best_cells = summary.best_cells(m);
+    if plan.n_cells() > 1
+        && let Some((o, direction)) = summary.objective
+    {
+        let best_cells = summary.best_objective_cells();
+        let by = if o == m {
+            format!("its {} mean {name}", direction.superlative())
+        } else {
+            format!(
+                "its {} mean {}",
+                direction.superlative(),
+                summary.metrics[o]
+            )
+        };
         let cis: Vec<MeanCi> = best_cells
             .iter()
             .enumerate()
@@ -507,7 +529,7 @@ fn metric_plots(
         plot::bar_ci(
             &dir.join(&stem),
             &format!("{name} at each policy's best cell, 95% CI"),
-            "policy, at its best cell",
+            &format!("policy, at its best cell ({by})"),
             &with_unit(name),
             &ticks,
             &cis,
@@ -520,8 +542,9 @@ fn metric_plots(
         out.push(PlotInfo {
             stem,
             caption: format!(
-                "Mean {name} of each policy at its best of {} cells, with 95% CIs over \
-                 replications (picked as the best, so optimistic); each bar names its cell: {}.",
+                "Mean {name} of each policy at its best of {} cells ({by}), with 95% CIs \
+                 over replications (picked as the best, so optimistic); each bar names its \
+                 cell: {}.",
                 plan.n_cells(),
                 at.join("; ")
             ),
@@ -607,7 +630,7 @@ fn metric_plots(
             _ => (numeric[0], numeric[1]),
         };
         let stem_of = |p: usize, l: &str| {
-            if m == table.headline().unwrap_or(m) {
+            if Some(m) == summary.objective.map(|(o, _)| o).or(table.headline()) {
                 format!("plots/heatmap_{p}_{}{suffix}", slug(l))
             } else {
                 format!("plots/heatmap_{}_{p}_{}{suffix}", slug(name), slug(l))
@@ -621,7 +644,9 @@ fn metric_plots(
             name,
             (ax, ay),
             facets,
-            higher_is_better(name),
+            summary
+                .objective
+                .map(|(o, d)| (o, d, summary.metrics[o].as_str())),
             &stem_of,
         )?);
     }
@@ -811,7 +836,7 @@ pub fn draw_all(
     series: &SeriesSummary,
 ) -> anyhow::Result<Vec<PlotInfo>> {
     let mut out = Vec::new();
-    if let Some(m) = table.headline() {
+    if let Some(m) = summary.objective.map(|(o, _)| o).or(table.headline()) {
         out.extend(metric_plots(
             dir,
             plan,
@@ -874,23 +899,142 @@ pub fn draw_metric(
     }
 }
 
-/// Writes `summary.csv`, `paired.csv`, `timeseries_summary.csv`, the plots and
-/// `report.md` from `runs.csv` and `timeseries.csv`. `about` is the report's "what ran"
-/// section (no wall-clock times, so that outputs compare byte for byte).
-pub fn finalize(dir: &Path, plan: &SweepPlan, about: &str) -> anyhow::Result<()> {
+/// Writes `summary.csv`, `paired.csv`, `near_best.csv`, `timeseries_summary.csv`, the
+/// plots and `report.md` from `runs.csv` and `timeseries.csv`. `about` is the report's
+/// "what ran" section (no wall-clock times, so that outputs compare byte for byte).
+/// Returns the warnings the report gives (a best cell on the edge of the grid,
+/// [`edge_warnings`]), for the command to print.
+pub fn finalize(dir: &Path, plan: &SweepPlan, about: &str) -> anyhow::Result<Vec<String>> {
     let table = read_runs(dir, plan)?;
     let summary = Summary::new(plan, &table);
     csv::write_summary_csvs(dir, plan, &summary)?;
-    let series = csv::read_series(dir, plan, &table, &summary.best_headline_cells())?;
+    csv::write_near_best(dir, plan, &summary)?;
+    let series = csv::read_series(dir, plan, &table, &summary.best_objective_cells())?;
     csv::write_series_summary(dir, plan, &series)?;
     let plots = draw_all(dir, plan, &table, &summary, &series)?;
     let md = markdown::report(plan, &table, &summary, &plots, about);
-    write_atomic(&dir.join(REPORT), md.as_bytes())
+    write_atomic(&dir.join(REPORT), md.as_bytes())?;
+    Ok(edge_warnings(plan, &summary))
+}
+
+/// A policy's best cell at the smallest or largest value of a numeric grid axis (two
+/// values or more).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge {
+    /// Policy index.
+    pub policy: usize,
+    /// The best cell.
+    pub cell: usize,
+    /// Grid axis index.
+    pub axis: usize,
+    /// Whether the cell's value is the axis's largest (else its smallest).
+    pub high: bool,
+}
+
+/// Where each policy's best cell sits on the edge of the grid: for every numeric grid
+/// axis of two values or more, whether the best cell's value is the axis's smallest or
+/// largest. An edge at the bound the key itself cannot pass (a share of 0 or 1,
+/// [`bounds`]) is left out: the grid cannot be widened there, and the optimum may be
+/// the bound itself.
+pub fn edges(plan: &SweepPlan, summary: &Summary) -> Vec<Edge> {
+    let mut out = Vec::new();
+    for (policy, best) in summary.best_objective_cells().iter().enumerate() {
+        let Some(cell) = *best else { continue };
+        let (idx, _) = plan.cell_position(cell);
+        for (axis, a) in plan.axes.iter().enumerate() {
+            if a.values.len() < 2 || !a.values.iter().all(is_numeric) {
+                continue;
+            }
+            let xs: Vec<f64> = a.values.iter().map(as_f64).collect();
+            let (lo, hi) = xs
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                    (l.min(x), h.max(x))
+                });
+            let x = xs[idx[axis]];
+            let (key_lo, key_hi) = bounds(&a.path);
+            if x == hi && x != key_hi {
+                out.push(Edge {
+                    policy,
+                    cell,
+                    axis,
+                    high: true,
+                });
+            } else if x == lo && x != key_lo {
+                out.push(Edge {
+                    policy,
+                    cell,
+                    axis,
+                    high: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One sentence per [`edges`]: the policy, the axis, the value and which end, and that
+/// the axis should be widened.
+pub fn edge_warnings(plan: &SweepPlan, summary: &Summary) -> Vec<String> {
+    edges(plan, summary)
+        .iter()
+        .map(|e| {
+            let a = &plan.axes[e.axis];
+            let (idx, _) = plan.cell_position(e.cell);
+            format!(
+                "policy `{}`: its best cell ({}) sits at `{}` = {}, the {} value of the axis; \
+                 the best may lie beyond it: widen `{}` {} and sweep again",
+                plan.policies[e.policy].label,
+                e.cell,
+                a.path,
+                param_str(&a.values[idx[e.axis]]),
+                if e.high { "largest" } else { "smallest" },
+                a.path,
+                if e.high { "upwards" } else { "downwards" },
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep::summary::RunRow;
+    use crate::sweep::{Axis, SweepPlan};
+
+    /// The edges of a one-axis sweep whose cells' yields (every replication alike) are
+    /// `yields`.
+    fn edges_of(path: &str, values: &[f64], yields: &[f64]) -> Vec<Edge> {
+        let axes = vec![Axis {
+            path: path.into(),
+            values: values.iter().map(|&v| toml::Value::Float(v)).collect(),
+        }];
+        let plan = SweepPlan::new("t", toml::Table::new(), axes, None, vec![], 2, 1).unwrap();
+        let mut rows: Vec<RunRow> = (0..plan.n_runs())
+            .map(|i| RunRow::ok(i, vec![yields[plan.run(i).cell]]))
+            .collect();
+        rows.sort_by_key(|r| r.run);
+        let table = RunTable {
+            metrics: vec!["yield".into()],
+            rows,
+        };
+        edges(&plan, &Summary::new(&plan, &table))
+    }
+
+    #[test]
+    fn a_best_cell_on_the_edge_is_found_and_an_interior_one_is_not() {
+        let x = "workload.arrival_per_hour";
+        assert!(edges_of(x, &[50.0, 100.0, 150.0], &[1.0, 3.0, 2.0]).is_empty());
+        let e = edges_of(x, &[50.0, 100.0, 150.0], &[1.0, 2.0, 3.0]);
+        assert_eq!((e.len(), e[0].cell, e[0].high), (1, 2, true), "{e:?}");
+        // Values out of order: the edge is the smallest value, not the first.
+        let e = edges_of(x, &[100.0, 50.0, 150.0], &[1.0, 3.0, 2.0]);
+        assert_eq!((e.len(), e[0].cell, e[0].high), (1, 1, false), "{e:?}");
+        // A share of 0 is the key's own bound: nothing to widen.
+        let share = "policy.shares.evolver";
+        assert!(edges_of(share, &[0.0, 0.1, 0.2], &[3.0, 2.0, 1.0]).is_empty());
+        assert_eq!(edges_of(share, &[0.0, 0.1, 0.2], &[1.0, 2.0, 3.0]).len(), 1);
+    }
 
     #[test]
     fn bands_are_clipped_to_the_metrics_range() {

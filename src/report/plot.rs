@@ -901,6 +901,7 @@ pub struct HeatPanel {
 
 struct HeatPanels<'a> {
     title: &'a str,
+    legend: &'a str,
     x_label: &'a str,
     y_label: &'a str,
     z_label: &'a str,
@@ -929,7 +930,7 @@ impl Chart for HeatPanels<'_> {
         ))
         .s()?;
         head.draw(&Text::new(
-            "red: the best cell; orange: cells whose paired 95% CI of the difference from the best includes 0",
+            self.legend.to_string(),
             (510, 50),
             ("sans-serif", 16)
                 .into_font()
@@ -1085,6 +1086,35 @@ pub fn heatmap_panels(
     panels: &[HeatPanel],
     z_range: (f64, f64),
 ) -> anyhow::Result<()> {
+    heatmap_panels_with(
+        stem,
+        "red: the best cell; orange: cells whose paired 95% CI of the difference from the best includes 0",
+        title,
+        x_label,
+        y_label,
+        z_label,
+        x_ticks,
+        y_ticks,
+        panels,
+        z_range,
+    )
+}
+
+/// [`heatmap_panels`] with the `legend` under the title saying what the outlines mean
+/// (e.g. which mean, highest or lowest, makes the best cell).
+#[allow(clippy::too_many_arguments)]
+pub fn heatmap_panels_with(
+    stem: &Path,
+    legend: &str,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    z_label: &str,
+    x_ticks: &[String],
+    y_ticks: &[String],
+    panels: &[HeatPanel],
+    z_range: (f64, f64),
+) -> anyhow::Result<()> {
     let (lo, hi) = z_range;
     let z_range = if !(lo.is_finite() && hi.is_finite()) {
         (0.0, 1.0)
@@ -1097,6 +1127,7 @@ pub fn heatmap_panels(
         stem,
         &HeatPanels {
             title,
+            legend,
             x_label,
             y_label,
             z_label,

@@ -24,8 +24,9 @@ pub enum FileKind {
     /// `method` or a built-in `model` (checked first: a plan may `set` keys as a stress
     /// plan does).
     Sensitivity,
-    /// An optimisation plan (`triad optimize`): `[[variable]]` or `[[constraint]]` tables
-    /// or an `objective`.
+    /// An optimisation plan (`triad optimize`): `[[variable]]` or `[[constraint]]` tables,
+    /// or an `objective` in a file without a sweep's own keys (`[[axis]]`, `[design]`,
+    /// `reference`, `[[policy]]` tables), which make an objective a sweep's.
     Optimization,
     /// Expected claim verdicts (`triad reproduce --expect FILE`, like
     /// `scenarios/claims/expected.toml`): every key a claim id (`1a`, `9`).
@@ -41,7 +42,10 @@ const CALIBRATION_KEYS: [&str; 3] = ["fit", "target", "observations"];
 /// Keys only a sensitivity plan has.
 const SENSITIVITY_KEYS: [&str; 4] = ["parameter", "output", "method", "model"];
 /// Keys only an optimisation plan has.
-const OPTIMIZATION_KEYS: [&str; 3] = ["variable", "constraint", "objective"];
+const OPTIMIZATION_KEYS: [&str; 2] = ["variable", "constraint"];
+/// Keys only a sweep has (`[[policy]]` too, checked apart): with them, an `objective` is a
+/// sweep's.
+const SWEEP_ONLY_KEYS: [&str; 3] = ["axis", "design", "reference"];
 /// Keys of a sweep file, including those it shares with a stress plan (`base`,
 /// `replications`; `[[policy]]` too, checked apart: a scenario's `[policy]` is a table).
 const SWEEP_KEYS: [&str; 5] = ["axis", "design", "reference", "base", "replications"];
@@ -56,7 +60,11 @@ impl FileKind {
         let has = |keys: &[&str]| keys.iter().any(|k| t.contains_key(*k));
         if !t.is_empty() && t.keys().all(|k| is_claim_id(k)) {
             FileKind::Verdicts
-        } else if has(&OPTIMIZATION_KEYS) {
+        } else if has(&OPTIMIZATION_KEYS)
+            || (t.contains_key("objective")
+                && !has(&SWEEP_ONLY_KEYS)
+                && !matches!(t.get("policy"), Some(toml::Value::Array(_))))
+        {
             FileKind::Optimization
         } else if has(&SENSITIVITY_KEYS) {
             FileKind::Sensitivity
@@ -93,6 +101,31 @@ mod tests {
 
     fn kind(text: &str) -> FileKind {
         FileKind::of_table(&toml::from_str(text).unwrap())
+    }
+
+    /// An `objective` makes an optimisation plan, unless the file has a sweep's own keys.
+    #[test]
+    fn an_objective_is_a_sweeps_when_the_file_has_axes() {
+        let obj = "base = \"b.toml\"\nobjective = { metric = \"yield\" }\n";
+        assert_eq!(kind(obj), FileKind::Optimization);
+        assert_eq!(
+            kind(&format!(
+                "{obj}[[axis]]\npath = \"budget\"\nvalues = [1.0]\n"
+            )),
+            FileKind::Sweep
+        );
+        assert_eq!(
+            kind(&format!(
+                "{obj}[[policy]]\nlabel = \"a\"\nkind = \"static\"\n"
+            )),
+            FileKind::Sweep
+        );
+        assert_eq!(
+            kind(&format!(
+                "{obj}[[variable]]\npath = \"budget\"\nrange = [1.0, 2.0]\n"
+            )),
+            FileKind::Optimization
+        );
     }
 
     #[test]

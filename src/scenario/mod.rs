@@ -10,6 +10,7 @@
 
 pub mod bounds;
 mod kind;
+pub mod objective;
 pub mod paths;
 pub mod perturb;
 pub mod physics;

@@ -4,13 +4,14 @@
 //!
 //! Every number is written by [`crate::base::fmt`]; every line ends in LF.
 
-use super::folder::{PAIRED, SUMMARY, TIMESERIES_SUMMARY};
+use super::folder::{NEAR_BEST, PAIRED, SUMMARY, TIMESERIES_SUMMARY};
 use super::plan::SweepPlan;
 use super::read::{SeriesReader, Torn};
 use super::summary::{LEVEL, RunRow, RunTable, Summary};
 use crate::base::fmt::{num, opt_num, param_str};
 use crate::base::output::write_atomic;
 use crate::base::stats::{MeanCi, Running};
+use crate::scenario::objective::Direction;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -186,6 +187,59 @@ pub fn write_summary_csvs(dir: &Path, plan: &SweepPlan, s: &Summary) -> anyhow::
         out.extend(csv_line(&f));
     }
     write_atomic(&dir.join(PAIRED), &out)
+}
+
+/// Writes `near_best.csv`: per policy, its best cell (`role` = `best`) and each cell
+/// statistically indistinguishable from it (`near`, [`super::summary::near_best`]): the
+/// objective `metric` and its `direction`, the cell's parameters, its `mean` of the
+/// objective, and for a `near` cell the paired difference from the best cell (`pairs`
+/// replications, `diff_mean`, `diff_lo`, `diff_hi`: the 95% Student-t interval, which
+/// contains 0). A policy whose runs all failed has no rows.
+pub fn write_near_best(dir: &Path, plan: &SweepPlan, s: &Summary) -> anyhow::Result<()> {
+    let mut h: Vec<String> = ["metric", "direction", "policy", "role", "cell"]
+        .map(String::from)
+        .to_vec();
+    h.extend(plan.params().iter().map(|p| format!("param.{p}")));
+    h.extend(
+        ["mean", "pairs", "diff_mean", "diff_lo", "diff_hi"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let mut out = csv_line(&h);
+    if let Some((m, d)) = s.objective {
+        let direction = match d {
+            Direction::Maximize => "maximize",
+            Direction::Minimize => "minimize",
+        };
+        for (p, best) in s.best_objective_cells().iter().enumerate() {
+            let Some(best) = *best else { continue };
+            let mut row = |role: &str, cell: usize, mean: f64, diff: Option<&MeanCi>| {
+                let mut f = vec![
+                    s.metrics[m].clone(),
+                    direction.to_string(),
+                    plan.policies[p].label.clone(),
+                    role.to_string(),
+                    cell.to_string(),
+                ];
+                f.extend(plan.cell_values(cell).iter().map(param_str));
+                f.push(opt_num(mean));
+                match diff {
+                    Some(d) => {
+                        f.push(d.n.to_string());
+                        f.extend([d.mean, d.lo, d.hi].map(opt_num));
+                    }
+                    None => f.extend(std::iter::repeat_n(String::new(), 4)),
+                }
+                out.extend(csv_line(&f));
+            };
+            let mean = s.get(best, p, m).map_or(f64::NAN, |r| r.ci.mean);
+            row("best", best, mean, None);
+            for n in &s.near_best[p] {
+                row("near", n.cell, n.mean, Some(&n.diff));
+            }
+        }
+    }
+    write_atomic(&dir.join(NEAR_BEST), &out)
 }
 
 /// Writes `timeseries_summary.csv`.

@@ -35,6 +35,8 @@ pub const PLAN: &str = "plan.json";
 pub const SUMMARY: &str = "summary.csv";
 /// Per cell, policy and metric: difference from the reference policy.
 pub const PAIRED: &str = "paired.csv";
+/// Per policy: its best cell and the cells statistically indistinguishable from it.
+pub const NEAR_BEST: &str = "near_best.csv";
 /// Per policy, hour and series column, pooled over cells and replications.
 pub const TIMESERIES_SUMMARY: &str = "timeseries_summary.csv";
 /// Versions, times, seeds.

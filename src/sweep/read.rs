@@ -454,7 +454,8 @@ pub fn read_runs_file(
 }
 
 /// Reads `dir/runs.csv` back as a table: every run of the folder's shard so far, checked
-/// against `plan`, which must be the plan in `dir/plan.json`.
+/// against `plan`, which must be the plan in `dir/plan.json`. A derived objective
+/// (`cost_per_solved`) is appended as a column ([`RunTable::with_derived`]).
 pub fn read_runs(dir: &Path, plan: &SweepPlan) -> anyhow::Result<RunTable> {
     let expected = folder_runs(dir, plan)?;
     let f = read_runs_file(dir, plan, &expected, Torn::Refuse)?;
@@ -465,7 +466,7 @@ pub fn read_runs(dir: &Path, plan: &SweepPlan) -> anyhow::Result<RunTable> {
         ))
         .into());
     }
-    Ok(f.table)
+    Ok(f.table.with_derived(&plan.objective.metric))
 }
 
 /// The run indices of the shard `dir/plan.json` holds; an error when it holds another plan

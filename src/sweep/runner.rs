@@ -56,7 +56,7 @@ impl Results {
 
     /// Summary statistics (mean, sd, 95% CI per cell and policy; paired differences).
     pub fn summary(&self, plan: &SweepPlan) -> Summary {
-        Summary::new(plan, &self.table())
+        Summary::new(plan, &self.table().with_derived(&plan.objective.metric))
     }
 }
 

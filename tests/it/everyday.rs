@@ -572,8 +572,8 @@ fn tier_axes_are_faceted_and_cells_near_the_best_are_marked() {
         .count();
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     let want = format!(
-        "best policy.shares.evolver = {}, policy.shares.verifier = {}, policy.tiers.user = {} \
-         (outlined in red)",
+        "best (highest mean yield) policy.shares.evolver = {}, policy.shares.verifier = {}, \
+         policy.tiers.user = {} (outlined in red)",
         best.0, best.1, best.2
     );
     assert!(report.contains(&want), "{want}\n{report}");
@@ -585,4 +585,27 @@ fn tier_axes_are_faceted_and_cells_near_the_best_are_marked() {
     );
     assert!(report.contains("one panel per value of the categorical axes"));
     assert!(out.join("plots/heatmap_0_static.png").exists());
+    // near_best.csv lists the same best cell and the same near cells, each with an
+    // interval that contains 0.
+    let mut rd = csv::Reader::from_path(out.join("near_best.csv")).unwrap();
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    let key = |r: &csv::StringRecord| {
+        (
+            r[col("param.policy.shares.evolver")].to_string(),
+            r[col("param.policy.shares.verifier")].to_string(),
+            r[col("param.policy.tiers.user")].to_string(),
+        )
+    };
+    assert_eq!(&rows[0][col("role")], "best");
+    assert_eq!(&key(&rows[0]), best);
+    assert_eq!(rows.len(), 1 + near, "{rows:?}");
+    for r in &rows[1..] {
+        assert_eq!(&r[col("role")], "near");
+        let lo: f64 = r[col("diff_lo")].parse().unwrap();
+        let hi: f64 = r[col("diff_hi")].parse().unwrap();
+        assert!(lo <= 0.0 && hi >= 0.0, "{r:?}");
+        assert_eq!(&r[col("pairs")], "3");
+    }
 }

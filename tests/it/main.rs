@@ -29,4 +29,5 @@ mod sensitivity;
 mod skill_from_score;
 mod stress;
 mod sweep;
+mod sweep_objective;
 mod world;

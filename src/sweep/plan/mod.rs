@@ -7,6 +7,7 @@
 //! in [`shard`].
 
 use crate::base::Issue;
+use crate::scenario::objective::Objective;
 use serde::{Deserialize, Serialize};
 
 pub mod cells;
@@ -128,6 +129,10 @@ pub struct SweepPlan {
     pub replications: u32,
     /// The sweep seed.
     pub seed: u64,
+    /// What a policy's best cell is: the cell with the best mean of this metric (default:
+    /// the highest mean `yield`). Left out of `plan.json` when it is the default.
+    #[serde(default, skip_serializing_if = "Objective::is_default")]
+    pub objective: Objective,
 }
 
 impl SweepPlan {
@@ -159,6 +164,7 @@ impl SweepPlan {
             reference: 0,
             replications,
             seed,
+            objective: Objective::default(),
         };
         let issues = plan.check();
         if let Some(i) = issues.first() {

@@ -11,6 +11,7 @@ use super::{
     ParamAt, PlanAt, PolicySpec, SweepPlan, check_cells, max_runs, own_policy,
 };
 use crate::base::Issue;
+use crate::scenario::objective::{Direction, Objective, RawObjective, check_metric};
 use crate::scenario::{self, InputError, InputErrors, Overrides, Source};
 use crate::sweep::design;
 use serde::Deserialize;
@@ -27,6 +28,7 @@ struct SweepFile {
     #[serde(default = "one_u32")]
     replications: u32,
     reference: Option<String>,
+    objective: Option<RawObjective>,
     #[serde(default)]
     axis: Vec<AxisFile>,
     design: Option<DesignFile>,
@@ -152,6 +154,16 @@ impl SweepPlan {
         if file.replications == 0 {
             issues.push(Issue::new("replications", "must be at least 1"));
         }
+        let objective = match &file.objective {
+            None => Objective::default(),
+            Some(o) => Objective {
+                metric: o.metric.clone(),
+                direction: Direction::parse(&o.direction).unwrap_or_else(|e| {
+                    issues.push(Issue::new("objective.direction", e));
+                    Direction::Maximize
+                }),
+            },
+        };
         if !issues.is_empty() {
             return Err(src.locate(&issues).into());
         }
@@ -167,12 +179,19 @@ impl SweepPlan {
             reference,
             replications: file.replications,
             seed: file.seed,
+            objective,
         };
-        let issues: Vec<Issue> = plan
+        let mut issues: Vec<Issue> = plan
             .check()
             .into_iter()
             .map(|i| at_file_key(i, &axis_at))
             .collect();
+        if issues.is_empty()
+            && let Some(known) = run_metrics(&plan)
+            && let Err(e) = check_metric(&plan.objective.metric, &known)
+        {
+            issues.push(Issue::new("objective.metric", e));
+        }
         if !issues.is_empty() {
             return Err(src.locate(&issues).into());
         }
@@ -208,6 +227,19 @@ impl SweepPlan {
         let feasibility = check_cells(&plan, &at)?;
         Ok((plan, feasibility))
     }
+}
+
+/// The metric names a run of `plan` reports, from the scenario of its first cell and
+/// policy that validates (the tiers and difficulty bins, which name some metrics, are the
+/// same in every cell of a sweep); `None` when no cell of the first few validates (the
+/// cells' own check reports why).
+fn run_metrics(plan: &SweepPlan) -> Option<Vec<String>> {
+    (0..plan.n_cells().min(16)).find_map(|cell| {
+        let run = plan.run(plan.run_index(cell, 0, 0));
+        let table = plan.scenario(&run).ok()?;
+        let sc = scenario::check_table(&table).ok()?;
+        Some(scenario::paths::metric_names(&sc))
+    })
 }
 
 /// Where a sweep or stress file's base scenario is: `base = "file.toml"` (relative to the
