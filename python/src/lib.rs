@@ -25,7 +25,7 @@ use triad::commands;
 use triad::scenario::{InputError, InputErrors, Overrides, Source};
 
 pyo3::create_exception!(
-    _triad,
+    triad,
     ScenarioError,
     PyValueError,
     "A problem of a scenario, plan or change, located: `file`, `line`, `column` (from 1) \
@@ -33,7 +33,7 @@ pyo3::create_exception!(
      column, message)."
 );
 pyo3::create_exception!(
-    _triad,
+    triad,
     TriadError,
     PyRuntimeError,
     "Work that ran and failed (a failed write, a simulation that stopped)."
@@ -197,7 +197,8 @@ fn check<'py>(
 /// One run: the scenario resolved as `triad run` resolves it, run with `seed` (the
 /// scenario's own when `None`). Returns the scenario's name, the seed, the policy kind,
 /// the metrics as `(name, value)` pairs in run.csv's order (`None` where undefined) and
-/// the time series as `(column, values)` pairs in timeseries.csv's order.
+/// the time series as `(column, values)` pairs in timeseries.csv's order (`None` where
+/// undefined: an empty field there).
 #[pyfunction]
 #[pyo3(signature = (name, text, sets, policy=None, seed=None))]
 fn run<'py>(
@@ -226,7 +227,13 @@ fn run<'py>(
     d.set_item("seed", seed)?;
     d.set_item("policy", kind)?;
     d.set_item("metrics", metrics)?;
-    d.set_item("series", r.series.columns())?;
+    let series: Vec<(String, Vec<Option<f64>>)> = r
+        .series
+        .columns()
+        .into_iter()
+        .map(|(n, c)| (n, c.into_iter().map(|v| (!v.is_nan()).then_some(v)).collect()))
+        .collect();
+    d.set_item("series", series)?;
     Ok(d)
 }
 

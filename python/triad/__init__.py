@@ -58,13 +58,13 @@ def literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        return str(int(value))
     if isinstance(value, float):
         if math.isnan(value):
             return "nan"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        return repr(value)
+        return repr(float(value))  # float subclasses (numpy) print their class
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
@@ -125,10 +125,18 @@ class Scenario:
     def set(self, path: str, value: Any) -> None:
         """Changes the key at the dotted ``path`` (``"policy.shares.evolver"``,
         ``"tiers.0.skill"``, ``"budget"``) to ``value``, as ``--set path=value`` does.
-        Raises :class:`ScenarioError` (and changes nothing) when the scenario refuses it."""
+        Raises :class:`ScenarioError` (and changes nothing) when the scenario refuses it;
+        keys that must change together (shares) change with :meth:`update`."""
         changes = self._changes + [_change(path, value)]
         self._info = _triad.check(self._name, self._text, changes)
         self._changes = changes
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """Makes several changes at once, checked together (``{"policy.shares.evolver": 0.2,
+        "policy.shares.user": 0.7}``: shares that must sum to 1 change together)."""
+        new = self._changes + [_change(k, v) for k, v in changes.items()]
+        self._info = _triad.check(self._name, self._text, new)
+        self._changes = new
 
     def copy(self) -> "Scenario":
         """An independent copy (its later changes do not touch this one)."""
@@ -201,7 +209,7 @@ class Table:
         """A ``pandas.DataFrame`` (pandas is imported only now; undefined values are NaN)."""
         import pandas as pd
 
-        return pd.DataFrame(self.columns)
+        return pd.DataFrame({k: _nan_for_none(v) for k, v in self.columns.items()})
 
     def to_polars(self) -> Any:
         """A ``polars.DataFrame`` (polars is imported only now; undefined values are null)."""
@@ -227,6 +235,16 @@ class Table:
         return f"<triad.Table {len(self)} rows x {len(self.columns)} columns>"
 
 
+def _nan_for_none(values: List[Any]) -> List[Any]:
+    """A column of numbers with gaps (or of gaps only) as floats with NaN, as pandas reads
+    such a column from CSV; any other column as it is."""
+    if any(v is None for v in values) and all(
+        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values
+    ):
+        return [math.nan if v is None else float(v) for v in values]
+    return values
+
+
 def _typed(fields: List[str]) -> List[Any]:
     present = [x for x in fields if x != ""]
     for convert in (int, float):
@@ -242,13 +260,14 @@ def _typed(fields: List[str]) -> List[Any]:
 @dataclass
 class RunResult:
     """One run. ``summary`` holds run.csv's metrics in its order (``None`` where a metric
-    is undefined, an empty field in run.csv); ``timeseries`` holds timeseries.csv's columns."""
+    is undefined, an empty field in run.csv); ``timeseries`` holds timeseries.csv's columns
+    (``None`` where undefined, as there)."""
 
     scenario: str
     seed: int
     policy: str
     summary: Dict[str, Optional[float]]
-    timeseries: Dict[str, List[float]]
+    timeseries: Dict[str, List[Optional[float]]]
 
     def to_pandas(self, table: str = "timeseries") -> Any:
         """``table="timeseries"``: a frame with a row per sampling instant;
