@@ -231,7 +231,12 @@ fn run<'py>(
         .series
         .columns()
         .into_iter()
-        .map(|(n, c)| (n, c.into_iter().map(|v| (!v.is_nan()).then_some(v)).collect()))
+        .map(|(n, c)| {
+            (
+                n,
+                c.into_iter().map(|v| (!v.is_nan()).then_some(v)).collect(),
+            )
+        })
         .collect();
     d.set_item("series", series)?;
     Ok(d)
