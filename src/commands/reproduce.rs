@@ -653,6 +653,14 @@ impl std::fmt::Debug for PlannedCheck {
 /// located, and registers the changes for the file ([`crate::scenario::set::install`]),
 /// so that [`Claim::check`] on the file then sees them.
 pub fn plan_check(id: &str, file: &Path, set: &[String]) -> anyhow::Result<PlannedCheck> {
+    let (claim, part) = pick_part(id, file)?;
+    let plan = plan_on(&*claim, file, set)?;
+    Ok(PlannedCheck { claim, part, plan })
+}
+
+/// The claim `id` names, or for a claim with parts the part `file`'s kind tests, with the
+/// note saying so.
+fn pick_part(id: &str, file: &Path) -> anyhow::Result<(Box<dyn Claim>, Option<String>)> {
     let mut claims = select(id)?;
     let mut part = None;
     if claims.len() > 1 {
@@ -675,10 +683,14 @@ pub fn plan_check(id: &str, file: &Path, set: &[String]) -> anyhow::Result<Plann
             }
         }
     }
-    let claim = claims.swap_remove(0);
+    Ok((claims.swap_remove(0), part))
+}
+
+/// Plans `claim`'s check on `file` and registers the changes for the file.
+fn plan_on(claim: &dyn Claim, file: &Path, set: &[String]) -> anyhow::Result<claims::user::Plan> {
     let plan = claims::user::plan(claim.id(), file, set)?;
     crate::scenario::set::install(file, plan.overrides.clone());
-    Ok(PlannedCheck { claim, part, plan })
+    Ok(plan)
 }
 
 /// Runs claim `id`'s check on a user's scenario file and prints what it took from the file
@@ -693,10 +705,12 @@ pub fn check_claim(
     quick: bool,
     seed: u64,
 ) -> anyhow::Result<()> {
-    let PlannedCheck { claim, part, plan } = plan_check(id, file, set)?;
+    // The part is named before the plan, which may refuse the file.
+    let (claim, part) = pick_part(id, file)?;
     if let Some(p) = part {
         crate::say!("{p}");
     }
+    let plan = plan_on(&*claim, file, set)?;
     let c = &claim;
     let effort = if quick { Effort::Quick } else { Effort::Full };
     crate::say!("claim {}: {}", c.id(), c.title());
