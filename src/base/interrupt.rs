@@ -41,6 +41,18 @@ pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
 }
 
+/// Asks the work in progress to stop as Ctrl-C does, without the handler: for a host that
+/// catches Ctrl-C itself (the Python module, which sees it as `KeyboardInterrupt`).
+pub fn request() {
+    REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Forgets a request to stop, once the work it stopped has ended, so the next work in the
+/// same process runs (the CLI ends instead; the Python module lives on).
+pub fn clear() {
+    REQUESTED.store(false, Ordering::SeqCst);
+}
+
 /// While a guard lives, Ctrl-C asks the work to stop instead of ending the process.
 #[derive(Debug)]
 pub struct Guard(());

@@ -16,9 +16,9 @@ pub use calibrate::{CalibrateArgs, calibrate};
 pub use optimize::{OptimizeArgs, optimize};
 pub use plot::{PlotArgs, plot};
 pub use policies::{policies, policies_text};
-pub use reproduce::{ReproduceArgs, check_claim, reproduce};
+pub use reproduce::{PlannedCheck, ReproduceArgs, check_claim, plan_check, reproduce};
 pub use robustness::check_claim_robustness;
-pub use run::{RunArgs, run};
+pub use run::{RunArgs, resolve, run};
 pub use sensitivity::{SensitivityArgs, sensitivity};
 pub use stress::{StressArgs, stress};
 pub use sweep::{SweepArgs, merge, sweep};
@@ -34,13 +34,11 @@ pub use crate::base::UsageError;
 
 /// Registers `--set` changes for the base scenario a plan file names (its `base`, relative
 /// to the file's folder), where the plan's command loads it (`calibrate`, `optimize`,
-/// `sensitivity`). A file without a readable `base` gets nothing: reading it reports the
-/// problem, located.
+/// `sensitivity`; no changes unregister earlier ones). A file without a readable `base`
+/// gets nothing: reading it reports the problem, located.
 fn install_base_set(file: &Path, set: &[String]) -> anyhow::Result<()> {
     let set = crate::scenario::Overrides::parse(set)?;
-    if set.is_empty() {
-        return Ok(());
-    }
+    // Without changes too: that forgets the changes of an earlier command in the process.
     let base = crate::scenario::Source::read(file)
         .ok()
         .and_then(|s| s.table().ok())

@@ -625,6 +625,74 @@ fn select(id: &str) -> Result<Vec<Box<dyn Claim>>, UsageError> {
     Ok(sel)
 }
 
+/// Claim `id`'s check planned on a user's file: the claim (the part the file's kind tests,
+/// for a claim with parts), and what the check takes from the file and from the claim's
+/// own scenario ([`claims::user::Plan`]).
+pub struct PlannedCheck {
+    /// The claim, or the part of it, to check.
+    pub claim: Box<dyn Claim>,
+    /// For a claim with parts, the note saying which part the file tests.
+    pub part: Option<String>,
+    /// What comes from where, and what the check varies.
+    pub plan: claims::user::Plan,
+}
+
+impl std::fmt::Debug for PlannedCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlannedCheck")
+            .field("claim", &self.claim.id())
+            .field("part", &self.part)
+            .field("plan", &self.plan)
+            .finish()
+    }
+}
+
+/// Plans claim `id`'s check on `file` changed by `set` (`triad check-claim`'s first half):
+/// picks the part of a claim with parts, refuses a file that lacks what the claim compares
+/// (a [`UsageError`] saying what it needs), reports a problem of the file or of `set`
+/// located, and registers the changes for the file ([`crate::scenario::set::install`]),
+/// so that [`Claim::check`] on the file then sees them.
+pub fn plan_check(id: &str, file: &Path, set: &[String]) -> anyhow::Result<PlannedCheck> {
+    let (claim, part) = pick_part(id, file)?;
+    let plan = plan_on(&*claim, file, set)?;
+    Ok(PlannedCheck { claim, part, plan })
+}
+
+/// The claim `id` names, or for a claim with parts the part `file`'s kind tests, with the
+/// note saying so.
+fn pick_part(id: &str, file: &Path) -> anyhow::Result<(Box<dyn Claim>, Option<String>)> {
+    let mut claims = select(id)?;
+    let mut part = None;
+    if claims.len() > 1 {
+        let kind = crate::scenario::FileKind::of(file);
+        match claims::user::part_for(id, kind) {
+            Some(p) => {
+                part = Some(format!(
+                    "claim {id} has parts; {} tests claim {p}",
+                    file.display()
+                ));
+                claims = select(p)?;
+            }
+            None => {
+                let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
+                return Err(UsageError(format!(
+                    "claim {id} has parts; name one of {}",
+                    ids.join(", ")
+                ))
+                .into());
+            }
+        }
+    }
+    Ok((claims.swap_remove(0), part))
+}
+
+/// Plans `claim`'s check on `file` and registers the changes for the file.
+fn plan_on(claim: &dyn Claim, file: &Path, set: &[String]) -> anyhow::Result<claims::user::Plan> {
+    let plan = claims::user::plan(claim.id(), file, set)?;
+    crate::scenario::set::install(file, plan.overrides.clone());
+    Ok(plan)
+}
+
 /// Runs claim `id`'s check on a user's scenario file and prints what it took from the file
 /// and what from the claim's own scenario, then whether the shape holds; a shape that does
 /// not hold is a [`Failed`] error (exit code 1), a file that lacks what the claim compares a
@@ -637,30 +705,13 @@ pub fn check_claim(
     quick: bool,
     seed: u64,
 ) -> anyhow::Result<()> {
-    let mut claims = select(id)?;
-    if claims.len() > 1 {
-        let kind = crate::scenario::FileKind::of(file);
-        match claims::user::part_for(id, kind) {
-            Some(part) => {
-                crate::say!(
-                    "claim {id} has parts; {} tests claim {part}",
-                    file.display()
-                );
-                claims = select(part)?;
-            }
-            None => {
-                let ids: Vec<&str> = claims.iter().map(|c| c.id()).collect();
-                return Err(UsageError(format!(
-                    "claim {id} has parts; name one of {}",
-                    ids.join(", ")
-                ))
-                .into());
-            }
-        }
+    // The part is named before the plan, which may refuse the file.
+    let (claim, part) = pick_part(id, file)?;
+    if let Some(p) = part {
+        crate::say!("{p}");
     }
-    let c = &claims[0];
-    let plan = claims::user::plan(c.id(), file, set)?;
-    crate::scenario::set::install(file, plan.overrides.clone());
+    let plan = plan_on(&*claim, file, set)?;
+    let c = &claim;
     let effort = if quick { Effort::Quick } else { Effort::Full };
     crate::say!("claim {}: {}", c.id(), c.title());
     crate::say!("from {}:", file.display());

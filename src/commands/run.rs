@@ -46,19 +46,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
     expect_kind(&args.file, &[FileKind::Scenario])?;
     let set = scenario::Overrides::parse(&args.set)?;
     let src = scenario::Source::read(&args.file)?;
-    let cfg = match &args.policy {
-        Some(kind) => {
-            let mut table = src.table()?;
-            let policy = policy_by_name(kind, &table)?;
-            table.insert("policy".into(), toml::Value::Table(policy));
-            set.apply(&mut table)?;
-            scenario::from_table_in(&src, &table).map_err(|e| {
-                let msgs: Vec<String> = e.problems.iter().map(|p| p.message.clone()).collect();
-                UsageError(format!("--policy {kind}: {}", msgs.join("; ")))
-            })?
-        }
-        None => scenario::parse_with(&src, &set)?,
-    };
+    let cfg = resolve(&src, args.policy.as_deref(), &set)?;
     let seed = args.seed.unwrap_or(cfg.world.seed);
     let seeds: Vec<u64> = match args.replications {
         None => vec![seed],
@@ -102,6 +90,32 @@ pub fn run(args: &RunArgs) -> anyhow::Result<RunResult> {
         .into_iter()
         .next()
         .ok_or_else(|| anyhow::anyhow!("no replication ran"))
+}
+
+/// The scenario `triad run` runs: `src` read and validated with the `--set` changes `set`,
+/// and with `--policy kind` the built-in policy `kind` in place of the file's (the file's
+/// policy keys that `kind` also has are kept). A problem of the file or of a change is an
+/// [`scenario::InputError`] located in the file or at its `--set` argument; an unknown
+/// policy, or one the scenario refuses, a [`UsageError`]. The Python module resolves its
+/// scenarios with it too, so a run from Python is the run of the command line.
+pub fn resolve(
+    src: &scenario::Source,
+    policy: Option<&str>,
+    set: &scenario::Overrides,
+) -> anyhow::Result<Scenario> {
+    Ok(match policy {
+        Some(kind) => {
+            let mut table = src.table()?;
+            let policy = policy_by_name(kind, &table)?;
+            table.insert("policy".into(), toml::Value::Table(policy));
+            set.apply(&mut table)?;
+            scenario::from_table_in(src, &table).map_err(|e| {
+                let msgs: Vec<String> = e.problems.iter().map(|p| p.message.clone()).collect();
+                UsageError(format!("--policy {kind}: {}", msgs.join("; ")))
+            })?
+        }
+        None => scenario::parse_with(src, set)?,
+    })
 }
 
 /// A finished `triad run`: what ran and what came out.

@@ -343,15 +343,16 @@ fn key(path: &Path) -> PathBuf {
 
 /// Registers `set` for the scenario file at `path`: every later [`super::load`] of that
 /// file in this process applies it. For commands whose file is read deep inside their work
-/// (`check-claim`, `calibrate`'s base); empty changes register nothing.
+/// (`check-claim`, `calibrate`'s base); empty changes register nothing and forget what an
+/// earlier call registered for the file (a process that checks the same file twice, as the
+/// Python module's, loads it the second time with the second call's changes only).
 pub fn install(path: &Path, set: Overrides) {
-    if set.is_empty() {
-        return;
-    }
     let k = key(path);
     let mut g = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     g.retain(|(p, _)| *p != k);
-    g.push((k, set));
+    if !set.is_empty() {
+        g.push((k, set));
+    }
 }
 
 /// The changes registered for the file at `path`, if any.
