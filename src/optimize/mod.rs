@@ -44,9 +44,11 @@
 //! the user's guide.
 
 mod output;
+pub mod pareto;
 pub mod plan;
 
-pub use output::{EVALUATIONS, Store, write};
+pub use output::{EVALUATIONS, Store, pareto_csv, write, write_front};
+pub use pareto::{Front, FrontPoint, Status};
 pub use plan::{load, parse};
 
 use crate::base::interrupt::{self, Interrupted};
@@ -78,6 +80,9 @@ pub enum Domain {
     },
     /// One of the values, in order.
     Categorical(Vec<toml::Value>),
+    /// One of the tuples, in order: each sets every path of the variable together (a tier
+    /// pair, say). One coordinate.
+    Joint(Vec<Vec<toml::Value>>),
     /// Two budget shares of one `shares` table; the third role gets the rest.
     Shares {
         /// The third role's path (set to `1 - s1 - s2`).
@@ -99,7 +104,10 @@ pub struct Variable {
 impl Variable {
     /// Coordinates of the unit cube it takes.
     pub fn dim(&self) -> usize {
-        self.paths.len()
+        match self.domain {
+            Domain::Joint(_) => 1,
+            _ => self.paths.len(),
+        }
     }
 
     /// Its scenario values at unit coordinates `u` (`dim()` of them): `(path, value)`
@@ -115,6 +123,12 @@ impl Variable {
                 vec![(self.paths[0].clone(), (lo + pick(u[0], k) as i64).into())]
             }
             Domain::Categorical(v) => vec![(self.paths[0].clone(), v[pick(u[0], v.len())].clone())],
+            Domain::Joint(v) => self
+                .paths
+                .iter()
+                .cloned()
+                .zip(v[pick(u[0], v.len())].iter().cloned())
+                .collect(),
             Domain::Shares { rest } => {
                 let s1 = u[0];
                 let s2 = u[1] * (1.0 - s1);
@@ -145,6 +159,15 @@ impl Direction {
             Direction::Minimize => -1.0,
         }
     }
+}
+
+/// A metric to maximise or minimise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    /// A run metric or [`COST_PER_SOLVED`].
+    pub metric: String,
+    /// Maximise or minimise it.
+    pub direction: Direction,
 }
 
 /// A bound on a run metric's mean.
@@ -203,6 +226,12 @@ pub struct Plan {
     pub final_replications: u32,
     /// Root seed: replications (`hash2(seed, r)`), the search, the bootstrap.
     pub seed: u64,
+    /// The second objective of a Pareto plan (`objectives = [first, second]`; the first is
+    /// `objective` and `direction`): [`pareto::front`] searches the front of the two.
+    pub pareto: Option<Objective>,
+    /// Front points re-evaluated at the end of a Pareto search, and its scalarised
+    /// searches (two anchors, the rest epsilon-constraint searches).
+    pub front_points: usize,
 }
 
 impl Plan {
@@ -246,6 +275,12 @@ impl Plan {
     /// Runs the search needs at least: one generation at full replications and the
     /// finalists.
     pub fn min_budget(&self) -> usize {
+        if self.pareto.is_some() {
+            // Each scalarised search: one generation and its best candidate's replications
+            // (looked up, not run again); then the front points.
+            return self.front_points * (population(self.dim()) + 1) * self.replications as usize
+                + self.front_points * self.final_replications as usize;
+        }
         population(self.dim()) * self.replications as usize
             + self.finalists * self.final_replications as usize
     }
@@ -412,6 +447,33 @@ pub fn optimize(
     store: &Store,
     progress: &dyn Progress,
 ) -> anyhow::Result<Outcome> {
+    if plan.pareto.is_some() {
+        anyhow::bail!("a plan with two objectives is searched by `optimize::pareto::front`");
+    }
+    let out = search(plan, sim, store, progress, &Start::default())?;
+    if out.finalists.is_empty() {
+        anyhow::bail!("no candidate ran all its replications within the budget");
+    }
+    Ok(out)
+}
+
+/// Where a search starts: the first candidate number, the unit coordinates CMA-ES starts
+/// from, and a salt of its seed (0: the plan's seed alone).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Start {
+    pub(crate) first_id: usize,
+    pub(crate) at: Option<Vec<f64>>,
+    pub(crate) salt: u64,
+}
+
+/// The search of [`optimize`] from `from`.
+pub(crate) fn search(
+    plan: &Plan,
+    sim: &dyn Simulator,
+    store: &Store,
+    progress: &dyn Progress,
+    from: &Start,
+) -> anyhow::Result<Outcome> {
     if plan.budget < plan.min_budget() {
         anyhow::bail!(
             "a budget of {} runs is less than one generation at full replications and the \
@@ -429,7 +491,12 @@ pub fn optimize(
     let mut incumbent: Option<usize>;
     let mut generation = 0;
     let mut restarts = 0;
-    let mut start = vec![0.5; dim];
+    let mut start = from.at.clone().unwrap_or_else(|| vec![0.5; dim]);
+    let cma_seed = if from.salt == 0 {
+        plan.seed
+    } else {
+        hash2(plan.seed, from.salt)
+    };
     let mut sigma = 0.3;
     // The incumbent every candidate of a generation races against.
     let shared: Mutex<Option<Candidate>> = Mutex::new(None);
@@ -460,7 +527,7 @@ pub fn optimize(
             }
         };
         let built = cmaes::CMAESOptions::new(start.clone(), sigma)
-            .seed(hash2(plan.seed, 0x0b7 + restarts as u64))
+            .seed(hash2(cma_seed, 0x0b7 + restarts as u64))
             .population_size(pop)
             .tol_x(1e-4)
             .build(objective);
@@ -479,7 +546,14 @@ pub fn optimize(
             generation += 1;
             since_polish += 1;
             let got = std::mem::take(&mut *batch.lock().map_err(|_| poisoned())?);
-            incumbent = commit_batch(plan, store, got, generation, &mut candidates, &mut trace)?;
+            incumbent = commit_batch(
+                plan,
+                store,
+                got,
+                (generation, from.first_id),
+                &mut candidates,
+                &mut trace,
+            )?;
             if let Ok(mut s) = shared.lock() {
                 *s = incumbent.map(|i| candidates[i].clone());
             }
@@ -511,8 +585,14 @@ pub fn optimize(
                     .collect::<anyhow::Result<_>>()?;
                 check_interrupt()?;
                 generation += 1;
-                incumbent =
-                    commit_batch(plan, store, got, generation, &mut candidates, &mut trace)?;
+                incumbent = commit_batch(
+                    plan,
+                    store,
+                    got,
+                    (generation, from.first_id),
+                    &mut candidates,
+                    &mut trace,
+                )?;
                 if let Ok(mut s) = shared.lock() {
                     *s = incumbent.map(|i| candidates[i].clone());
                 }
@@ -557,7 +637,16 @@ pub fn optimize(
         }
     }
     if picked.is_empty() {
-        anyhow::bail!("no candidate ran all its replications within the budget");
+        // The caller says what that means (a Pareto search skips the bound).
+        return Ok(Outcome {
+            candidates,
+            finalists: Vec::new(),
+            trace,
+            search_runs,
+            runs: store.runs(),
+            generations: generation,
+            restarts,
+        });
     }
     progress.finals(picked.len());
     let reps = plan.final_replications as usize;
@@ -613,6 +702,7 @@ fn neighbours(plan: &Plan, u: &[f64]) -> Vec<Vec<f64>> {
         let k = match &v.domain {
             Domain::Integer { lo, hi } => (hi - lo + 1) as usize,
             Domain::Categorical(c) => c.len(),
+            Domain::Joint(c) => c.len(),
             _ => 0,
         };
         let here = ((u[at] * k as f64).floor().max(0.0) as usize).min(k.max(1) - 1);
@@ -632,7 +722,7 @@ fn commit_batch(
     plan: &Plan,
     store: &Store,
     mut got: Vec<(Vec<f64>, Candidate)>,
-    generation: usize,
+    (generation, first_id): (usize, usize),
     candidates: &mut Vec<Candidate>,
     trace: &mut Vec<Step>,
 ) -> anyhow::Result<Option<usize>> {
@@ -644,7 +734,7 @@ fn commit_batch(
             .unwrap_or(std::cmp::Ordering::Equal)
     });
     for (_, mut c) in got {
-        c.id = candidates.len() + 1;
+        c.id = first_id + candidates.len() + 1;
         c.generation = generation;
         store.commit(&c, "search")?;
         candidates.push(c);

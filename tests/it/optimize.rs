@@ -71,6 +71,8 @@ fn plan(constraint: Option<f64>) -> Plan {
         finalists: 3,
         final_replications: 30,
         seed: 7,
+        pareto: None,
+        front_points: 7,
     }
 }
 
