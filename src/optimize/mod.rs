@@ -278,7 +278,10 @@ impl Plan {
         if self.pareto.is_some() {
             // Each scalarised search: one generation and its best candidate's replications
             // (looked up, not run again); then the front points.
-            return self.front_points * (population(self.dim()) + 1) * self.replications as usize
+            let polish = neighbours(self, &vec![0.5; self.dim()]).len();
+            return self.front_points
+                * (population(self.dim()) + 1 + polish)
+                * self.replications as usize
                 + self.front_points * self.final_replications as usize;
         }
         population(self.dim()) * self.replications as usize
@@ -488,7 +491,9 @@ pub(crate) fn search(
     let search_budget = plan.budget - plan.finalists * plan.final_replications as usize;
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut trace = Vec::new();
-    let mut incumbent: Option<usize>;
+    let mut incumbent: Option<usize> = None;
+    // Runs kept for the last check of the incumbent's discrete neighbours.
+    let reserve = neighbours(plan, &vec![0.5; dim]).len() * full;
     let mut generation = 0;
     let mut restarts = 0;
     let mut start = from.at.clone().unwrap_or_else(|| vec![0.5; dim]);
@@ -535,7 +540,8 @@ pub(crate) fn search(
             anyhow::bail!("the optimiser cannot start on {dim} coordinates");
         };
         loop {
-            if store.runs() + pop * full > search_budget {
+            let keep = if generation > 0 { reserve } else { 0 };
+            if store.runs() + pop * full + keep > search_budget {
                 break 'outer;
             }
             let done = cm.next_parallel();
@@ -613,6 +619,34 @@ pub(crate) fn search(
             }
         }
     }
+    // The last check of the incumbent's discrete neighbours, when generations ran since the
+    // previous one and the budget holds it.
+    if let Some(i) = incumbent.filter(|_| since_polish > 0) {
+        let us = neighbours(plan, &candidates[i].u);
+        if !us.is_empty() && store.runs() + us.len() * full <= search_budget {
+            let inc = candidates[i].clone();
+            let got: Vec<(Vec<f64>, Candidate)> = us
+                .par_iter()
+                .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, Some(&inc), 0)?)))
+                .collect::<anyhow::Result<_>>()?;
+            check_interrupt()?;
+            generation += 1;
+            incumbent = commit_batch(
+                plan,
+                store,
+                got,
+                (generation, from.first_id),
+                &mut candidates,
+                &mut trace,
+            )?;
+            progress.generation(
+                generation,
+                store.runs(),
+                incumbent.map(|i| candidates[i].ci().mean),
+            );
+        }
+    }
+    let _ = incumbent;
     let search_runs = store.runs();
     // Finalists: the best distinct candidates that ran all their replications.
     let mut order: Vec<usize> = (0..candidates.len())

@@ -3,8 +3,10 @@
 //!
 //! **Method: adaptive epsilon-constraint.** Two anchor searches optimise each objective
 //! alone (under the plan's constraints). Each further search optimises the first objective
-//! under the plan's constraints and one more, `second <= eps` (`>=` for a maximised second):
-//! `eps` halves the widest gap (in objectives scaled by the front's range) between two
+//! under the plan's constraints and one more, `second <= eps` (`>=` for a maximised second).
+//! The first of them makes the second anchor lexicographic: `eps` is the second anchor's
+//! value plus [`ANCHOR_STEP`] of the front's range of the second objective (an anchor of the
+//! second objective alone can leave the first anywhere). After that `eps` halves the widest gap (in objectives scaled by the front's range) between two
 //! neighbours of the front found so far that no search has split yet, and the search starts
 //! from the neighbour that meets the bound. Every search is the single-objective search of
 //! [`super::optimize`] (racing, the discrete-neighbour checks, Deb's rule), so the noise and
@@ -16,6 +18,11 @@
 //! Unlike a weighted sum, an epsilon-constraint search reaches points on non-convex parts
 //! of a front, and its bound is in the objective's own unit; a front of discrete clusters (tier
 //! choices) leaves gaps no point fills, and a gap is split at most once.
+//!
+//! **The front's neighbours.** CMA-ES checks only its incumbent's discrete neighbours (every
+//! other choice of each integer and categorical variable); a front point found on the way
+//! may sit one bin off. So the discrete neighbours of the points picked for re-evaluation
+//! run too (the searches leave room for them in the budget) before the front is settled.
 //!
 //! **The front.** Every candidate with all its replications that meets the plan's
 //! constraints on its means, and that no other such candidate dominates on the means of the
@@ -30,12 +37,16 @@
 //! advantage.
 
 use super::{
-    Candidate, Constraint, Direction, Objective, Plan, Progress, Start, Store, evaluate_reps, key,
-    search,
+    Candidate, Constraint, Direction, Objective, Plan, Progress, Start, Store, commit_batch,
+    evaluate, evaluate_reps, key, neighbours, search,
 };
 use crate::base::stats::{MeanCi, mean_ci, paired_ci};
 use crate::sweep::Simulator;
 use rayon::prelude::*;
+
+/// A point's runs: a candidate of the first objective, both objectives' values per
+/// replication, and each constraint's metric's.
+type Measured = (Candidate, [Vec<f64>; 2], Vec<Vec<f64>>);
 
 /// What a re-evaluated point is on the final means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,18 +168,34 @@ pub fn front(
     let objs = plan.objectives();
     let full = plan.replications as usize;
     let search_budget = plan.budget - plan.front_points * plan.final_replications as usize;
+    // The searches leave room for the front points' discrete neighbours.
+    let polish = plan.front_points * neighbours(plan, &vec![0.5; plan.dim()]).len() * full;
+    let searches_budget = search_budget.saturating_sub(polish);
     let k = plan.front_points;
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut searches: Vec<Scalarised> = Vec::new();
     let mut split: Vec<(String, String)> = Vec::new();
     let mut evaluated: Vec<Evaluated> = Vec::new();
     for s in 0..k {
-        let left = search_budget.saturating_sub(store.runs());
+        let left = searches_budget.saturating_sub(store.runs());
         let share = left / (k - s);
         // The bound, and the point it starts from.
         let (objective, eps, at) = match s {
             0 => (0, None, None),
             1 => (1, None, None),
+            // The second anchor optimised the second objective alone, leaving the first
+            // anywhere: the first objective's best within a step of that anchor's second.
+            2 => match anchor_bound(plan, &evaluated, searches.last()) {
+                Some((a, eps)) => (
+                    0,
+                    Some(eps),
+                    candidates
+                        .iter()
+                        .find(|c| c.id == evaluated[a].id)
+                        .map(|c| c.u.clone()),
+                ),
+                None => continue,
+            },
             _ => match widest_gap(plan, &evaluated, &split) {
                 Some((a, b, eps)) => {
                     split.push((key(&evaluated[a].values), key(&evaluated[b].values)));
@@ -191,7 +218,7 @@ pub fn front(
         sub.finalists = 1;
         sub.final_replications = plan.replications;
         sub.budget = store.runs() + share.max(sub.min_budget());
-        if sub.budget > search_budget + plan.replications as usize {
+        if sub.budget > searches_budget + plan.replications as usize {
             break;
         }
         let out = search(
@@ -218,32 +245,61 @@ pub fn front(
         candidates.extend(out.candidates);
         evaluated = measure(plan, sim, store, &candidates, full)?;
     }
+    // The discrete neighbours of the points to re-evaluate: a front point found on the way
+    // by a search may sit one bin off (CMA-ES checks only its incumbent's neighbours).
+    // Until the picked points' neighbours are all known (a few rounds at most).
+    for _ in 0..POLISH_ROUNDS {
+        let picked = spread(plan, &evaluated, k);
+        let mut us: Vec<Vec<f64>> = Vec::new();
+        for &i in &picked {
+            if let Some(c) = candidates.iter().find(|c| c.id == evaluated[i].id) {
+                us.extend(neighbours(plan, &c.u));
+            }
+        }
+        us.retain(|u| {
+            let k = key(&plan.decode(u));
+            !evaluated.iter().any(|e| key(&e.values) == k)
+        });
+        us.sort_by(|a, b| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        us.dedup_by(|a, b| key(&plan.decode(a)) == key(&plan.decode(b)));
+        us.truncate(search_budget.saturating_sub(store.runs()) / full);
+        if us.is_empty() {
+            break;
+        }
+        {
+            let got: Vec<(Vec<f64>, Candidate)> = us
+                .par_iter()
+                .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, None, 0)?)))
+                .collect::<anyhow::Result<_>>()?;
+            let mut trace = Vec::new();
+            let generation = candidates.iter().map(|c| c.generation).max().unwrap_or(0) + 1;
+            let mut mine = Vec::new();
+            commit_batch(
+                plan,
+                store,
+                got,
+                (generation, candidates.len()),
+                &mut mine,
+                &mut trace,
+            )?;
+            candidates.extend(mine);
+            evaluated = measure(plan, sim, store, &candidates, full)?;
+        }
+    }
     let search_runs = store.runs();
-    // The front points to re-evaluate: spread evenly along the first objective.
-    let mut on: Vec<usize> = (0..evaluated.len())
-        .filter(|&i| evaluated[i].on_front)
-        .collect();
-    let s0 = objs[0].direction.sign();
-    on.sort_by(|&a, &b| {
-        (s0 * evaluated[b].means[0])
-            .total_cmp(&(s0 * evaluated[a].means[0]))
-            .then(evaluated[a].id.cmp(&evaluated[b].id))
-    });
-    let picked: Vec<usize> = if on.len() <= k {
-        on
-    } else {
-        let mut p: Vec<usize> = (0..k)
-            .map(|i| on[(i * (on.len() - 1) + (k - 1) / 2) / (k - 1)])
-            .collect();
-        p.dedup();
-        p
-    };
+    let picked = spread(plan, &evaluated, k);
     if picked.is_empty() {
         anyhow::bail!("no candidate that ran all its replications meets the constraints: no front");
     }
     progress.finals(picked.len());
     let reps = plan.final_replications as usize;
-    let measured: Vec<(Candidate, [Vec<f64>; 2], Vec<Vec<f64>>)> = picked
+    let measured: Vec<Measured> = picked
         .par_iter()
         .map(|&i| {
             let (c, o, cs) = runs_of(plan, sim, store, &evaluated[i].values, reps)?;
@@ -266,6 +322,26 @@ pub fn front(
     })
 }
 
+/// At most `k` points of the search's front, spread evenly along the first objective (best
+/// first), as indices of `ev`.
+fn spread(plan: &Plan, ev: &[Evaluated], k: usize) -> Vec<usize> {
+    let s0 = plan.direction.sign();
+    let mut on: Vec<usize> = (0..ev.len()).filter(|&i| ev[i].on_front).collect();
+    on.sort_by(|&a, &b| {
+        (s0 * ev[b].means[0])
+            .total_cmp(&(s0 * ev[a].means[0]))
+            .then(ev[a].id.cmp(&ev[b].id))
+    });
+    if on.len() <= k {
+        return on;
+    }
+    let mut p: Vec<usize> = (0..k)
+        .map(|i| on[(i * (on.len() - 1) + (k - 1) / 2) / (k - 1)])
+        .collect();
+    p.dedup();
+    p
+}
+
 /// The constraint `second <= eps` (`>=` when the second objective is maximised).
 fn bound(second: &Objective, eps: f64) -> Constraint {
     let (max, min) = match second.direction {
@@ -281,14 +357,13 @@ fn bound(second: &Objective, eps: f64) -> Constraint {
 
 /// The runs of `values` (replications `0..n`, looked up or run): a candidate of the first
 /// objective, both objectives' values, and the constraints' metrics.
-#[allow(clippy::type_complexity)]
 fn runs_of(
     plan: &Plan,
     sim: &dyn Simulator,
     store: &Store,
     values: &[(String, toml::Value)],
     n: usize,
-) -> anyhow::Result<(Candidate, [Vec<f64>; 2], Vec<Vec<f64>>)> {
+) -> anyhow::Result<Measured> {
     let mut m = plan.clone();
     let second = plan.pareto.clone().map(|o| o.metric).unwrap_or_default();
     m.constraints.push(Constraint {
@@ -370,6 +445,37 @@ fn measure(
     Ok(out)
 }
 
+/// Rounds of the front points' neighbour checks (each may change the points picked).
+pub const POLISH_ROUNDS: usize = 3;
+
+/// Share of the second objective's range between the anchors that the search after the
+/// second anchor may give up for the first objective.
+pub const ANCHOR_STEP: f64 = 0.02;
+
+/// The second anchor's point (index in `ev`) and the bound within [`ANCHOR_STEP`] of the
+/// anchors' range from its second objective.
+fn anchor_bound(
+    plan: &Plan,
+    ev: &[Evaluated],
+    anchor: Option<&Scalarised>,
+) -> Option<(usize, f64)> {
+    let anchor = anchor.filter(|a| a.objective == 1)?;
+    let a = ev.iter().position(|e| e.id == anchor.best)?;
+    let (lo, hi) = ev
+        .iter()
+        .filter(|e| e.on_front)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), e| {
+            (l.min(e.means[1]), h.max(e.means[1]))
+        });
+    let step = if hi > lo {
+        ANCHOR_STEP * (hi - lo)
+    } else {
+        0.0
+    };
+    let s1 = plan.pareto.as_ref()?.direction.sign();
+    Some((a, ev[a].means[1] - s1 * step))
+}
+
 /// The widest gap not split yet between neighbours `(a, b)` of the front (sorted by the
 /// second objective, `a` the better in it), scaled by the front's range, and the bound on
 /// the second objective halfway between them.
@@ -415,12 +521,7 @@ fn widest_gap(
 }
 
 /// Each re-evaluated point's intervals and status on the final replications.
-#[allow(clippy::type_complexity)]
-fn statuses(
-    plan: &Plan,
-    objs: &[Objective],
-    measured: &[(Candidate, [Vec<f64>; 2], Vec<Vec<f64>>)],
-) -> Vec<FrontPoint> {
+fn statuses(plan: &Plan, objs: &[Objective], measured: &[Measured]) -> Vec<FrontPoint> {
     let feasible: Vec<bool> = measured
         .iter()
         .map(|(_, o, cs)| {

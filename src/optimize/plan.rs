@@ -493,14 +493,13 @@ fn read_variables(
             continue;
         }
         if let Some(paths) = &v.paths {
-            if let Some(var) = read_joint(v, paths, &at, table, issues) {
-                if paths
+            if let Some(var) = read_joint(v, paths, &at, table, issues)
+                && paths
                     .iter()
                     .zip(&var.paths)
                     .all(|(_, q)| take(q, &format!("{at}.paths"), issues))
-                {
-                    out.push(var);
-                }
+            {
+                out.push(var);
             }
             continue;
         }

@@ -208,3 +208,138 @@ fn plan_mistakes_are_located() {
     );
     assert!(e.contains("plan.toml:9:1: constraint.0: needs `max"), "{e}");
 }
+
+/// The bowl with two objectives: maximise `y`, minimise `c = x`. The front is
+/// `k = "b", n = 3, x in [0, 0.3]`, where `y = 2 - 100 (x - 0.3)^2`.
+fn pareto_plan() -> Plan {
+    let mut p = plan(None);
+    p.pareto = Some(optimize::Objective {
+        metric: "c".into(),
+        direction: Direction::Minimize,
+    });
+    p.front_points = 5;
+    p.budget = 1500;
+    p.replications = 4;
+    p.race_from = 2;
+    p.final_replications = 16;
+    p
+}
+
+fn front_truth(c: f64) -> f64 {
+    2.0 - 100.0 * (c.min(0.3) - 0.3).powi(2)
+}
+
+#[test]
+fn the_pareto_front_of_the_bowl_lies_on_its_known_front() {
+    let p = pareto_plan();
+    let f = pool(2)
+        .install(|| optimize::pareto::front(&p, &Bowl, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    assert!(f.runs <= p.budget, "{} runs", f.runs);
+    let on: Vec<&optimize::FrontPoint> = f
+        .points
+        .iter()
+        .filter(|q| q.status == optimize::Status::Front)
+        .collect();
+    assert!(on.len() >= 3, "{:?}", f.points);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for q in &on {
+        let x = q.values[0].1.as_float().unwrap();
+        let k = q.values[1].1.as_str().unwrap();
+        let n = q.values[2].1.as_integer().unwrap();
+        // c = x exactly, so its interval is a point; y's true value at the point is within
+        // two half-widths of the true front at the same c.
+        let hw = q.objectives[0].half_width();
+        assert!(
+            truth(x, k, n) >= front_truth(x) - 2.0 * hw,
+            "x = {x}, k = {k}, n = {n}: true {} vs the front's {}, half-width {hw}",
+            truth(x, k, n),
+            front_truth(x)
+        );
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    // The front spans the trade-off: near the cheapest and near the best y.
+    assert!(lo < 0.1 && hi > 0.2, "front spans x in [{lo}, {hi}]");
+    // Each front point's re-evaluation has the final replications.
+    assert!(on.iter().all(|q| q.objectives[0].n == 16));
+}
+
+fn front_into(dir: &Path, threads: usize) -> (String, Vec<u8>) {
+    let p = pareto_plan();
+    let store = Store::open(dir, &p, true).unwrap();
+    let f = pool(threads)
+        .install(|| optimize::pareto::front(&p, &Bowl, &store, &Quiet))
+        .unwrap();
+    let mut bytes = std::fs::read(dir.join(optimize::EVALUATIONS)).unwrap();
+    bytes.extend(optimize::pareto_csv(&p, &f).into_bytes());
+    (format!("{f:?}"), bytes)
+}
+
+#[test]
+fn a_pareto_search_is_the_same_bytes_at_any_thread_count_and_after_a_resume() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let c = tempfile::tempdir().unwrap();
+    let one = front_into(a.path(), 1);
+    let three = front_into(b.path(), 3);
+    assert_eq!(one.0, three.0);
+    assert_eq!(one.1, three.1);
+    // A kill part-way: the file holds a prefix of the rows (past the first search).
+    let text = std::fs::read_to_string(a.path().join(optimize::EVALUATIONS)).unwrap();
+    let cut: String = text.lines().take(300).map(|l| format!("{l}\n")).collect();
+    std::fs::write(c.path().join(optimize::EVALUATIONS), cut).unwrap();
+    let resumed = front_into(c.path(), 2);
+    assert_eq!(resumed.0, one.0);
+    assert_eq!(resumed.1, one.1);
+}
+
+#[test]
+fn objective_and_objectives_are_exclusive_and_objectives_are_two() {
+    let ok = "base = \"baseline.toml\"\nbudget = 4000\n\
+              objectives = [{ metric = \"tasks_solved\" }, { metric = \"spend_total\", direction = \"minimize\" }]\n\
+              [[variable]]\nshares = [\"policy.shares.evolver\", \"policy.shares.verifier\"]\n";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let plan = optimize::parse(&Source::from_text("plan.toml", ok), &dir, "plan").unwrap();
+    assert_eq!(plan.objectives().len(), 2);
+    let e = errors(&ok.replace(
+        "budget = 4000",
+        "budget = 4000\nobjective = { metric = \"yield\" }",
+    ));
+    assert!(
+        e.contains("plan.toml:4:14: objectives: give `objective`"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("objectives = [", "objectivez = ["));
+    assert!(e.contains("unknown field `objectivez`"), "{e}");
+    let e = errors(&ok.replace("{ metric = \"tasks_solved\" }, ", ""));
+    assert!(
+        e.contains("plan.toml:3:14: objectives: needs exactly two objectives (got 1)"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("budget = 4000", "budget = 100"));
+    assert!(
+        e.contains("plan.toml:2:10: budget: 100 runs are fewer than a Pareto search needs"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("objectives = [{ metric = \"tasks_solved\" }, { metric = \"spend_total\", direction = \"minimize\" }]\n", ""));
+    assert!(e.contains("missing `objective = "), "{e}");
+}
+
+#[test]
+fn a_paths_variable_sets_a_tier_pair_together() {
+    let ok = "base = \"baseline.toml\"\nbudget = 400\nobjective = { metric = \"tasks_solved\" }\n\
+              [[variable]]\npaths = [\"policy.tiers.evolver\", \"policy.tiers.user\"]\n\
+              values = [[\"8B\", \"32B\"], [\"70B\", \"8B\"]]\n";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let plan = optimize::parse(&Source::from_text("plan.toml", ok), &dir, "plan").unwrap();
+    assert_eq!(plan.dim(), 1);
+    let hi = plan.decode(&[0.9]);
+    assert_eq!(hi[0].1.as_str(), Some("70B"));
+    assert_eq!(hi[1].1.as_str(), Some("8B"));
+    let e = errors(&ok.replace("[\"70B\", \"8B\"]", "[\"70B\"]"));
+    assert!(
+        e.contains("plan.toml:6:10: variable.0.values: [\"70B\"] is not a list of 2"),
+        "{e}"
+    );
+}
