@@ -222,6 +222,9 @@ pub struct Plan {
     pub race_from: u32,
     /// Candidates re-evaluated at the end.
     pub finalists: usize,
+    /// Points of the space-filling design (scrambled Sobol) evaluated before CMA-ES starts
+    /// at the best of them.
+    pub initial: usize,
     /// Replications of each finalist.
     pub final_replications: u32,
     /// Root seed: replications (`hash2(seed, r)`), the search, the bootstrap.
@@ -503,8 +506,43 @@ pub(crate) fn search(
         hash2(plan.seed, from.salt)
     };
     let mut sigma = 0.3;
+    // A space-filling start (a search that starts from a given point has none): a
+    // scrambled Sobol design, its best point CMA-ES's start.
+    let n0 = if from.at.is_some() {
+        0
+    } else {
+        plan.initial
+            .min(search_budget.saturating_sub(store.runs()) / full.max(1))
+    };
+    if n0 > 0 {
+        let us = crate::sweep::design::sobol_scrambled(n0, dim, hash2(cma_seed, 0x1d))
+            .unwrap_or_else(|| crate::sweep::design::random(n0, dim, hash2(cma_seed, 0x1d)));
+        let got: Vec<(Vec<f64>, Candidate)> = us
+            .par_iter()
+            .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, None, 0)?)))
+            .collect::<anyhow::Result<_>>()?;
+        check_interrupt()?;
+        generation += 1;
+        incumbent = commit_batch(
+            plan,
+            store,
+            got,
+            (generation, from.first_id),
+            &mut candidates,
+            &mut trace,
+        )?;
+        progress.generation(
+            generation,
+            store.runs(),
+            incumbent.map(|i| candidates[i].ci().mean),
+        );
+        if let Some(i) = incumbent {
+            start = candidates[i].u.clone();
+            sigma = 0.2;
+        }
+    }
     // The incumbent every candidate of a generation races against.
-    let shared: Mutex<Option<Candidate>> = Mutex::new(None);
+    let shared: Mutex<Option<Candidate>> = Mutex::new(incumbent.map(|i| candidates[i].clone()));
     let mut since_polish = 0;
     'outer: loop {
         let batch: Mutex<Vec<(Vec<f64>, Candidate)>> = Mutex::new(Vec::new());

@@ -8,6 +8,7 @@
 //! budget = 600                        # simulation runs in all
 //! replications = 5                    # per candidate (racing may stop one earlier)
 //! race_from = 3                       # optional: replications before racing starts
+//! initial = 16                       # optional: a Sobol design first (default 0)
 //! finalists = 3                       # optional: candidates re-run at the end
 //! final_replications = 20             # optional: their replications (default 4 x)
 //! seed = 1
@@ -51,6 +52,7 @@ struct RawPlan {
     objective: Option<RawObjective>,
     objectives: Option<Vec<RawObjective>>,
     front_points: Option<usize>,
+    initial: Option<usize>,
     budget: Option<usize>,
     #[serde(default = "five")]
     replications: u32,
@@ -306,6 +308,13 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
             ),
         ));
     }
+    let initial = raw.initial.unwrap_or(0);
+    if initial > 10_000 {
+        issues.push(Issue::new(
+            "initial",
+            format!("must be at most 10000 (got {initial})"),
+        ));
+    }
     if !(1..=20).contains(&raw.finalists) {
         issues.push(Issue::new(
             "finalists",
@@ -326,6 +335,7 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
         replications: raw.replications,
         race_from,
         finalists: raw.finalists,
+        initial,
         final_replications,
         seed: raw.seed,
         pareto,
