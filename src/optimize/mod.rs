@@ -19,6 +19,12 @@
 //! candidates only, so a penalised, piecewise-constant objective over the binned integer and
 //! categorical coordinates is no obstacle, and its population is a natural parallel batch.
 //!
+//! A plan may start with a space-filling design (`initial` points of a scrambled Sobol
+//! sequence, evaluated as one batch); CMA-ES then starts at the best of them. A variable
+//! over `paths` takes one coordinate binned over its tuples of values (a tier pair, say).
+//! A plan with two objectives is searched by [`pareto::front`]: a sequence of these
+//! searches, one objective under a bound on the other.
+//!
 //! **Noise.** Every candidate's replication `r` runs with seed `hash2(seed, r)` (common
 //! random numbers), so differences between candidates are paired. A candidate runs its
 //! replications in stages (`race_from`, doubling up to `replications`); after each stage

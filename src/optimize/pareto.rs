@@ -583,3 +583,74 @@ fn statuses(plan: &Plan, objs: &[Objective], measured: &[Measured]) -> Vec<Front
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> Plan {
+        Plan {
+            title: String::new(),
+            base: toml::Table::new(),
+            variables: Vec::new(),
+            objective: "y".into(),
+            direction: Direction::Maximize,
+            constraints: Vec::new(),
+            budget: 0,
+            replications: 4,
+            race_from: 2,
+            finalists: 1,
+            initial: 0,
+            final_replications: 4,
+            seed: 1,
+            pareto: Some(Objective {
+                metric: "c".into(),
+                direction: Direction::Minimize,
+            }),
+            front_points: 4,
+        }
+    }
+
+    fn point(id: usize, y: [f64; 4], c: [f64; 4]) -> Measured {
+        let cand = Candidate {
+            id,
+            generation: 1,
+            u: Vec::new(),
+            values: vec![("x".into(), toml::Value::Integer(id as i64))],
+            objective: y.to_vec(),
+            constrained: Vec::new(),
+            raced_out: false,
+        };
+        (cand, [y.to_vec(), c.to_vec()], Vec::new())
+    }
+
+    #[test]
+    fn statuses_tell_a_clear_domination_from_one_inside_the_noise() {
+        let p = plan();
+        let m = vec![
+            // 1: the best in y at cost 1.
+            point(1, [10.0, 10.1, 9.9, 10.0], [1.0; 4]),
+            // 2: 5 less in y at the same cost, every replication: clearly dominated.
+            point(2, [5.0, 5.1, 4.9, 5.0], [1.0; 4]),
+            // 3: 0.05 less on average, the sign flipping between replications.
+            point(3, [10.5, 9.5, 10.4, 9.45], [1.0; 4]),
+            // 4: cheaper and worse: on the front.
+            point(4, [3.0, 3.0, 3.0, 3.0], [0.5; 4]),
+            // 5: the same numbers as 1: counted once, as 1.
+            point(5, [10.0, 10.1, 9.9, 10.0], [1.0; 4]),
+        ];
+        let s = statuses(&p, &p.objectives(), &m);
+        let got: Vec<(Status, Option<usize>)> =
+            s.iter().map(|f| (f.status, f.dominated_by)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Status::Front, None),
+                (Status::Dominated, Some(1)),
+                (Status::Indistinguishable, Some(1)),
+                (Status::Front, None),
+                (Status::Indistinguishable, Some(1)),
+            ]
+        );
+    }
+}

@@ -361,16 +361,16 @@ fn optimize_reaches_the_grid_best_in_a_quarter_of_its_runs() {
                  kind = \"static\"\nshares = { evolver = 0.1, verifier = 0.1 }\n\
                  tiers = { evolver = \"8B\", user = \"32B\", verifier = \"8B\" }\n";
     std::fs::write(dir.path().join("world.toml"), world).unwrap();
-    let grid_text = format!(
+    let grid_text = String::from(
         "seed = 2025\nreplications = 5\nbase = \"world.toml\"\n\
-         [[axis]]\npath = \"policy.shares.evolver\"\nrange = {{ start = 0.0, stop = 0.4, step = 0.05 }}\n\
+         [[axis]]\npath = \"policy.shares.evolver\"\nrange = { start = 0.0, stop = 0.4, step = 0.05 }\n\
          [[axis]]\npath = \"policy.shares.verifier\"\nvalues = [0.0, 0.01, 0.05, 0.1, 0.3]\n\
          [[policy]]\nlabel = \"8B evolves, 32B users\"\nkind = \"static\"\n\
-         shares = {{ evolver = 0.1, verifier = 0.1 }}\n\
-         tiers = {{ evolver = \"8B\", user = \"32B\", verifier = \"8B\" }}\n\
+         shares = { evolver = 0.1, verifier = 0.1 }\n\
+         tiers = { evolver = \"8B\", user = \"32B\", verifier = \"8B\" }\n\
          [[policy]]\nlabel = \"70B evolves, 8B users\"\nkind = \"static\"\n\
-         shares = {{ evolver = 0.1, verifier = 0.1 }}\n\
-         tiers = {{ evolver = \"70B\", user = \"8B\", verifier = \"8B\" }}\n"
+         shares = { evolver = 0.1, verifier = 0.1 }\n\
+         tiers = { evolver = \"70B\", user = \"8B\", verifier = \"8B\" }\n",
     );
     let grid = SweepPlan::from_source(
         &Source::from_text("grid.toml", grid_text),
@@ -438,10 +438,69 @@ fn optimize_reaches_the_grid_best_in_a_quarter_of_its_runs() {
             hits += 1;
         }
     }
-    eprintln!("grid best {:?}; (runs, yield) {seen:?}", (best.mean, best.lo, best.hi));
+    eprintln!(
+        "grid best {:?}; (runs, yield) {seen:?}",
+        (best.mean, best.lo, best.hi)
+    );
     assert!(
         hits >= 4,
         "within the grid best's interval {:?} in {hits} of 5 seeds: (runs, yield) {seen:?}",
         (best.mean, best.lo, best.hi)
     );
+}
+
+#[test]
+fn a_pareto_search_writes_its_table_plot_scenarios_and_report() {
+    let p = pareto_plan();
+    let dir = tempfile::tempdir().unwrap();
+    let f = pool(2)
+        .install(|| optimize::pareto::front(&p, &Bowl, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    optimize::write_front(dir.path(), &p, &f, "bowl.toml").unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("pareto.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "point,candidate,status,dominated_by,x,k,n,metric,role,direction,n,mean,lo,hi"
+    );
+    // Tidy: one row per point and objective (the bowl plan has no constraint).
+    assert_eq!(lines.count(), 2 * f.points.len());
+    assert!(csv.contains(",y,objective,maximize,16,"));
+    assert!(csv.contains(",c,objective,minimize,16,"));
+    for ext in ["png", "svg"] {
+        assert!(
+            dir.path()
+                .join(format!("pareto.{ext}"))
+                .metadata()
+                .unwrap()
+                .len()
+                > 1000
+        );
+    }
+    let fronts = f
+        .points
+        .iter()
+        .filter(|q| {
+            matches!(
+                q.status,
+                optimize::Status::Front | optimize::Status::Indistinguishable
+            )
+        })
+        .count();
+    let tomls = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let n = e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            n.starts_with("front-") && n.ends_with(".toml")
+        })
+        .count();
+    assert_eq!(tomls, fronts);
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("## Pareto front"), "{report}");
+    assert!(report.contains("![Pareto front](pareto.png)"));
 }
