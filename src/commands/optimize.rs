@@ -1,7 +1,7 @@
 //! `triad optimize`: the best setting of a plan's decision variables under noise.
 
 use super::{default_out, expect_kind, threads};
-use crate::base::outdir::{self, Found, MANIFEST, Owner};
+use crate::base::outdir::{self, MANIFEST, Owner};
 use crate::base::output::{utc_now, write_atomic};
 use crate::optimize::{self, EVALUATIONS, Progress, Store};
 use crate::scenario::FileKind;
@@ -69,8 +69,17 @@ fn owner(dir: &Path, fp: &str) -> Owner {
     }
 }
 
+/// What `triad optimize` found: a best setting (one objective) or a Pareto front (two).
+#[derive(Debug)]
+pub enum Found {
+    /// One objective: the search and its finalists.
+    Best(Box<optimize::Outcome>),
+    /// Two objectives: the front.
+    Front(Box<optimize::Front>),
+}
+
 /// Runs (or resumes) an optimisation and writes its files.
-pub fn optimize(args: &OptimizeArgs) -> anyhow::Result<optimize::Outcome> {
+pub fn optimize(args: &OptimizeArgs) -> anyhow::Result<Found> {
     expect_kind(&args.file, &[FileKind::Optimization])?;
     super::install_base_set(&args.file, &args.set)?;
     let plan = optimize::load(&args.file)?;
@@ -81,7 +90,7 @@ pub fn optimize(args: &OptimizeArgs) -> anyhow::Result<optimize::Outcome> {
         .unwrap_or_else(|| default_out(&args.file, "optimize"));
     let fp = plan.fingerprint();
     let found = outdir::claim(&out, args.force, |d| owner(d, &fp))?;
-    let store = Store::open(&out, &plan, found == Found::Ours)?;
+    let store = Store::open(&out, &plan, found == outdir::Found::Ours)?;
     let (recorded, _) = store.counts();
     let clock = Instant::now();
     let id = args
@@ -122,19 +131,32 @@ pub fn optimize(args: &OptimizeArgs) -> anyhow::Result<optimize::Outcome> {
         started: clock,
     };
     let _guard = crate::base::interrupt::guard();
-    let outcome = pool.install(|| optimize::optimize(&plan, &WorldSimulator, &store, &progress))?;
     let shown = args.file.display().to_string();
+    if plan.pareto.is_some() {
+        let front =
+            pool.install(|| optimize::pareto::front(&plan, &WorldSimulator, &store, &progress))?;
+        optimize::write_front(&out, &plan, &front, &shown)?;
+        finish(&out, &store, &mut manifest, clock, front.runs)?;
+        if !args.quiet {
+            let on = front
+                .points
+                .iter()
+                .filter(|p| p.status == optimize::Status::Front)
+                .count();
+            eprintln!(
+                "optimize: a Pareto front of {on} points ({} re-evaluated) after {} runs in \
+                 {:.1} s; wrote {}",
+                front.points.len(),
+                front.runs,
+                clock.elapsed().as_secs_f64(),
+                out.join("report.md").display()
+            );
+        }
+        return Ok(Found::Front(Box::new(front)));
+    }
+    let outcome = pool.install(|| optimize::optimize(&plan, &WorldSimulator, &store, &progress))?;
     optimize::write(&out, &plan, &outcome, &shown)?;
-    let (_, reused) = store.counts();
-    manifest["status"] = "complete".into();
-    manifest["finished"] = utc_now().into();
-    manifest["wall_s"] = clock.elapsed().as_secs_f64().into();
-    manifest["runs"] = outcome.runs.into();
-    manifest["runs_reused"] = reused.into();
-    write_atomic(
-        &out.join(MANIFEST),
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
+    finish(&out, &store, &mut manifest, clock, outcome.runs)?;
     if !args.quiet {
         let b = outcome.best();
         eprintln!(
@@ -147,5 +169,25 @@ pub fn optimize(args: &OptimizeArgs) -> anyhow::Result<optimize::Outcome> {
             out.join("report.md").display()
         );
     }
-    Ok(outcome)
+    Ok(Found::Best(Box::new(outcome)))
+}
+
+/// Marks the manifest complete, with the wall time and the runs used and reused.
+fn finish(
+    out: &Path,
+    store: &Store,
+    manifest: &mut serde_json::Value,
+    clock: Instant,
+    runs: usize,
+) -> anyhow::Result<()> {
+    let (_, reused) = store.counts();
+    manifest["status"] = "complete".into();
+    manifest["finished"] = utc_now().into();
+    manifest["wall_s"] = clock.elapsed().as_secs_f64().into();
+    manifest["runs"] = runs.into();
+    manifest["runs_reused"] = reused.into();
+    write_atomic(
+        &out.join(MANIFEST),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )
 }

@@ -19,6 +19,12 @@
 //! candidates only, so a penalised, piecewise-constant objective over the binned integer and
 //! categorical coordinates is no obstacle, and its population is a natural parallel batch.
 //!
+//! A plan may start with a space-filling design (`initial` points of a scrambled Sobol
+//! sequence, evaluated as one batch); CMA-ES then starts at the best of them. A variable
+//! over `paths` takes one coordinate binned over its tuples of values (a tier pair, say).
+//! A plan with two objectives is searched by [`pareto::front`]: a sequence of these
+//! searches, one objective under a bound on the other.
+//!
 //! **Noise.** Every candidate's replication `r` runs with seed `hash2(seed, r)` (common
 //! random numbers), so differences between candidates are paired. A candidate runs its
 //! replications in stages (`race_from`, doubling up to `replications`); after each stage
@@ -44,9 +50,11 @@
 //! the user's guide.
 
 mod output;
+pub mod pareto;
 pub mod plan;
 
-pub use output::{EVALUATIONS, Store, write};
+pub use output::{EVALUATIONS, Store, pareto_csv, write, write_front};
+pub use pareto::{Front, FrontPoint, Status};
 pub use plan::{load, parse};
 
 use crate::base::interrupt::{self, Interrupted};
@@ -56,7 +64,7 @@ use crate::sweep::Simulator;
 use rayon::prelude::*;
 use std::sync::Mutex;
 
-pub use crate::scenario::objective::{COST_PER_SOLVED, Direction, metric_value};
+pub use crate::scenario::objective::{COST_PER_SOLVED, Direction, Objective, metric_value};
 
 /// Where a variable's value comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +85,9 @@ pub enum Domain {
     },
     /// One of the values, in order.
     Categorical(Vec<toml::Value>),
+    /// One of the tuples, in order: each sets every path of the variable together (a tier
+    /// pair, say). One coordinate.
+    Joint(Vec<Vec<toml::Value>>),
     /// Two budget shares of one `shares` table; the third role gets the rest.
     Shares {
         /// The third role's path (set to `1 - s1 - s2`).
@@ -98,7 +109,10 @@ pub struct Variable {
 impl Variable {
     /// Coordinates of the unit cube it takes.
     pub fn dim(&self) -> usize {
-        self.paths.len()
+        match self.domain {
+            Domain::Joint(_) => 1,
+            _ => self.paths.len(),
+        }
     }
 
     /// Its scenario values at unit coordinates `u` (`dim()` of them): `(path, value)`
@@ -114,6 +128,12 @@ impl Variable {
                 vec![(self.paths[0].clone(), (lo + pick(u[0], k) as i64).into())]
             }
             Domain::Categorical(v) => vec![(self.paths[0].clone(), v[pick(u[0], v.len())].clone())],
+            Domain::Joint(v) => self
+                .paths
+                .iter()
+                .cloned()
+                .zip(v[pick(u[0], v.len())].iter().cloned())
+                .collect(),
             Domain::Shares { rest } => {
                 let s1 = u[0];
                 let s2 = u[1] * (1.0 - s1);
@@ -179,10 +199,19 @@ pub struct Plan {
     pub race_from: u32,
     /// Candidates re-evaluated at the end.
     pub finalists: usize,
+    /// Points of the space-filling design (scrambled Sobol) evaluated before CMA-ES starts
+    /// at the best of them.
+    pub initial: usize,
     /// Replications of each finalist.
     pub final_replications: u32,
     /// Root seed: replications (`hash2(seed, r)`), the search, the bootstrap.
     pub seed: u64,
+    /// The second objective of a Pareto plan (`objectives = [first, second]`; the first is
+    /// `objective` and `direction`): [`pareto::front`] searches the front of the two.
+    pub pareto: Option<Objective>,
+    /// Front points re-evaluated at the end of a Pareto search, and its scalarised
+    /// searches (two anchors, the rest epsilon-constraint searches).
+    pub front_points: usize,
 }
 
 impl Plan {
@@ -226,6 +255,15 @@ impl Plan {
     /// Runs the search needs at least: one generation at full replications and the
     /// finalists.
     pub fn min_budget(&self) -> usize {
+        if self.pareto.is_some() {
+            // Each scalarised search: one generation and its best candidate's replications
+            // (looked up, not run again); then the front points.
+            let polish = neighbours(self, &vec![0.5; self.dim()]).len();
+            return self.front_points
+                * (population(self.dim()) + 1 + polish)
+                * self.replications as usize
+                + self.front_points * self.final_replications as usize;
+        }
         population(self.dim()) * self.replications as usize
             + self.finalists * self.final_replications as usize
     }
@@ -380,6 +418,33 @@ pub fn optimize(
     store: &Store,
     progress: &dyn Progress,
 ) -> anyhow::Result<Outcome> {
+    if plan.pareto.is_some() {
+        anyhow::bail!("a plan with two objectives is searched by `optimize::pareto::front`");
+    }
+    let out = search(plan, sim, store, progress, &Start::default())?;
+    if out.finalists.is_empty() {
+        anyhow::bail!("no candidate ran all its replications within the budget");
+    }
+    Ok(out)
+}
+
+/// Where a search starts: the first candidate number, the unit coordinates CMA-ES starts
+/// from, and a salt of its seed (0: the plan's seed alone).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Start {
+    pub(crate) first_id: usize,
+    pub(crate) at: Option<Vec<f64>>,
+    pub(crate) salt: u64,
+}
+
+/// The search of [`optimize`] from `from`.
+pub(crate) fn search(
+    plan: &Plan,
+    sim: &dyn Simulator,
+    store: &Store,
+    progress: &dyn Progress,
+    from: &Start,
+) -> anyhow::Result<Outcome> {
     if plan.budget < plan.min_budget() {
         anyhow::bail!(
             "a budget of {} runs is less than one generation at full replications and the \
@@ -394,13 +459,55 @@ pub fn optimize(
     let search_budget = plan.budget - plan.finalists * plan.final_replications as usize;
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut trace = Vec::new();
-    let mut incumbent: Option<usize>;
+    let mut incumbent: Option<usize> = None;
+    // Runs kept for the last check of the incumbent's discrete neighbours.
+    let reserve = neighbours(plan, &vec![0.5; dim]).len() * full;
     let mut generation = 0;
     let mut restarts = 0;
-    let mut start = vec![0.5; dim];
+    let mut start = from.at.clone().unwrap_or_else(|| vec![0.5; dim]);
+    let cma_seed = if from.salt == 0 {
+        plan.seed
+    } else {
+        hash2(plan.seed, from.salt)
+    };
     let mut sigma = 0.3;
+    // A space-filling start (a search that starts from a given point has none): a
+    // scrambled Sobol design, its best point CMA-ES's start.
+    let n0 = if from.at.is_some() {
+        0
+    } else {
+        plan.initial
+            .min(search_budget.saturating_sub(store.runs()) / full.max(1))
+    };
+    if n0 > 0 {
+        let us = crate::sweep::design::sobol_scrambled(n0, dim, hash2(cma_seed, 0x1d))
+            .unwrap_or_else(|| crate::sweep::design::random(n0, dim, hash2(cma_seed, 0x1d)));
+        let got: Vec<(Vec<f64>, Candidate)> = us
+            .par_iter()
+            .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, None, 0)?)))
+            .collect::<anyhow::Result<_>>()?;
+        check_interrupt()?;
+        generation += 1;
+        incumbent = commit_batch(
+            plan,
+            store,
+            got,
+            (generation, from.first_id),
+            &mut candidates,
+            &mut trace,
+        )?;
+        progress.generation(
+            generation,
+            store.runs(),
+            incumbent.map(|i| candidates[i].ci().mean),
+        );
+        if let Some(i) = incumbent {
+            start = candidates[i].u.clone();
+            sigma = 0.2;
+        }
+    }
     // The incumbent every candidate of a generation races against.
-    let shared: Mutex<Option<Candidate>> = Mutex::new(None);
+    let shared: Mutex<Option<Candidate>> = Mutex::new(incumbent.map(|i| candidates[i].clone()));
     let mut since_polish = 0;
     'outer: loop {
         let batch: Mutex<Vec<(Vec<f64>, Candidate)>> = Mutex::new(Vec::new());
@@ -428,7 +535,7 @@ pub fn optimize(
             }
         };
         let built = cmaes::CMAESOptions::new(start.clone(), sigma)
-            .seed(hash2(plan.seed, 0x0b7 + restarts as u64))
+            .seed(hash2(cma_seed, 0x0b7 + restarts as u64))
             .population_size(pop)
             .tol_x(1e-4)
             .build(objective);
@@ -436,7 +543,8 @@ pub fn optimize(
             anyhow::bail!("the optimiser cannot start on {dim} coordinates");
         };
         loop {
-            if store.runs() + pop * full > search_budget {
+            let keep = if generation > 0 { reserve } else { 0 };
+            if store.runs() + pop * full + keep > search_budget {
                 break 'outer;
             }
             let done = cm.next_parallel();
@@ -447,7 +555,14 @@ pub fn optimize(
             generation += 1;
             since_polish += 1;
             let got = std::mem::take(&mut *batch.lock().map_err(|_| poisoned())?);
-            incumbent = commit_batch(plan, store, got, generation, &mut candidates, &mut trace)?;
+            incumbent = commit_batch(
+                plan,
+                store,
+                got,
+                (generation, from.first_id),
+                &mut candidates,
+                &mut trace,
+            )?;
             if let Ok(mut s) = shared.lock() {
                 *s = incumbent.map(|i| candidates[i].clone());
             }
@@ -479,8 +594,14 @@ pub fn optimize(
                     .collect::<anyhow::Result<_>>()?;
                 check_interrupt()?;
                 generation += 1;
-                incumbent =
-                    commit_batch(plan, store, got, generation, &mut candidates, &mut trace)?;
+                incumbent = commit_batch(
+                    plan,
+                    store,
+                    got,
+                    (generation, from.first_id),
+                    &mut candidates,
+                    &mut trace,
+                )?;
                 if let Ok(mut s) = shared.lock() {
                     *s = incumbent.map(|i| candidates[i].clone());
                 }
@@ -501,6 +622,34 @@ pub fn optimize(
             }
         }
     }
+    // The last check of the incumbent's discrete neighbours, when generations ran since the
+    // previous one and the budget holds it.
+    if let Some(i) = incumbent.filter(|_| since_polish > 0) {
+        let us = neighbours(plan, &candidates[i].u);
+        if !us.is_empty() && store.runs() + us.len() * full <= search_budget {
+            let inc = candidates[i].clone();
+            let got: Vec<(Vec<f64>, Candidate)> = us
+                .par_iter()
+                .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, Some(&inc), 0)?)))
+                .collect::<anyhow::Result<_>>()?;
+            check_interrupt()?;
+            generation += 1;
+            incumbent = commit_batch(
+                plan,
+                store,
+                got,
+                (generation, from.first_id),
+                &mut candidates,
+                &mut trace,
+            )?;
+            progress.generation(
+                generation,
+                store.runs(),
+                incumbent.map(|i| candidates[i].ci().mean),
+            );
+        }
+    }
+    let _ = incumbent;
     let search_runs = store.runs();
     // Finalists: the best distinct candidates that ran all their replications.
     let mut order: Vec<usize> = (0..candidates.len())
@@ -525,7 +674,16 @@ pub fn optimize(
         }
     }
     if picked.is_empty() {
-        anyhow::bail!("no candidate ran all its replications within the budget");
+        // The caller says what that means (a Pareto search skips the bound).
+        return Ok(Outcome {
+            candidates,
+            finalists: Vec::new(),
+            trace,
+            search_runs,
+            runs: store.runs(),
+            generations: generation,
+            restarts,
+        });
     }
     progress.finals(picked.len());
     let reps = plan.final_replications as usize;
@@ -581,6 +739,7 @@ fn neighbours(plan: &Plan, u: &[f64]) -> Vec<Vec<f64>> {
         let k = match &v.domain {
             Domain::Integer { lo, hi } => (hi - lo + 1) as usize,
             Domain::Categorical(c) => c.len(),
+            Domain::Joint(c) => c.len(),
             _ => 0,
         };
         let here = ((u[at] * k as f64).floor().max(0.0) as usize).min(k.max(1) - 1);
@@ -600,7 +759,7 @@ fn commit_batch(
     plan: &Plan,
     store: &Store,
     mut got: Vec<(Vec<f64>, Candidate)>,
-    generation: usize,
+    (generation, first_id): (usize, usize),
     candidates: &mut Vec<Candidate>,
     trace: &mut Vec<Step>,
 ) -> anyhow::Result<Option<usize>> {
@@ -612,7 +771,7 @@ fn commit_batch(
             .unwrap_or(std::cmp::Ordering::Equal)
     });
     for (_, mut c) in got {
-        c.id = candidates.len() + 1;
+        c.id = first_id + candidates.len() + 1;
         c.generation = generation;
         store.commit(&c, "search")?;
         candidates.push(c);

@@ -384,3 +384,245 @@ pub(super) fn report(plan: &Plan, out: &Outcome, plan_file: &str) -> String {
     );
     s
 }
+
+/// The tidy table of a Pareto search's re-evaluated points: one row per point and metric
+/// (both objectives, then each constraint's metric).
+pub fn pareto_csv(plan: &Plan, front: &super::Front) -> String {
+    let mut s = String::from("point,candidate,status,dominated_by");
+    for c in plan.columns() {
+        let _ = write!(s, ",{c}");
+    }
+    s.push_str(",metric,role,direction,n,mean,lo,hi\n");
+    let objs = plan.objectives();
+    for (i, p) in front.points.iter().enumerate() {
+        let mut head = format!(
+            "{},{},{},{}",
+            i + 1,
+            p.id,
+            p.status.name(),
+            p.dominated_by.map_or(String::new(), |d| d.to_string())
+        );
+        for (_, v) in &p.values {
+            head.push(',');
+            head.push_str(&param_str(v));
+        }
+        let rows = objs
+            .iter()
+            .zip(&p.objectives)
+            .map(|(o, c)| (o.metric.as_str(), "objective", direction(o.direction), c))
+            .chain(
+                plan.constraints
+                    .iter()
+                    .zip(&p.constrained)
+                    .map(|(k, c)| (k.metric.as_str(), "constraint", "", c)),
+            );
+        for (m, role, d, c) in rows {
+            let _ = writeln!(
+                s,
+                "{head},{m},{role},{d},{},{},{},{}",
+                c.n,
+                num(c.mean),
+                num(c.lo),
+                num(c.hi)
+            );
+        }
+    }
+    s
+}
+
+fn direction(d: super::Direction) -> &'static str {
+    match d {
+        super::Direction::Maximize => "maximize",
+        super::Direction::Minimize => "minimize",
+    }
+}
+
+/// Writes a Pareto search's `pareto.csv`, `pareto.png`/`.svg`, `front-N.toml` (the base
+/// scenario at each point on the front or indistinguishable from it) and `report.md`.
+pub fn write_front(
+    dir: &Path,
+    plan: &Plan,
+    front: &super::Front,
+    plan_file: &str,
+) -> anyhow::Result<()> {
+    use super::Status;
+    use crate::report::plot::{ParetoKind, ParetoPoint, pareto};
+    write_atomic(&dir.join("pareto.csv"), pareto_csv(plan, front).as_bytes())?;
+    for (i, p) in front.points.iter().enumerate() {
+        if !matches!(p.status, Status::Front | Status::Indistinguishable) {
+            continue;
+        }
+        let table = plan
+            .scenario(&p.values)
+            .map_err(|e| anyhow::anyhow!("cannot set point {}'s values: {e}", i + 1))?;
+        let mut text = format!(
+            "# Point {} of the Pareto front `triad optimize {plan_file}` found ({}): its base\n# \
+             scenario with {}\n",
+            i + 1,
+            p.status.name(),
+            describe(&p.values)
+        );
+        text.push_str(&toml::to_string(&table)?);
+        write_atomic(&dir.join(format!("front-{}.toml", i + 1)), text.as_bytes())?;
+    }
+    let objs = plan.objectives();
+    let reevaluated: BTreeSet<usize> = front.points.iter().map(|p| p.id).collect();
+    let others: Vec<(f64, f64)> = front
+        .evaluated
+        .iter()
+        .filter(|e| !reevaluated.contains(&e.id))
+        .map(|e| (e.means[1], e.means[0]))
+        .collect();
+    let points: Vec<ParetoPoint> = front
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ParetoPoint {
+            label: (i + 1).to_string(),
+            x: p.objectives[1],
+            y: p.objectives[0],
+            kind: match p.status {
+                Status::Front => ParetoKind::Front,
+                Status::Indistinguishable => ParetoKind::Indistinguishable,
+                _ => ParetoKind::Dominated,
+            },
+        })
+        .collect();
+    let label = |o: &super::Objective| format!("{} ({}, mean)", o.metric, direction(o.direction));
+    pareto(
+        &dir.join("pareto"),
+        &format!("{}: Pareto front (grey: other evaluations)", plan.title),
+        &label(&objs[1]),
+        &label(&objs[0]),
+        &others,
+        &points,
+    )?;
+    write_atomic(
+        &dir.join("report.md"),
+        front_report(plan, front, plan_file).as_bytes(),
+    )
+}
+
+/// The report of a Pareto search.
+pub(super) fn front_report(plan: &Plan, front: &super::Front, plan_file: &str) -> String {
+    let mut s = String::new();
+    let objs = plan.objectives();
+    let _ = writeln!(s, "# {}\n", plan.title);
+    let _ = writeln!(
+        s,
+        "`triad optimize {plan_file}`: the Pareto front of `{}` ({}) against `{}` ({}) over \
+         {} variable(s){}, seed {}.\n",
+        objs[0].metric,
+        direction(objs[0].direction),
+        objs[1].metric,
+        direction(objs[1].direction),
+        plan.variables.len(),
+        constraints_text(plan),
+        plan.seed
+    );
+    let _ = writeln!(s, "## Pareto front\n");
+    let _ = writeln!(
+        s,
+        "Each point re-run with {} replications (seeds `hash2(seed, r)`, the same for every \
+         point). *front*: no other point dominates its means; *indistinguishable*: another \
+         point (`by`) dominates its means, but no objective's paired 95% interval shows that \
+         point better; *dominated*: one does; *infeasible*: its means violate a constraint. \
+         `front-N.toml` is the base scenario at point N (front and indistinguishable points); \
+         `pareto.csv` holds the same numbers, one row per point and metric.\n",
+        plan.final_replications
+    );
+    let mut head = format!(
+        "| point | candidate | {} | {} (95% CI) | {} (95% CI)",
+        plan.columns().join(" | "),
+        objs[0].metric,
+        objs[1].metric
+    );
+    for c in &plan.constraints {
+        let _ = write!(head, " | {} (95% CI)", c.metric);
+    }
+    let _ = writeln!(s, "{head} | status | by |");
+    let cols = plan.columns().len() + 6 + plan.constraints.len();
+    let _ = writeln!(s, "|{}", "---|".repeat(cols));
+    for (i, p) in front.points.iter().enumerate() {
+        let mut row = format!("| {} | {} |", i + 1, p.id);
+        for (_, v) in &p.values {
+            let _ = write!(row, " {} |", show(v));
+        }
+        for c in p.objectives.iter().chain(&p.constrained) {
+            let _ = write!(row, " {} |", ci(c));
+        }
+        let _ = writeln!(
+            s,
+            "{row} {} | {} |",
+            p.status.name(),
+            p.dominated_by.map_or(String::new(), |d| d.to_string())
+        );
+    }
+    let _ = writeln!(s, "\n![Pareto front](pareto.png)\n");
+    let _ = writeln!(s, "## Search\n");
+    let _ = writeln!(
+        s,
+        "Adaptive epsilon-constraint: {} scalarised CMA-ES searches (the `cmaes` crate, \
+         population {}, racing as for one objective) sharing every run: \n",
+        front.searches.len(),
+        super::population(plan.dim())
+    );
+    let _ = writeln!(
+        s,
+        "| search | optimises | bound | best candidate | runs after |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for (i, x) in front.searches.iter().enumerate() {
+        let bound = x.eps.map_or("none (anchor)".to_string(), |e| {
+            let op = match objs[1].direction {
+                super::Direction::Minimize => "<=",
+                super::Direction::Maximize => ">=",
+            };
+            format!("`{}` {op} {}", objs[1].metric, sig(e))
+        });
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {bound} | {} | {} |",
+            i + 1,
+            objs[x.objective].metric,
+            x.best,
+            x.runs
+        );
+    }
+    let on = front.evaluated.iter().filter(|e| e.on_front).count();
+    let _ = writeln!(
+        s,
+        "\n{} distinct candidates ran all their replications, {} of them on the search's \
+         front; runs: {} in the searches, {} in all (budget {}). Every run is in \
+         `evaluations.csv`.",
+        front.evaluated.len(),
+        on,
+        front.search_runs,
+        front.runs,
+        plan.budget
+    );
+    s
+}
+
+fn constraints_text(plan: &Plan) -> String {
+    if plan.constraints.is_empty() {
+        return String::new();
+    }
+    format!(
+        " subject to {}",
+        plan.constraints
+            .iter()
+            .map(|c| {
+                let mut b = Vec::new();
+                if let Some(m) = c.min {
+                    b.push(format!("mean `{}` >= {}", c.metric, sig(m)));
+                }
+                if let Some(m) = c.max {
+                    b.push(format!("mean `{}` <= {}", c.metric, sig(m)));
+                }
+                b.join(" and ")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}

@@ -8,6 +8,7 @@
 //! budget = 600                        # simulation runs in all
 //! replications = 5                    # per candidate (racing may stop one earlier)
 //! race_from = 3                       # optional: replications before racing starts
+//! initial = 16                       # optional: a Sobol design first (default 0)
 //! finalists = 3                       # optional: candidates re-run at the end
 //! final_replications = 20             # optional: their replications (default 4 x)
 //! seed = 1
@@ -30,7 +31,7 @@
 //! max = 300.0
 //! ```
 
-use super::{COST_PER_SOLVED, Constraint, Direction, Domain, Plan, Variable};
+use super::{COST_PER_SOLVED, Constraint, Direction, Domain, Objective, Plan, Variable};
 use crate::base::Issue;
 use crate::scenario::objective::RawObjective;
 use crate::scenario::paths::{by_tier_name, lookup, metric_names, number, unknown};
@@ -50,6 +51,9 @@ struct RawPlan {
     title: Option<String>,
     base: Option<String>,
     objective: Option<RawObjective>,
+    objectives: Option<Vec<RawObjective>>,
+    front_points: Option<usize>,
+    initial: Option<usize>,
     budget: Option<usize>,
     #[serde(default = "five")]
     replications: u32,
@@ -79,6 +83,7 @@ fn one() -> u64 {
 #[serde(deny_unknown_fields)]
 struct RawVariable {
     path: Option<String>,
+    paths: Option<Vec<String>>,
     range: Option<[toml::Value; 2]>,
     #[serde(default)]
     integer: bool,
@@ -148,28 +153,82 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
             metrics[..6.min(metrics.len())].join(", ")
         )
     };
-    let (objective, direction) = match &raw.objective {
-        None => {
+    let read_objective = |o: &RawObjective, at: &str, issues: &mut Vec<Issue>| {
+        if !known(&o.metric) {
             issues.push(Issue::new(
-                "",
-                "missing `objective = { metric = \"tasks_solved\", direction = \"maximize\" }`",
+                format!("{at}.metric"),
+                format!("unknown metric {:?}: expected {}", o.metric, metric_hint()),
             ));
-            (String::new(), Direction::Maximize)
         }
-        Some(o) => {
-            if !known(&o.metric) {
-                issues.push(Issue::new(
-                    "objective.metric",
-                    format!("unknown metric {:?}: expected {}", o.metric, metric_hint()),
-                ));
-            }
-            let d = Direction::parse(&o.direction).unwrap_or_else(|e| {
-                issues.push(Issue::new("objective.direction", e));
-                Direction::Maximize
-            });
-            (o.metric.clone(), d)
+        let d = Direction::parse(&o.direction).unwrap_or_else(|e| {
+            issues.push(Issue::new(format!("{at}.direction"), e));
+            Direction::Maximize
+        });
+        Objective {
+            metric: o.metric.clone(),
+            direction: d,
         }
     };
+    let (first, pareto) = match (&raw.objective, &raw.objectives) {
+        (None, None) => {
+            issues.push(Issue::new(
+                "",
+                "missing `objective = { metric = \"tasks_solved\", direction = \"maximize\" }` \
+                 (or `objectives = [{ ... }, { ... }]` for a Pareto front of two)",
+            ));
+            (None, None)
+        }
+        (Some(_), Some(_)) => {
+            issues.push(Issue::new(
+                "objectives",
+                "give `objective` (one) or `objectives` (a Pareto front of two), not both",
+            ));
+            (None, None)
+        }
+        (Some(o), None) => (Some(read_objective(o, "objective", &mut issues)), None),
+        (None, Some(os)) => {
+            if os.len() != 2 {
+                issues.push(Issue::new(
+                    "objectives",
+                    format!(
+                        "needs exactly two objectives (got {}): the front of one against \
+                         the other; one objective is `objective = {{ ... }}`",
+                        os.len()
+                    ),
+                ));
+                (None, None)
+            } else {
+                let a = read_objective(&os[0], "objectives.0", &mut issues);
+                let b = read_objective(&os[1], "objectives.1", &mut issues);
+                if a.metric == b.metric {
+                    issues.push(Issue::new(
+                        "objectives.1.metric",
+                        format!(
+                            "`{}` is the first objective too: name two metrics",
+                            b.metric
+                        ),
+                    ));
+                }
+                (Some(a), Some(b))
+            }
+        }
+    };
+    if raw.front_points.is_some() && raw.objectives.is_none() {
+        issues.push(Issue::new(
+            "front_points",
+            "only a plan with `objectives = [..., ...]` (a Pareto front) has front points",
+        ));
+    }
+    let front_points = raw.front_points.unwrap_or(7);
+    if !(2..=20).contains(&front_points) {
+        issues.push(Issue::new(
+            "front_points",
+            format!("must be in 2..=20 (got {front_points})"),
+        ));
+    }
+    let (objective, direction) = first
+        .map(|o| (o.metric, o.direction))
+        .unwrap_or((String::new(), Direction::Maximize));
     let mut constraints = Vec::new();
     for (i, c) in raw.constraint.iter().enumerate() {
         let at = format!("constraint.{i}");
@@ -231,6 +290,13 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
             ),
         ));
     }
+    let initial = raw.initial.unwrap_or(0);
+    if initial > 10_000 {
+        issues.push(Issue::new(
+            "initial",
+            format!("must be at most 10000 (got {initial})"),
+        ));
+    }
     if !(1..=20).contains(&raw.finalists) {
         issues.push(Issue::new(
             "finalists",
@@ -251,8 +317,11 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
         replications: raw.replications,
         race_from,
         finalists: raw.finalists,
+        initial,
         final_replications,
         seed: raw.seed,
+        pareto,
+        front_points,
     };
     match raw.budget {
         None => issues.push(Issue::new(
@@ -263,6 +332,21 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
             "budget",
             format!("must be at most {MAX_BUDGET} (got {b})"),
         )),
+        Some(b) if issues.is_empty() && b < plan.min_budget() && plan.pareto.is_some() => issues
+            .push(Issue::new(
+                "budget",
+                format!(
+                    "{b} runs are fewer than a Pareto search needs: {} scalarised searches \
+                     of at least {} candidates x {} replications, and {} front points x {}: \
+                     at least {}",
+                    plan.front_points,
+                    super::population(plan.dim()) + 1,
+                    plan.replications,
+                    plan.front_points,
+                    plan.final_replications,
+                    plan.min_budget()
+                ),
+            )),
         Some(b) if issues.is_empty() && b < plan.min_budget() => issues.push(Issue::new(
             "budget",
             format!(
@@ -398,6 +482,17 @@ fn read_variables(
                 paths: shares.clone(),
                 domain: Domain::Shares { rest },
             });
+            continue;
+        }
+        if let Some(paths) = &v.paths {
+            if let Some(var) = read_joint(v, paths, &at, table, issues)
+                && paths
+                    .iter()
+                    .zip(&var.paths)
+                    .all(|(_, q)| take(q, &format!("{at}.paths"), issues))
+            {
+                out.push(var);
+            }
             continue;
         }
         let Some(p) = &v.path else {
@@ -537,4 +632,107 @@ fn read_variables(
         });
     }
     out
+}
+
+/// A variable that sets several paths together: `paths = [...]` and `values = [[...], ...]`,
+/// one value per path in each tuple.
+fn read_joint(
+    v: &RawVariable,
+    paths: &[String],
+    at: &str,
+    table: &toml::Table,
+    issues: &mut Vec<Issue>,
+) -> Option<Variable> {
+    if v.path.is_some() || v.range.is_some() || v.shares.is_some() || v.integer {
+        issues.push(Issue::new(
+            at,
+            "a `paths` variable takes `values = [[...], ...]` (one tuple per choice) and no \
+             `path`, `range`, `shares` or `integer`",
+        ));
+        return None;
+    }
+    if paths.len() < 2 {
+        issues.push(Issue::new(
+            format!("{at}.paths"),
+            "names at least two paths (one path is `path = \"...\"`)",
+        ));
+        return None;
+    }
+    let mut resolved = Vec::new();
+    let mut current = Vec::new();
+    for p in paths {
+        match by_tier_name(table, p) {
+            Ok(r) => match lookup(table, &r) {
+                Some(c) => {
+                    current.push(c.clone());
+                    resolved.push(r);
+                }
+                None => {
+                    issues.push(Issue::new(format!("{at}.paths"), unknown(table, p)));
+                    return None;
+                }
+            },
+            Err(e) => {
+                issues.push(Issue::new(format!("{at}.paths"), e));
+                return None;
+            }
+        }
+    }
+    let Some(vals) = &v.values else {
+        issues.push(Issue::new(
+            at,
+            "needs `values = [[...], ...]`: one tuple of values per choice, one per path",
+        ));
+        return None;
+    };
+    if vals.len() < 2 {
+        issues.push(Issue::new(
+            format!("{at}.values"),
+            "needs at least 2 tuples",
+        ));
+        return None;
+    }
+    let mut tuples = Vec::new();
+    for t in vals {
+        let Some(items) = t.as_array().filter(|a| a.len() == paths.len()) else {
+            issues.push(Issue::new(
+                format!("{at}.values"),
+                format!("{t} is not a list of {} values (one per path)", paths.len()),
+            ));
+            return None;
+        };
+        let mut tuple = Vec::new();
+        for ((x, c), p) in items.iter().zip(&current).zip(paths) {
+            if x.type_str() != c.type_str() && !(c.is_float() && x.is_integer()) {
+                issues.push(Issue::new(
+                    format!("{at}.values"),
+                    format!(
+                        "`{p}` is a {} in the scenario, but {x} is a {}",
+                        c.type_str(),
+                        x.type_str()
+                    ),
+                ));
+                return None;
+            }
+            if x.as_str()
+                .is_some_and(|s| s.contains([',', '"', '\n', '\r', '\u{1f}']))
+            {
+                issues.push(Issue::new(
+                    format!("{at}.values"),
+                    format!("{x} holds a comma, quote or line break: not a CSV field"),
+                ));
+                return None;
+            }
+            tuple.push(match (c, x) {
+                (toml::Value::Float(_), toml::Value::Integer(i)) => toml::Value::Float(*i as f64),
+                _ => x.clone(),
+            });
+        }
+        tuples.push(tuple);
+    }
+    Some(Variable {
+        names: paths.to_vec(),
+        paths: resolved,
+        domain: Domain::Joint(tuples),
+    })
 }

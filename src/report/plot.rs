@@ -14,10 +14,12 @@ use std::path::Path;
 use std::sync::Once;
 
 mod multiples;
+mod pareto;
 mod scatter;
 pub mod textfit;
 
 pub use multiples::{MAX_LINES_ON_ONE_CHART, lines_or_multiples};
+pub use pareto::{ParetoKind, ParetoPoint, pareto};
 pub use scatter::{ScatterPanel, scatter_panels, trend, trend_bins};
 
 /// Size of every plot in pixels.

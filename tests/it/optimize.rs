@@ -71,6 +71,9 @@ fn plan(constraint: Option<f64>) -> Plan {
         finalists: 3,
         final_replications: 30,
         seed: 7,
+        pareto: None,
+        front_points: 7,
+        initial: 0,
     }
 }
 
@@ -205,4 +208,299 @@ fn plan_mistakes_are_located() {
         "{e}"
     );
     assert!(e.contains("plan.toml:9:1: constraint.0: needs `max"), "{e}");
+}
+
+/// The bowl with two objectives: maximise `y`, minimise `c = x`. The front is
+/// `k = "b", n = 3, x in [0, 0.3]`, where `y = 2 - 100 (x - 0.3)^2`.
+fn pareto_plan() -> Plan {
+    let mut p = plan(None);
+    p.pareto = Some(optimize::Objective {
+        metric: "c".into(),
+        direction: Direction::Minimize,
+    });
+    p.front_points = 5;
+    p.budget = 1500;
+    p.replications = 4;
+    p.race_from = 2;
+    p.final_replications = 16;
+    p
+}
+
+fn front_truth(c: f64) -> f64 {
+    2.0 - 100.0 * (c.min(0.3) - 0.3).powi(2)
+}
+
+#[test]
+fn the_pareto_front_of_the_bowl_lies_on_its_known_front() {
+    let p = pareto_plan();
+    let f = pool(2)
+        .install(|| optimize::pareto::front(&p, &Bowl, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    assert!(f.runs <= p.budget, "{} runs", f.runs);
+    let on: Vec<&optimize::FrontPoint> = f
+        .points
+        .iter()
+        .filter(|q| q.status == optimize::Status::Front)
+        .collect();
+    assert!(on.len() >= 3, "{:?}", f.points);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for q in &on {
+        let x = q.values[0].1.as_float().unwrap();
+        let k = q.values[1].1.as_str().unwrap();
+        let n = q.values[2].1.as_integer().unwrap();
+        // c = x exactly, so its interval is a point; y's true value at the point is within
+        // two half-widths of the true front at the same c.
+        let hw = q.objectives[0].half_width();
+        assert!(
+            truth(x, k, n) >= front_truth(x) - 2.0 * hw,
+            "x = {x}, k = {k}, n = {n}: true {} vs the front's {}, half-width {hw}",
+            truth(x, k, n),
+            front_truth(x)
+        );
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    // The front spans the trade-off: near the cheapest and near the best y.
+    assert!(lo < 0.1 && hi > 0.2, "front spans x in [{lo}, {hi}]");
+    // Each front point's re-evaluation has the final replications.
+    assert!(on.iter().all(|q| q.objectives[0].n == 16));
+}
+
+fn front_into(dir: &Path, threads: usize) -> (String, Vec<u8>) {
+    let p = pareto_plan();
+    let store = Store::open(dir, &p, true).unwrap();
+    let f = pool(threads)
+        .install(|| optimize::pareto::front(&p, &Bowl, &store, &Quiet))
+        .unwrap();
+    let mut bytes = std::fs::read(dir.join(optimize::EVALUATIONS)).unwrap();
+    bytes.extend(optimize::pareto_csv(&p, &f).into_bytes());
+    (format!("{f:?}"), bytes)
+}
+
+#[test]
+fn a_pareto_search_is_the_same_bytes_at_any_thread_count_and_after_a_resume() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let c = tempfile::tempdir().unwrap();
+    let one = front_into(a.path(), 1);
+    let three = front_into(b.path(), 3);
+    assert_eq!(one.0, three.0);
+    assert_eq!(one.1, three.1);
+    // A kill part-way: the file holds a prefix of the rows (past the first search).
+    let text = std::fs::read_to_string(a.path().join(optimize::EVALUATIONS)).unwrap();
+    let cut: String = text.lines().take(300).map(|l| format!("{l}\n")).collect();
+    std::fs::write(c.path().join(optimize::EVALUATIONS), cut).unwrap();
+    let resumed = front_into(c.path(), 2);
+    assert_eq!(resumed.0, one.0);
+    assert_eq!(resumed.1, one.1);
+}
+
+#[test]
+fn objective_and_objectives_are_exclusive_and_objectives_are_two() {
+    let ok = "base = \"baseline.toml\"\nbudget = 4000\n\
+              objectives = [{ metric = \"tasks_solved\" }, { metric = \"spend_total\", direction = \"minimize\" }]\n\
+              [[variable]]\nshares = [\"policy.shares.evolver\", \"policy.shares.verifier\"]\n";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let plan = optimize::parse(&Source::from_text("plan.toml", ok), &dir, "plan").unwrap();
+    assert_eq!(plan.objectives().len(), 2);
+    let e = errors(&ok.replace(
+        "budget = 4000",
+        "budget = 4000\nobjective = { metric = \"yield\" }",
+    ));
+    assert!(
+        e.contains("plan.toml:4:14: objectives: give `objective`"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("objectives = [", "objectivez = ["));
+    assert!(e.contains("unknown field `objectivez`"), "{e}");
+    let e = errors(&ok.replace("{ metric = \"tasks_solved\" }, ", ""));
+    assert!(
+        e.contains("plan.toml:3:14: objectives: needs exactly two objectives (got 1)"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("budget = 4000", "budget = 100"));
+    assert!(
+        e.contains("plan.toml:2:10: budget: 100 runs are fewer than a Pareto search needs"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("objectives = [{ metric = \"tasks_solved\" }, { metric = \"spend_total\", direction = \"minimize\" }]\n", ""));
+    assert!(e.contains("missing `objective = "), "{e}");
+}
+
+#[test]
+fn a_paths_variable_sets_a_tier_pair_together() {
+    let ok = "base = \"baseline.toml\"\nbudget = 400\nobjective = { metric = \"tasks_solved\" }\n\
+              [[variable]]\npaths = [\"policy.tiers.evolver\", \"policy.tiers.user\"]\n\
+              values = [[\"8B\", \"32B\"], [\"70B\", \"8B\"]]\n";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let plan = optimize::parse(&Source::from_text("plan.toml", ok), &dir, "plan").unwrap();
+    assert_eq!(plan.dim(), 1);
+    let hi = plan.decode(&[0.9]);
+    assert_eq!(hi[0].1.as_str(), Some("70B"));
+    assert_eq!(hi[1].1.as_str(), Some("8B"));
+    let e = errors(&ok.replace("[\"70B\", \"8B\"]", "[\"70B\"]"));
+    assert!(
+        e.contains("plan.toml:6:10: variable.0.values: [\"70B\"] is not a list of 2"),
+        "{e}"
+    );
+}
+
+/// The issue's rule on a smaller allocation map (two days, 9 x 5 cells, 2 tier pairs, 5
+/// replications: 450 runs): optimize, over the same space (continuous shares, the tier pair
+/// categorical), reaches a point whose mean yield on the map's replication seeds is at
+/// least the lower end of the map best's 95% interval, in at most a quarter of the map's
+/// runs, in at least 4 of 5 seeds. Release: `cargo test --release -- --ignored
+/// optimize_reaches`.
+#[test]
+#[ignore]
+fn optimize_reaches_the_grid_best_in_a_quarter_of_its_runs() {
+    use triad::sweep::{SweepPlan, WorldSimulator};
+    let dir = tempfile::tempdir().unwrap();
+    let world = "name = \"small\"\nhorizon_hours = 48.0\nsample_every_hours = 6.0\n\
+                 budget = 3.0\n[workload]\narrival_per_hour = 100.0\n[policy]\n\
+                 kind = \"static\"\nshares = { evolver = 0.1, verifier = 0.1 }\n\
+                 tiers = { evolver = \"8B\", user = \"32B\", verifier = \"8B\" }\n";
+    std::fs::write(dir.path().join("world.toml"), world).unwrap();
+    let grid_text = String::from(
+        "seed = 2025\nreplications = 5\nbase = \"world.toml\"\n\
+         [[axis]]\npath = \"policy.shares.evolver\"\nrange = { start = 0.0, stop = 0.4, step = 0.05 }\n\
+         [[axis]]\npath = \"policy.shares.verifier\"\nvalues = [0.0, 0.01, 0.05, 0.1, 0.3]\n\
+         [[policy]]\nlabel = \"8B evolves, 32B users\"\nkind = \"static\"\n\
+         shares = { evolver = 0.1, verifier = 0.1 }\n\
+         tiers = { evolver = \"8B\", user = \"32B\", verifier = \"8B\" }\n\
+         [[policy]]\nlabel = \"70B evolves, 8B users\"\nkind = \"static\"\n\
+         shares = { evolver = 0.1, verifier = 0.1 }\n\
+         tiers = { evolver = \"70B\", user = \"8B\", verifier = \"8B\" }\n",
+    );
+    let grid = SweepPlan::from_source(
+        &Source::from_text("grid.toml", grid_text),
+        dir.path(),
+        "grid",
+    )
+    .unwrap();
+    let n = grid.n_runs();
+    assert_eq!(n, 450);
+    let mut cells: std::collections::BTreeMap<(usize, usize), Vec<f64>> = Default::default();
+    let ys: Vec<f64> = pool(2).install(|| {
+        use rayon::prelude::*;
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let run = grid.run(i);
+                let t = grid.scenario(&run).unwrap();
+                WorldSimulator
+                    .run(&t, run.seed)
+                    .unwrap()
+                    .metric("yield")
+                    .unwrap()
+            })
+            .collect()
+    });
+    for (i, y) in ys.into_iter().enumerate() {
+        let r = grid.run(i);
+        cells.entry((r.cell, r.policy)).or_default().push(y);
+    }
+    let best = cells
+        .values()
+        .map(|v| triad::base::stats::mean_ci(v, 0.95))
+        .max_by(|a, b| a.mean.total_cmp(&b.mean))
+        .unwrap();
+    let plan_text = "base = \"world.toml\"\nobjective = { metric = \"yield\" }\nbudget = 112\n\
+                     replications = 3\nrace_from = 2\ninitial = 12\nfinalists = 2\n\
+                     final_replications = 5\nseed = 1\n\
+                     [[variable]]\npath = \"policy.shares.evolver\"\nrange = [0.0, 0.4]\n\
+                     [[variable]]\npath = \"policy.shares.verifier\"\nrange = [0.0, 0.3]\n\
+                     [[variable]]\npaths = [\"policy.tiers.evolver\", \"policy.tiers.user\"]\n\
+                     values = [[\"8B\", \"32B\"], [\"70B\", \"8B\"]]\n";
+    let plan = optimize::parse(
+        &Source::from_text("plan.toml", plan_text),
+        dir.path(),
+        "plan",
+    )
+    .unwrap();
+    let seeds: Vec<u64> = (0..5).map(|r| grid.replication_seed(r)).collect();
+    let mut hits = 0;
+    let mut seen = Vec::new();
+    for seed in 1..=5u64 {
+        let mut p = plan.clone();
+        p.seed = seed;
+        let out = pool(2)
+            .install(|| optimize::optimize(&p, &WorldSimulator, &Store::in_memory(&p), &Quiet))
+            .unwrap();
+        let t = p.scenario(&out.best().candidate.values).unwrap();
+        let y = seeds
+            .iter()
+            .map(|&s| WorldSimulator.run(&t, s).unwrap().metric("yield").unwrap())
+            .sum::<f64>()
+            / seeds.len() as f64;
+        seen.push((out.runs, y));
+        if out.runs <= n / 4 && y >= best.lo {
+            hits += 1;
+        }
+    }
+    eprintln!(
+        "grid best {:?}; (runs, yield) {seen:?}",
+        (best.mean, best.lo, best.hi)
+    );
+    assert!(
+        hits >= 4,
+        "within the grid best's interval {:?} in {hits} of 5 seeds: (runs, yield) {seen:?}",
+        (best.mean, best.lo, best.hi)
+    );
+}
+
+#[test]
+fn a_pareto_search_writes_its_table_plot_scenarios_and_report() {
+    let p = pareto_plan();
+    let dir = tempfile::tempdir().unwrap();
+    let f = pool(2)
+        .install(|| optimize::pareto::front(&p, &Bowl, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    optimize::write_front(dir.path(), &p, &f, "bowl.toml").unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("pareto.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "point,candidate,status,dominated_by,x,k,n,metric,role,direction,n,mean,lo,hi"
+    );
+    // Tidy: one row per point and objective (the bowl plan has no constraint).
+    assert_eq!(lines.count(), 2 * f.points.len());
+    assert!(csv.contains(",y,objective,maximize,16,"));
+    assert!(csv.contains(",c,objective,minimize,16,"));
+    for ext in ["png", "svg"] {
+        assert!(
+            dir.path()
+                .join(format!("pareto.{ext}"))
+                .metadata()
+                .unwrap()
+                .len()
+                > 1000
+        );
+    }
+    let fronts = f
+        .points
+        .iter()
+        .filter(|q| {
+            matches!(
+                q.status,
+                optimize::Status::Front | optimize::Status::Indistinguishable
+            )
+        })
+        .count();
+    let tomls = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let n = e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            n.starts_with("front-") && n.ends_with(".toml")
+        })
+        .count();
+    assert_eq!(tomls, fronts);
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("## Pareto front"), "{report}");
+    assert!(report.contains("![Pareto front](pareto.png)"));
 }
