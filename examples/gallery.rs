@@ -1,5 +1,6 @@
 //! Regenerates `docs/gallery.md` and the images under `docs/gallery/`: every plot that
-//! `triad sweep` (the shipped sweeps), `triad stress` and `triad plot --metric` write, at
+//! `triad sweep` (the shipped sweeps), `triad stress`, `triad plot --metric`, `triad optimize`
+//! and `triad sensitivity` write, at
 //! quick sizes, each checked first for text that runs outside its canvas (the extent of
 //! each text of the plot's SVG, from the embedded font's metrics, against the SVG's size).
 //! Exits 1, naming each plot and text, if any text overflows. (`triad run` writes no plot;
@@ -9,7 +10,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use triad::commands::{self, PlotArgs, RunArgs, StressArgs, SweepArgs};
+use triad::commands::{self, OptimizeArgs, PlotArgs, RunArgs, StressArgs, SweepArgs};
 use triad::report::plot::textfit;
 
 const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
@@ -21,6 +22,9 @@ struct Section {
     dir: PathBuf,
     /// The plots to show, by stem under `plots/`; empty: every plot its report.md shows.
     only: Vec<String>,
+    /// Captions by stem where the report's own would not do (a report that gives its plot
+    /// no caption line).
+    captions: Vec<(String, String)>,
 }
 
 /// The captions of `report.md`'s plots, by stem (`plots/x` -> caption): the text after
@@ -51,6 +55,20 @@ fn captions(dir: &Path) -> Vec<(String, String)> {
         out.push((stem, after));
     }
     out
+}
+
+/// The stems (`plots/x` for `dir/x.png`) of the PNGs in `dir`, sorted.
+fn sorted_stems(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut stems = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "png") {
+            let stem = p.file_stem().unwrap_or_default().to_string_lossy();
+            stems.push(format!("plots/{stem}"));
+        }
+    }
+    stems.sort();
+    Ok(stems)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -92,6 +110,7 @@ fn main() -> anyhow::Result<()> {
             command: format!("triad sweep {file}"),
             dir,
             only: Vec::new(),
+            captions: Vec::new(),
         });
     }
     let stress_set = [
@@ -116,6 +135,7 @@ fn main() -> anyhow::Result<()> {
         ),
         dir: stress_dir,
         only: Vec::new(),
+        captions: Vec::new(),
     });
     let alloc = out.join("allocation");
     commands::plot(&PlotArgs {
@@ -132,6 +152,7 @@ fn main() -> anyhow::Result<()> {
             "plots/solve_rate_vs_policy_shares_evolver_by_policy_shares_verifier".into(),
             "plots/solve_rate_diff_by_policy_by_policy_shares_verifier".into(),
         ],
+        captions: Vec::new(),
     });
     let run_dir = out.join("run");
     commands::run(&RunArgs {
@@ -154,19 +175,91 @@ fn main() -> anyhow::Result<()> {
             .into(),
         dir: run_dir,
         only: vec!["plots/harness_quality".into()],
+        captions: Vec::new(),
+    });
+
+    for (file, name, title, stem, caption) in [
+        (
+            "scenarios/optimize/budget500.toml",
+            "optimize",
+            "Optimize: the $500/day plan (the best split and tiers under a spend limit)",
+            "convergence",
+            "The incumbent's objective (mean and 95% CI over its replications) against the \
+             simulation runs spent so far.",
+        ),
+        (
+            "scenarios/optimize/budget500_pareto.toml",
+            "pareto",
+            "Optimize: the $500/day Pareto front of tasks solved against spend",
+            "pareto",
+            "The front points re-evaluated with their 95% CIs, joined; grey: every other \
+             evaluation of the search.",
+        ),
+    ] {
+        let dir = out.join(name);
+        commands::optimize(&OptimizeArgs {
+            file: file.into(),
+            out: Some(dir.clone()),
+            threads: None,
+            set: Vec::new(),
+            quiet: true,
+            force: true,
+        })?;
+        sections.push(Section {
+            title,
+            command: format!("triad optimize {file}"),
+            dir,
+            only: vec![stem.into()],
+            captions: vec![(stem.into(), caption.into())],
+        });
+    }
+    let sens = out.join("sensitivity");
+    commands::sensitivity(&SweepArgs {
+        file: "scenarios/sensitivity/struggle_vs_static.toml".into(),
+        out: Some(sens.clone()),
+        quiet: true,
+        force: true,
+        ..SweepArgs::default()
+    })?;
+    let sens_plots: Vec<String> = sorted_stems(&sens.join("plots"))?;
+    let sens_captions = sens_plots
+        .iter()
+        .map(|stem| {
+            let caption = if stem.starts_with("plots/sobol_") {
+                "First-order (S1) and total (ST) Sobol indices of each parameter, with 95% \
+                 bootstrap CIs."
+            } else {
+                "The output at each design point against each parameter."
+            };
+            (stem.clone(), caption.to_string())
+        })
+        .collect();
+    sections.push(Section {
+        title: "Sensitivity: which parameters decide a policy's advantage (Sobol indices)",
+        command: "triad sensitivity scenarios/sensitivity/struggle_vs_static.toml".into(),
+        dir: sens,
+        only: sens_plots,
+        captions: sens_captions,
     });
 
     // The text check, on every SVG written.
     let mut overflows = Vec::new();
     let mut checked = 0;
     for s in &sections {
-        for e in std::fs::read_dir(s.dir.join("plots"))? {
-            let p = e?.path();
-            if p.extension().is_some_and(|x| x == "svg") {
-                let svg = std::fs::read_to_string(&p)?;
-                checked += 1;
-                for o in textfit::overflows(&svg, FONT).map_err(anyhow::Error::msg)? {
-                    overflows.push(format!("{}: {o}", p.display()));
+        // Sweeps, stress and sensitivity write their plots under plots/, optimize beside
+        // its report.
+        for d in [s.dir.join("plots"), s.dir.clone()] {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries {
+                let p = e?.path();
+                if p.extension().is_some_and(|x| x == "svg") {
+                    let svg = std::fs::read_to_string(&p)?;
+                    checked += 1;
+                    for o in textfit::overflows(&svg, FONT).map_err(anyhow::Error::msg)? {
+                        overflows.push(format!("{}: {o}", p.display()));
+                    }
                 }
             }
         }
@@ -204,8 +297,11 @@ fn main() -> anyhow::Result<()> {
             s.only
                 .iter()
                 .map(|stem| {
-                    let cap = captions(&s.dir)
-                        .into_iter()
+                    let cap = s
+                        .captions
+                        .iter()
+                        .cloned()
+                        .chain(captions(&s.dir))
                         .find(|(k, _)| k == stem)
                         .map_or_else(|| stem.trim_start_matches("plots/").to_string(), |(_, c)| c);
                     (stem.clone(), cap)

@@ -36,6 +36,16 @@ pub fn register_font() {
     });
 }
 
+/// The largest font size, at most `max` pixels and at least 16, at which `title` fits the
+/// canvas's width with 20 pixels to spare on each side (measured with the embedded font).
+fn title_px(title: &str, max: u32) -> u32 {
+    let room = SIZE.0 as f64 - 40.0;
+    (16..=max)
+        .rev()
+        .find(|&px| textfit::width(FONT, title, f64::from(px)) <= room)
+        .unwrap_or(16)
+}
+
 /// Okabe-Ito colours, distinguishable with colour-blindness.
 const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
@@ -176,17 +186,24 @@ fn tick(x: &f64) -> String {
 }
 
 /// Greedy word wrap of `label` into lines of at most `width` characters, breaking at
-/// spaces and after hyphens (a longer word gets a line of its own).
+/// spaces, after hyphens and underscores, and after a dot before a letter (a longer piece
+/// gets a line of its own).
 fn wrap(label: &str, width: usize) -> Vec<String> {
     // Pieces with the separator that precedes them: "" (line start), " " or "" after '-'.
     let mut pieces: Vec<(&str, String)> = Vec::new();
     for (k, word) in label.split(' ').enumerate() {
         let mut sep = if k == 0 { "" } else { " " };
         let mut rest = word;
-        // Break after a hyphen inside a word only (not the sign of "-0.5").
+        // Break after a hyphen inside a word (not the sign of "-0.5"), an underscore, or a
+        // dot before a letter (a dotted key such as "evolver.diagnosis_slope", not "0.05").
         let inner = |r: &str| {
+            let b = r.as_bytes();
             r.char_indices()
-                .find(|&(i, c)| c == '-' && i > 0 && i + 1 < r.len())
+                .find(|&(i, c)| {
+                    i > 0
+                        && i + 1 < r.len()
+                        && (c == '-' || c == '_' || (c == '.' && b[i + 1].is_ascii_alphabetic()))
+                })
                 .map(|(i, _)| i)
         };
         while let Some(i) = inner(rest) {
@@ -215,7 +232,8 @@ const TICK_CHAR_PX: f64 = 11.0;
 const TICK_LINE_PX: i32 = 24;
 
 /// Draws category labels under (or beside) a chart whose categories sit at 0, 1, 2, ...;
-/// labels under the chart are wrapped to `wrap_chars` characters per line.
+/// labels under the chart are wrapped to `wrap_chars` characters per line, in a font that
+/// shrinks (to 12 pixels at the least) until the widest line fits its category's slot.
 fn category_ticks<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     at: impl Fn(f64) -> (i32, i32),
@@ -223,6 +241,17 @@ fn category_ticks<DB: DrawingBackend>(
     vertical: bool,
     wrap_chars: usize,
 ) -> R {
+    let slot = (SIZE.0 as f64 - 48.0 - 110.0) / labels.len().max(1) as f64 - 4.0;
+    let widest = labels
+        .iter()
+        .flat_map(|l| wrap(l, wrap_chars))
+        .map(|line| textfit::width(FONT, &line, 20.0))
+        .fold(0.0, f64::max);
+    let px_under = if widest <= slot {
+        20
+    } else {
+        ((20.0 * slot / widest).floor() as u32).max(12)
+    };
     for (i, l) in labels.iter().enumerate() {
         let (px, py) = at(i as f64);
         if vertical {
@@ -241,7 +270,7 @@ fn category_ticks<DB: DrawingBackend>(
             root.draw(&Text::new(
                 line,
                 (px, py + 10 + TICK_LINE_PX * k as i32),
-                ("sans-serif", 20)
+                ("sans-serif", px_under)
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
@@ -281,7 +310,7 @@ impl Chart for Bars<'_> {
             .max()
             .unwrap_or(1) as u32;
         let mut chart = ChartBuilder::on(root)
-            .caption(self.title, ("sans-serif", 32))
+            .caption(self.title, ("sans-serif", title_px(self.title, 32)))
             .margin(24)
             .x_label_area_size(46 + TICK_LINE_PX as u32 * lines)
             .y_label_area_size(110)
@@ -497,7 +526,7 @@ impl Chart for Lines<'_> {
         head.draw(&Text::new(
             self.title.to_string(),
             (SIZE.0 as i32 / 2, 20),
-            ("sans-serif", 32)
+            ("sans-serif", title_px(self.title, 32))
                 .into_font()
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Top)),
@@ -750,7 +779,7 @@ impl Chart for Heat<'_> {
             .unwrap_or(0);
         let y_area = ((y_chars as f64 * TICK_CHAR_PX) as u32 + 40).clamp(110, 360);
         let mut chart = ChartBuilder::on(&main)
-            .caption(self.title, ("sans-serif", 30))
+            .caption(self.title, ("sans-serif", title_px(self.title, 30)))
             .margin(24)
             .x_label_area_size(70)
             .y_label_area_size(y_area)
@@ -1156,7 +1185,7 @@ impl Chart for Scatter<'_> {
         let (x0, x1) = range(self.points.iter().map(|p| p.1), self.zero);
         let (y0, y1) = range(self.points.iter().map(|p| p.2), self.zero);
         let mut chart = ChartBuilder::on(root)
-            .caption(self.title, ("sans-serif", 32))
+            .caption(self.title, ("sans-serif", title_px(self.title, 32)))
             .margin(24)
             .x_label_area_size(70)
             .y_label_area_size(110)
@@ -1256,11 +1285,7 @@ fn head_and_legend<DB: DrawingBackend>(
 ) -> Result<DrawingArea<DB, Shift>, String> {
     let with_legend = labels.len() > 1;
     let (head, body) = root.split_vertically(if with_legend { 96 } else { 60 });
-    let size = if title.chars().count() as f64 * 15.5 > SIZE.0 as f64 - 40.0 {
-        24
-    } else {
-        28
-    };
+    let size = title_px(title, 28);
     head.draw(&Text::new(
         title.to_string(),
         (SIZE.0 as i32 / 2, 14),
@@ -1607,7 +1632,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_wrap_at_spaces_and_hyphens() {
+    fn labels_wrap_at_spaces_hyphens_underscores_and_key_dots() {
         assert_eq!(
             wrap("static, evolver 0.05", 12),
             ["static,", "evolver 0.05"]
@@ -1615,6 +1640,22 @@ mod tests {
         assert_eq!(wrap("struggle-adaptive", 12), ["struggle-", "adaptive"]);
         assert_eq!(wrap("a-b c", 20), ["a-b c"]);
         assert_eq!(wrap("-0.5", 1), ["-0.5"]);
+        assert_eq!(
+            wrap("evolver.diagnosis_slope S1", 12),
+            ["evolver.", "diagnosis_", "slope S1"]
+        );
+        assert_eq!(wrap("share 0.05", 4), ["share", "0.05"]);
+    }
+
+    #[test]
+    fn a_long_title_shrinks_to_the_canvas_and_a_short_one_keeps_its_size() {
+        assert_eq!(title_px("Allocation map", 32), 32);
+        let long = "$500/day for a week: most tasks solved, spending at most $300: \
+                    the incumbent as the search runs";
+        let px = title_px(long, 32);
+        assert!(px < 32, "{px}");
+        assert!(textfit::width(FONT, long, f64::from(px)) <= f64::from(SIZE.0) - 40.0);
+        assert!(textfit::width(FONT, long, f64::from(px + 1)) > f64::from(SIZE.0) - 40.0);
     }
 
     #[test]

@@ -225,7 +225,9 @@ fn draw(dir: &Path, a: &Analysis) -> anyhow::Result<()> {
                     for (j, p) in a.spec.parameters.iter().enumerate() {
                         for k in [Kind::S1, Kind::ST] {
                             if let Some(i) = get(ix, k, j) {
-                                labels.push(format!("{} {}", p.name, k.key()));
+                                // The key's last part: the full names are in indices.csv.
+                                let short = p.name.rsplit('.').next().unwrap_or(&p.name);
+                                labels.push(format!("{short} {}", k.key()));
                                 cis.push(MeanCi {
                                     n: a.spec.resamples,
                                     mean: i.estimate,

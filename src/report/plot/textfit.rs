@@ -51,6 +51,12 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The advance width in pixels of `text` set in `font` at `size` pixels per em (0 when the
+/// font does not parse).
+pub fn width(font: &[u8], text: &str, size: f64) -> f64 {
+    FontRef::try_from_slice(font).map_or(0.0, |f| extent(&f, text, size).0)
+}
+
 /// Ink box of `text` at `size` pixels per em with its pen at x 0 and baseline 0: the
 /// advance width, the font's ascent above and descent below the baseline.
 fn extent(font: &FontRef<'_>, text: &str, size: f64) -> (f64, f64, f64) {
