@@ -308,7 +308,11 @@ mod tests {
     #[test]
     fn lower_tail_mean_takes_the_lowest_ceil_alpha_n() {
         let xs: Vec<f64> = (1..=20).map(f64::from).collect();
-        assert_eq!(lower_tail_mean(&xs, 0.1), 1.5, "ceil(2) lowest of 20: 1 and 2");
+        assert_eq!(
+            lower_tail_mean(&xs, 0.1),
+            1.5,
+            "ceil(2) lowest of 20: 1 and 2"
+        );
         assert_eq!(lower_tail_mean(&xs[..11], 0.1), 1.5, "ceil(1.1) = 2 of 11");
         assert_eq!(lower_tail_mean(&[5.0, f64::NAN, 3.0], 0.1), 3.0);
         assert!(lower_tail_mean(&[f64::NAN], 0.1).is_nan());

@@ -28,9 +28,9 @@
 //! percentiles; with one replication there are no intervals.
 
 use crate::base::stats::{MeanCi, lower_tail_mean, mean_ci, paired_ci};
-use crate::scenario::perturb::cases;
 use crate::engine::{Streams, hash2};
 use crate::scenario::perturb::Perturbation;
+use crate::scenario::perturb::cases;
 use crate::sweep::SweepPlan;
 use crate::sweep::summary::{LEVEL, Lookup, RunTable};
 
