@@ -288,8 +288,13 @@ pub(super) fn report(plan: &Plan, out: &Outcome, plan_file: &str) -> String {
     let _ = writeln!(s, "# {}\n", plan.title);
     let _ = writeln!(
         s,
-        "`triad optimize {plan_file}`: {dir} the mean of `{}` over {} variable(s){}, seed {}.\n",
+        "`triad optimize {plan_file}`: {dir} the mean of `{}`{} over {} variable(s){}, seed {}.\n",
         plan.objective,
+        plan.stress.as_ref().map_or(String::new(), |st| format!(
+            " ({} over {} stress cases per replication)",
+            st.statistic.name(),
+            st.cases.len()
+        )),
         plan.variables.len(),
         if plan.constraints.is_empty() {
             String::new()
