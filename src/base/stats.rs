@@ -261,6 +261,21 @@ pub fn reflect(u: f64) -> f64 {
     if t > 1.0 { 2.0 - t } else { t }
 }
 
+/// The tail share of CVaR in `triad stress` and a stress objective of `triad optimize`.
+pub const CVAR_ALPHA: f64 = 0.1;
+
+/// Mean of the lowest `ceil(alpha n)` (at least one) of the `n` values of `xs` that are not
+/// NaN: the lower-tail CVaR at level `alpha`. NaN when every value is NaN.
+pub fn lower_tail_mean(xs: &[f64], alpha: f64) -> f64 {
+    let mut all: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    if all.is_empty() {
+        return f64::NAN;
+    }
+    all.sort_by(f64::total_cmp);
+    let k = ((alpha * all.len() as f64).ceil() as usize).clamp(1, all.len());
+    all[..k].iter().sum::<f64>() / k as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +303,18 @@ mod tests {
         xs.iter().for_each(|&x| r.push(x));
         let (a, b) = (r.ci(0.95), mean_ci(&xs, 0.95));
         assert!((a.mean - b.mean).abs() < 1e-12 && (a.sd - b.sd).abs() < 1e-12);
+    }
+
+    #[test]
+    fn lower_tail_mean_takes_the_lowest_ceil_alpha_n() {
+        let xs: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(
+            lower_tail_mean(&xs, 0.1),
+            1.5,
+            "ceil(2) lowest of 20: 1 and 2"
+        );
+        assert_eq!(lower_tail_mean(&xs[..11], 0.1), 1.5, "ceil(1.1) = 2 of 11");
+        assert_eq!(lower_tail_mean(&[5.0, f64::NAN, 3.0], 0.1), 3.0);
+        assert!(lower_tail_mean(&[f64::NAN], 0.1).is_nan());
     }
 }

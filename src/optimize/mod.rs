@@ -176,6 +176,83 @@ impl Constraint {
     }
 }
 
+/// How a stress objective combines a replication's runs over the cases into one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statistic {
+    /// The worst case: the lowest value over the cases (the highest for a minimised
+    /// metric).
+    Worst,
+    /// CVaR: the mean of the worst `ceil(0.1 C)` of the `C` cases' values
+    /// ([`crate::base::stats::CVAR_ALPHA`]; the worst case itself when `C <= 10`).
+    Cvar,
+    /// The mean over the cases.
+    Mean,
+}
+
+impl Statistic {
+    /// The name in plan files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::Worst => "worst",
+            Statistic::Cvar => "cvar",
+            Statistic::Mean => "mean",
+        }
+    }
+
+    /// The statistic of one replication's values over the cases `xs` for a metric whose
+    /// better direction has `sign` (+1 maximised, -1 minimised); NaN values (failed
+    /// metrics) are left out, NaN when all are.
+    pub fn of(self, xs: &[f64], sign: f64) -> f64 {
+        let signed: Vec<f64> = xs.iter().map(|x| sign * x).collect();
+        let v = match self {
+            Statistic::Worst => crate::base::stats::lower_tail_mean(&signed, 0.0),
+            Statistic::Cvar => {
+                crate::base::stats::lower_tail_mean(&signed, crate::base::stats::CVAR_ALPHA)
+            }
+            Statistic::Mean => mean(&signed),
+        };
+        sign * v
+    }
+}
+
+/// An objective evaluated over a stress plan's cases: every replication of a candidate runs
+/// every case (seed `hash2(seed, r)` for all of them), and its objective value is the
+/// [`Statistic`] over the cases; a constrained metric's value is its mean over the cases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StressObjective {
+    /// The cases (unperturbed first, when severity 0 is among the severities).
+    pub cases: Vec<crate::scenario::perturb::Case>,
+    /// The tier a tier perturbation hits (`None`: each candidate's own user tier).
+    pub tier: Option<String>,
+    /// How the cases combine.
+    pub statistic: Statistic,
+}
+
+impl StressObjective {
+    /// Each case's values of `stress.perturbation` and `stress.severity` (the columns of
+    /// `evaluations.csv`), `none` and 0 for the unperturbed case.
+    pub fn columns(&self) -> Vec<Vec<(String, toml::Value)>> {
+        self.cases
+            .iter()
+            .map(|c| {
+                vec![
+                    (
+                        CASE_COLUMNS[0].to_string(),
+                        toml::Value::String(
+                            c.perturbation
+                                .map_or("none".to_string(), |p| p.name().to_string()),
+                        ),
+                    ),
+                    (CASE_COLUMNS[1].to_string(), toml::Value::Float(c.severity)),
+                ]
+            })
+            .collect()
+    }
+}
+
+/// The columns that name a run's case in `evaluations.csv` of a stress objective.
+pub const CASE_COLUMNS: [&str; 2] = ["stress.perturbation", "stress.severity"];
+
 /// A checked optimisation plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -212,6 +289,8 @@ pub struct Plan {
     /// Front points re-evaluated at the end of a Pareto search, and its scalarised
     /// searches (two anchors, the rest epsilon-constraint searches).
     pub front_points: usize,
+    /// The objective over a stress plan's cases (`[stress]` in the plan), if any.
+    pub stress: Option<StressObjective>,
 }
 
 impl Plan {
@@ -243,6 +322,50 @@ impl Plan {
         out
     }
 
+    /// The columns of `evaluations.csv` that locate a run: [`Plan::columns`], then the
+    /// case's [`CASE_COLUMNS`] under a stress objective.
+    pub fn run_columns(&self) -> Vec<String> {
+        let mut out = self.columns();
+        if self.stress.is_some() {
+            out.extend(CASE_COLUMNS.iter().map(|c| c.to_string()));
+        }
+        out
+    }
+
+    /// Runs per replication of a candidate: the stress objective's cases, or 1.
+    pub fn runs_per_replication(&self) -> usize {
+        self.stress.as_ref().map_or(1, |s| s.cases.len().max(1))
+    }
+
+    /// The scenario of each run of a replication at `values`, with the case's values of
+    /// [`CASE_COLUMNS`] (none without a stress objective): the base with the values set and,
+    /// for a perturbed case, its `[stress]` table.
+    #[allow(clippy::type_complexity)]
+    pub fn case_scenarios(
+        &self,
+        values: &[(String, toml::Value)],
+    ) -> Result<Vec<(Vec<(String, toml::Value)>, toml::Table)>, String> {
+        let t = self.scenario(values)?;
+        let Some(st) = &self.stress else {
+            return Ok(vec![(Vec::new(), t)]);
+        };
+        st.cases
+            .iter()
+            .zip(st.columns())
+            .map(|(c, cols)| {
+                let mut t = t.clone();
+                if let Some(p) = c.perturbation {
+                    crate::scenario::set_path(&mut t, "stress.perturbation", p.name().into())?;
+                    crate::scenario::set_path(&mut t, "stress.severity", c.severity.into())?;
+                    if let Some(tier) = &st.tier {
+                        crate::scenario::set_path(&mut t, "stress.tier", tier.as_str().into())?;
+                    }
+                }
+                Ok((cols, t))
+            })
+            .collect()
+    }
+
     /// The base scenario with the values set.
     pub fn scenario(&self, values: &[(String, toml::Value)]) -> Result<toml::Table, String> {
         let mut t = self.base.clone();
@@ -264,8 +387,9 @@ impl Plan {
                 * self.replications as usize
                 + self.front_points * self.final_replications as usize;
         }
-        population(self.dim()) * self.replications as usize
-            + self.finalists * self.final_replications as usize
+        (population(self.dim()) * self.replications as usize
+            + self.finalists * self.final_replications as usize)
+            * self.runs_per_replication()
     }
 
     /// A fingerprint (32 hex digits) of everything the result depends on, with triad's
@@ -456,12 +580,15 @@ pub(crate) fn search(
     let dim = plan.dim();
     let pop = population(dim);
     let full = plan.replications as usize;
-    let search_budget = plan.budget - plan.finalists * plan.final_replications as usize;
+    // Runs of one candidate at all its replications (every case of each).
+    let cost = full * plan.runs_per_replication();
+    let search_budget = plan.budget
+        - plan.finalists * plan.final_replications as usize * plan.runs_per_replication();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut trace = Vec::new();
     let mut incumbent: Option<usize> = None;
     // Runs kept for the last check of the incumbent's discrete neighbours.
-    let reserve = neighbours(plan, &vec![0.5; dim]).len() * full;
+    let reserve = neighbours(plan, &vec![0.5; dim]).len() * cost;
     let mut generation = 0;
     let mut restarts = 0;
     let mut start = from.at.clone().unwrap_or_else(|| vec![0.5; dim]);
@@ -477,7 +604,7 @@ pub(crate) fn search(
         0
     } else {
         plan.initial
-            .min(search_budget.saturating_sub(store.runs()) / full.max(1))
+            .min(search_budget.saturating_sub(store.runs()) / cost.max(1))
     };
     if n0 > 0 {
         let us = crate::sweep::design::sobol_scrambled(n0, dim, hash2(cma_seed, 0x1d))
@@ -544,7 +671,7 @@ pub(crate) fn search(
         };
         loop {
             let keep = if generation > 0 { reserve } else { 0 };
-            if store.runs() + pop * full + keep > search_budget {
+            if store.runs() + pop * cost + keep > search_budget {
                 break 'outer;
             }
             let done = cm.next_parallel();
@@ -581,7 +708,7 @@ pub(crate) fn search(
                     continue;
                 };
                 let us = neighbours(plan, &candidates[i].u);
-                if us.is_empty() || store.runs() + us.len() * full > search_budget {
+                if us.is_empty() || store.runs() + us.len() * cost > search_budget {
                     if done.is_some() {
                         break 'outer;
                     }
@@ -626,7 +753,7 @@ pub(crate) fn search(
     // previous one and the budget holds it.
     if let Some(i) = incumbent.filter(|_| since_polish > 0) {
         let us = neighbours(plan, &candidates[i].u);
-        if !us.is_empty() && store.runs() + us.len() * full <= search_budget {
+        if !us.is_empty() && store.runs() + us.len() * cost <= search_budget {
             let inc = candidates[i].clone();
             let got: Vec<(Vec<f64>, Candidate)> = us
                 .par_iter()
@@ -890,41 +1017,73 @@ fn evaluate_reps(
     values: &[(String, toml::Value)],
     reps: std::ops::Range<usize>,
 ) -> anyhow::Result<Candidate> {
-    let table = plan
-        .scenario(values)
+    let tables = plan
+        .case_scenarios(values)
         .map_err(|e| anyhow::anyhow!("cannot set the variables: {e}"))?;
-    let k = key(values);
-    let runs: Vec<(Vec<String>, Vec<f64>)> = reps
+    let keys: Vec<String> = tables
+        .iter()
+        .map(|(cols, _)| {
+            let mut at = values.to_vec();
+            at.extend(cols.iter().cloned());
+            key(&at)
+        })
+        .collect();
+    // runs[r][case]
+    let runs: Vec<Vec<(Vec<String>, Vec<f64>)>> = reps
         .clone()
         .into_par_iter()
         .map(|r| {
-            if interrupt::requested() {
-                return Err(Interrupted {
-                    resume: "rerun the same command to resume".into(),
-                }
-                .into());
-            }
-            store.get_or_run(&k, r, || {
-                let seed = hash2(plan.seed, r as u64);
-                sim.run(&table, seed).map_err(|e| {
-                    anyhow::anyhow!(
-                        "the run of {} (replication {r}) failed: {e}",
-                        describe(values)
-                    )
+            tables
+                .par_iter()
+                .zip(&keys)
+                .map(|((cols, table), k)| {
+                    if interrupt::requested() {
+                        return Err(Interrupted {
+                            resume: "rerun the same command to resume".into(),
+                        }
+                        .into());
+                    }
+                    store.get_or_run(k, r, || {
+                        let seed = hash2(plan.seed, r as u64);
+                        sim.run(table, seed).map_err(|e| {
+                            let mut at = values.to_vec();
+                            at.extend(cols.iter().cloned());
+                            anyhow::anyhow!(
+                                "the run of {} (replication {r}) failed: {e}",
+                                describe(&at)
+                            )
+                        })
+                    })
                 })
-            })
+                .collect::<anyhow::Result<Vec<_>>>()
         })
         .collect::<anyhow::Result<_>>()?;
+    let sign = plan.direction.sign();
     let objective = runs
         .iter()
-        .map(|(n, v)| metric_value(n, v, &plan.objective))
+        .map(|rep| {
+            let xs: Vec<f64> = rep
+                .iter()
+                .map(|(n, v)| metric_value(n, v, &plan.objective))
+                .collect();
+            match &plan.stress {
+                None => xs[0],
+                Some(st) => st.statistic.of(&xs, sign),
+            }
+        })
         .collect();
     let constrained = plan
         .constraints
         .iter()
         .map(|c| {
             runs.iter()
-                .map(|(n, v)| metric_value(n, v, &c.metric))
+                .map(|rep| {
+                    let xs: Vec<f64> = rep
+                        .iter()
+                        .map(|(n, v)| metric_value(n, v, &c.metric))
+                        .collect();
+                    mean(&xs)
+                })
                 .collect()
         })
         .collect();

@@ -35,6 +35,8 @@ pub const EVALUATIONS: &str = "evaluations.csv";
 pub struct Store {
     path: Option<PathBuf>,
     columns: Vec<String>,
+    /// The values of each case's columns (one empty list without a stress objective).
+    cases: Vec<Vec<(String, toml::Value)>>,
     seed: u64,
     inner: Mutex<Inner>,
 }
@@ -57,7 +59,11 @@ impl Store {
     pub fn in_memory(plan: &Plan) -> Store {
         Store {
             path: None,
-            columns: plan.columns(),
+            columns: plan.run_columns(),
+            cases: plan
+                .stress
+                .as_ref()
+                .map_or_else(|| vec![Vec::new()], |st| st.columns()),
             seed: plan.seed,
             inner: Mutex::new(Inner::default()),
         }
@@ -86,7 +92,7 @@ impl Store {
             .map_or((0, 0), |i| (i.recorded.len() + i.reused, i.reused))
     }
 
-    /// Runs committed (distinct point and replication).
+    /// Runs committed (distinct point, case and replication).
     pub fn runs(&self) -> usize {
         self.inner.lock().map_or(0, |i| i.committed.len())
     }
@@ -128,10 +134,12 @@ impl Store {
 
     /// Appends the rows of candidate `c`'s runs not committed yet.
     pub(super) fn commit(&self, c: &Candidate, stage: &str) -> anyhow::Result<()> {
-        let k = key(&c.values);
         let mut i = self.inner.lock().map_err(|_| super::poisoned())?;
-        for r in 0..c.objective.len() {
-            let id = (k.clone(), r);
+        for (r, case) in (0..c.objective.len()).flat_map(|r| self.cases.iter().map(move |k| (r, k)))
+        {
+            let mut at = c.values.clone();
+            at.extend(case.iter().cloned());
+            let id = (key(&at), r);
             if i.committed.contains(&id) {
                 continue;
             }
@@ -139,7 +147,7 @@ impl Store {
                 anyhow::bail!("replication {r} of candidate {} was never run", c.id);
             };
             let mut row = format!("{},{stage}", c.id);
-            for (_, x) in &c.values {
+            for (_, x) in &at {
                 row.push(',');
                 row.push_str(&param_str(x));
             }
@@ -280,8 +288,13 @@ pub(super) fn report(plan: &Plan, out: &Outcome, plan_file: &str) -> String {
     let _ = writeln!(s, "# {}\n", plan.title);
     let _ = writeln!(
         s,
-        "`triad optimize {plan_file}`: {dir} the mean of `{}` over {} variable(s){}, seed {}.\n",
+        "`triad optimize {plan_file}`: {dir} the mean of `{}`{} over {} variable(s){}, seed {}.\n",
         plan.objective,
+        plan.stress.as_ref().map_or(String::new(), |st| format!(
+            " ({} over {} stress cases per replication)",
+            st.statistic.name(),
+            st.cases.len()
+        )),
         plan.variables.len(),
         if plan.constraints.is_empty() {
             String::new()
@@ -306,6 +319,26 @@ pub(super) fn report(plan: &Plan, out: &Outcome, plan_file: &str) -> String {
         },
         plan.seed
     );
+    if let Some(st) = &plan.stress {
+        let _ = writeln!(
+            s,
+            "Stress objective: each replication runs {} cases ({}) with the same seed, and \
+             its value of `{}` is their {}; a constrained metric's is its mean over the \
+             cases. The intervals below are over replications of that value.\n",
+            st.cases.len(),
+            st.cases
+                .iter()
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            plan.objective,
+            match st.statistic {
+                super::Statistic::Worst => "worst case",
+                super::Statistic::Cvar => "CVaR (the mean of the worst 10%)",
+                super::Statistic::Mean => "mean",
+            }
+        );
+    }
     let best = out.best();
     let _ = writeln!(s, "## Best\n");
     let _ = writeln!(

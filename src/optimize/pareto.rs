@@ -608,6 +608,7 @@ mod tests {
                 direction: Direction::Minimize,
             }),
             front_points: 4,
+            stress: None,
         }
     }
 

@@ -29,12 +29,22 @@
 //! [[constraint]]
 //! metric = "spend_total"
 //! max = 300.0
+//!
+//! [stress]                            # optional: the objective over a stress plan's cases
+//! perturbations = ["outage", "price-shock"]
+//! severities = [0.0, 1.0]             # 0 is the unperturbed case, counted once
+//! tier = "70B"                        # optional (default: each candidate's user tier)
+//! statistic = "worst"                 # or "cvar", "mean": how the cases combine
 //! ```
 
-use super::{COST_PER_SOLVED, Constraint, Direction, Domain, Objective, Plan, Variable};
+use super::{
+    COST_PER_SOLVED, Constraint, Direction, Domain, Objective, Plan, Statistic, StressObjective,
+    Variable,
+};
 use crate::base::Issue;
 use crate::scenario::objective::RawObjective;
 use crate::scenario::paths::{by_tier_name, lookup, metric_names, number, unknown};
+use crate::scenario::perturb::{Perturbation, cases};
 use crate::scenario::{InputError, InputErrors, Problem, Source};
 use crate::sweep::WorldSimulator;
 use serde::Deserialize;
@@ -67,6 +77,16 @@ struct RawPlan {
     variable: Vec<RawVariable>,
     #[serde(default)]
     constraint: Vec<RawConstraint>,
+    stress: Option<RawStress>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStress {
+    perturbations: Option<Vec<Perturbation>>,
+    severities: Option<Vec<toml::Value>>,
+    tier: Option<String>,
+    statistic: Option<String>,
 }
 
 fn five() -> u32 {
@@ -258,6 +278,17 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
         });
     }
     let variables = read_variables(&raw.variable, &base, &mut issues);
+    let stress = raw
+        .stress
+        .as_ref()
+        .and_then(|st| read_stress(st, &scenario, raw.objectives.is_some(), &mut issues));
+    if stress.is_some() && base.contains_key("stress") {
+        issues.push(Issue::new(
+            "base",
+            "the base scenario carries a [stress] table, but the plan's [stress] names the \
+             cases: remove one",
+        ));
+    }
     let reps_ok = |r: u32| (1..=MAX_REPLICATIONS).contains(&r);
     if !reps_ok(raw.replications) || raw.replications < 2 {
         issues.push(Issue::new(
@@ -322,6 +353,7 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
         seed: raw.seed,
         pareto,
         front_points,
+        stress,
     };
     match raw.budget {
         None => issues.push(Issue::new(
@@ -351,11 +383,15 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
             "budget",
             format!(
                 "{b} runs are fewer than one generation ({} candidates x {} replications) \
-                 and the finalists ({} x {}): at least {}",
+                 and the finalists ({} x {}){}: at least {}",
                 super::population(plan.dim()),
                 plan.replications,
                 plan.finalists,
                 plan.final_replications,
+                match plan.runs_per_replication() {
+                    1 => String::new(),
+                    k => format!(", every replication {k} runs (one per stress case)"),
+                },
                 plan.min_budget()
             ),
         )),
@@ -368,9 +404,17 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
     let mut problems = Vec::new();
     for (u, at) in [(0.0, "low"), (0.5, "middle"), (1.0, "high")] {
         let values = plan.decode(&vec![u; plan.dim()]);
-        let err = plan
-            .scenario(&values)
-            .and_then(|t| WorldSimulator.config(&t).map(|_| ()));
+        let err = plan.case_scenarios(&values).and_then(|ts| {
+            ts.iter().try_for_each(|(cols, t)| {
+                WorldSimulator.config(t).map(|_| ()).map_err(|e| {
+                    if cols.is_empty() {
+                        e
+                    } else {
+                        format!("in the stress case {}: {e}", super::describe(cols))
+                    }
+                })
+            })
+        });
         if let Err(e) = err {
             let (line, col) = src.line_col(src.offset_of("variable"));
             problems.push(Problem {
@@ -394,6 +438,125 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
     }
     plan.title = plan.title.trim().to_string();
     Ok(plan)
+}
+
+/// The `[stress]` table: the cases (as `triad stress` defines them,
+/// [`crate::scenario::perturb::cases`]), the tier and the statistic.
+fn read_stress(
+    st: &RawStress,
+    scenario: &crate::scenario::Scenario,
+    pareto: bool,
+    issues: &mut Vec<Issue>,
+) -> Option<StressObjective> {
+    let before = issues.len();
+    if pareto {
+        issues.push(Issue::new(
+            "stress",
+            "a stress objective takes one `objective`, not a Pareto front of `objectives`",
+        ));
+    }
+    let perturbations = match &st.perturbations {
+        None => {
+            issues.push(Issue::new(
+                "stress",
+                format!(
+                    "needs `perturbations = [...]`: some of {}",
+                    crate::scenario::perturb::names().join(", ")
+                ),
+            ));
+            Vec::new()
+        }
+        Some(ps) => {
+            if ps.is_empty() {
+                issues.push(Issue::new(
+                    "stress.perturbations",
+                    "is empty: name at least one",
+                ));
+            }
+            for (i, p) in ps.iter().enumerate() {
+                if ps[..i].contains(p) {
+                    issues.push(Issue::new(
+                        format!("stress.perturbations.{i}"),
+                        format!("{p} is listed twice"),
+                    ));
+                }
+            }
+            ps.clone()
+        }
+    };
+    let mut severities = Vec::new();
+    match st.severities.as_deref() {
+        None | Some([]) => issues.push(Issue::new(
+            "stress",
+            "needs `severities = [...]`, numbers in [0, 1] (0 = the unperturbed case, counted \
+             once), e.g. [0.0, 1.0]",
+        )),
+        Some(v) => {
+            for (i, x) in v.iter().enumerate() {
+                match x.as_float().or(x.as_integer().map(|i| i as f64)) {
+                    Some(s) if (0.0..=1.0).contains(&s) => {
+                        let s = s + 0.0;
+                        if severities.contains(&s) {
+                            issues.push(Issue::new(
+                                format!("stress.severities.{i}"),
+                                format!("{s} is listed twice"),
+                            ));
+                        }
+                        severities.push(s);
+                    }
+                    _ => issues.push(Issue::new(
+                        format!("stress.severities.{i}"),
+                        format!("must be a number in [0, 1] (0 = none, 1 = severe), got {x}"),
+                    )),
+                }
+            }
+        }
+    }
+    if let Some(t) = &st.tier
+        && !scenario.world.tiers.iter().any(|x| &x.name == t)
+    {
+        let known: Vec<&str> = scenario
+            .world
+            .tiers
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect();
+        issues.push(Issue::new(
+            "stress.tier",
+            format!("no tier named {t:?}; the tiers are {}", known.join(", ")),
+        ));
+    }
+    let statistic = match st.statistic.as_deref() {
+        Some("worst") => Statistic::Worst,
+        Some("cvar") => Statistic::Cvar,
+        Some("mean") => Statistic::Mean,
+        Some(other) => {
+            issues.push(Issue::new(
+                "stress.statistic",
+                format!(
+                    "unknown statistic {other:?}: expected \"worst\" (the worst case of a \
+                     replication's cases), \"cvar\" (the mean of its worst 10%) or \"mean\""
+                ),
+            ));
+            Statistic::Worst
+        }
+        None => {
+            issues.push(Issue::new(
+                "stress",
+                "needs `statistic = \"worst\"`, `\"cvar\"` or `\"mean\"`: how a \
+                 replication's cases combine into the objective",
+            ));
+            Statistic::Worst
+        }
+    };
+    if issues.len() > before {
+        return None;
+    }
+    Some(StressObjective {
+        cases: cases(&perturbations, &severities),
+        tier: st.tier.clone(),
+        statistic,
+    })
 }
 
 const ROLES: [&str; 3] = ["evolver", "user", "verifier"];

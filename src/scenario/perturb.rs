@@ -357,6 +357,55 @@ fn merge_regimes(own: &[Regime], extra: Vec<Regime>) -> Vec<Regime> {
     all.into_iter().map(|(_, _, r)| r).collect()
 }
 
+/// One case of a stress plan: a perturbation at a severity, or the unperturbed scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// The perturbation (`None` = unperturbed).
+    pub perturbation: Option<Perturbation>,
+    /// Its severity (0 for the unperturbed case).
+    pub severity: f64,
+    /// Its index among the (perturbation, severity) pairs, perturbations outer: the plan
+    /// cell that holds it.
+    pub cell: usize,
+}
+
+impl Case {
+    /// `unperturbed` or `price-shock 0.5`.
+    pub fn label(&self) -> String {
+        match self.perturbation {
+            None => "unperturbed".into(),
+            Some(p) => format!("{p} {}", self.severity),
+        }
+    }
+}
+
+/// The cases of `perturbations` at `severities`: `unperturbed` first (when severity 0 is
+/// among them: every perturbation at severity 0 is the same scenario, so it counts once),
+/// then every perturbation at every severity above 0. Every case weighs the same.
+pub fn cases(perturbations: &[Perturbation], severities: &[f64]) -> Vec<Case> {
+    let ns = severities.len();
+    let mut cases = Vec::new();
+    if let Some(s0) = severities.iter().position(|&s| s == 0.0) {
+        cases.push(Case {
+            perturbation: None,
+            severity: 0.0,
+            cell: s0,
+        });
+    }
+    for (pi, &p) in perturbations.iter().enumerate() {
+        for (si, &s) in severities.iter().enumerate() {
+            if s != 0.0 {
+                cases.push(Case {
+                    perturbation: Some(p),
+                    severity: s,
+                    cell: pi * ns + si,
+                });
+            }
+        }
+    }
+    cases
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

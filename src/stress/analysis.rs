@@ -27,9 +27,10 @@
 //! `BOOTSTRAP` times, from a stream seeded by the plan seed, and takes the 2.5% and 97.5%
 //! percentiles; with one replication there are no intervals.
 
-use crate::base::stats::{MeanCi, mean_ci, paired_ci};
+use crate::base::stats::{MeanCi, lower_tail_mean, mean_ci, paired_ci};
 use crate::engine::{Streams, hash2};
 use crate::scenario::perturb::Perturbation;
+use crate::scenario::perturb::cases;
 use crate::sweep::SweepPlan;
 use crate::sweep::summary::{LEVEL, Lookup, RunTable};
 
@@ -37,28 +38,9 @@ use crate::sweep::summary::{LEVEL, Lookup, RunTable};
 pub const BOOTSTRAP: usize = 1000;
 
 /// The tail share of CVaR.
-pub const CVAR_ALPHA: f64 = 0.1;
+pub use crate::base::stats::CVAR_ALPHA;
 
-/// One case: a perturbation at a severity, or the unperturbed scenario.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Case {
-    /// The perturbation (`None` = unperturbed).
-    pub perturbation: Option<Perturbation>,
-    /// Its severity (0 for the unperturbed case).
-    pub severity: f64,
-    /// The plan cell that holds it.
-    pub cell: usize,
-}
-
-impl Case {
-    /// `unperturbed` or `price-shock 0.5`.
-    pub fn label(&self) -> String {
-        match self.perturbation {
-            None => "unperturbed".into(),
-            Some(p) => format!("{p} {}", self.severity),
-        }
-    }
-}
+pub use crate::scenario::perturb::Case;
 
 /// A criterion policies are ranked by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,13 +256,10 @@ fn stats(y: &[Vec<Vec<f64>>], reps: &[usize]) -> Stats {
         out.mean_yield.push(mean(case_mean[p].iter().copied()));
         out.worst
             .push(argmin(case_mean[p].iter().copied()).unwrap_or((0, f64::NAN)));
-        let mut all: Vec<f64> = (0..nc)
+        let all: Vec<f64> = (0..nc)
             .flat_map(|c| reps.iter().map(move |&r| y[p][c][r]))
-            .filter(|x| !x.is_nan())
             .collect();
-        all.sort_by(f64::total_cmp);
-        let k = ((CVAR_ALPHA * all.len() as f64).ceil() as usize).clamp(1, all.len().max(1));
-        out.cvar.push(mean(all.iter().take(k).copied()));
+        out.cvar.push(lower_tail_mean(&all, CVAR_ALPHA));
         let regrets = (0..nc).map(|c| case_mean[best[c]][c] - case_mean[p][c]);
         out.max_regret
             .push(argmin(regrets.map(|x| -x)).map_or((0, f64::NAN), |(i, x)| (i, -x)));
@@ -387,32 +366,6 @@ pub fn analyse(plan: &SweepPlan, table: &RunTable) -> Option<Analysis> {
         replications: plan.replications,
         failed,
     })
-}
-
-/// The cases of a stress plan: `unperturbed` first (when severity 0 ran), then every
-/// perturbation at every severity above 0.
-fn cases(perturbations: &[Perturbation], severities: &[f64]) -> Vec<Case> {
-    let ns = severities.len();
-    let mut cases = Vec::new();
-    if let Some(s0) = severities.iter().position(|&s| s == 0.0) {
-        cases.push(Case {
-            perturbation: None,
-            severity: 0.0,
-            cell: s0,
-        });
-    }
-    for (pi, &p) in perturbations.iter().enumerate() {
-        for (si, &s) in severities.iter().enumerate() {
-            if s != 0.0 {
-                cases.push(Case {
-                    perturbation: Some(p),
-                    severity: s,
-                    cell: pi * ns + si,
-                });
-            }
-        }
-    }
-    cases
 }
 
 /// The yields of a stress test: `y[p][c][r]` for policy `p`, case `c` and replication `r`

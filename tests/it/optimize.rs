@@ -74,6 +74,7 @@ fn plan(constraint: Option<f64>) -> Plan {
         pareto: None,
         front_points: 7,
         initial: 0,
+        stress: None,
     }
 }
 
@@ -503,4 +504,220 @@ fn a_pareto_search_writes_its_table_plot_scenarios_and_report() {
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(report.contains("## Pareto front"), "{report}");
     assert!(report.contains("![Pareto front](pareto.png)"));
+}
+
+/// A world where the mean and the worst case disagree: `y = v(k, case) - 10 (x - 0.3)^2 +
+/// noise`, with `v` by hand:
+///
+/// | k | unperturbed | outage 1 | price-shock 1 | mean | worst |
+/// |---|---|---|---|---|---|
+/// | a | 10 | 4 | 10 | 8 | 4 |
+/// | b | 8 | 7 | 7.5 | 7.5 | 7 |
+///
+/// The noise (sd 0.5) depends on the seed and `k` only, not on the case (so a
+/// replication's worst case is `min_c v(k, c)` plus the same noise) nor on `x` (so the
+/// search cannot pick an `x` for its lucky noise): the mean-best `a` is not the
+/// worst-case-best `b`, and the answer's value is known exactly (8 for the mean, 7 for the
+/// worst case, at x = 0.3).
+struct TwoFaced;
+
+fn two_faced(k: &str, case: Option<&str>) -> f64 {
+    match (k, case) {
+        ("a", None) => 10.0,
+        ("a", Some("outage")) => 4.0,
+        ("a", Some(_)) => 10.0,
+        (_, None) => 8.0,
+        (_, Some("outage")) => 7.0,
+        (_, Some(_)) => 7.5,
+    }
+}
+
+impl Simulator for TwoFaced {
+    fn run(&self, t: &toml::Table, seed: u64) -> Result<RunRecord, String> {
+        let x = t["x"].as_float().ok_or("x")?;
+        let k = t["k"].as_str().ok_or("k")?;
+        let case = t
+            .get("stress")
+            .and_then(|s| s.get("perturbation"))
+            .and_then(|p| p.as_str());
+        let noise = Streams::new(hash2(seed, (k == "a") as u64))
+            .stream(1)
+            .normal(0.0, 0.5);
+        let y = two_faced(k, case) - 10.0 * (x - 0.3).powi(2) + noise;
+        Ok(RunRecord {
+            metrics: vec![("y".into(), y)],
+            series: Vec::new(),
+        })
+    }
+}
+
+fn stress_plan(statistic: Option<optimize::Statistic>) -> Plan {
+    use triad::scenario::perturb::{Perturbation, cases};
+    let base: toml::Table = toml::from_str("x = 0.5\nk = \"a\"\n").unwrap();
+    Plan {
+        title: "two-faced".into(),
+        base,
+        variables: vec![
+            Variable {
+                names: vec!["x".into()],
+                paths: vec!["x".into()],
+                domain: Domain::Continuous { lo: 0.0, hi: 1.0 },
+            },
+            Variable {
+                names: vec!["k".into()],
+                paths: vec!["k".into()],
+                domain: Domain::Categorical(vec!["a".into(), "b".into()]),
+            },
+        ],
+        objective: "y".into(),
+        direction: Direction::Maximize,
+        constraints: Vec::new(),
+        budget: 1500,
+        replications: 4,
+        race_from: 2,
+        finalists: 2,
+        final_replications: 16,
+        seed: 11,
+        pareto: None,
+        front_points: 7,
+        initial: 0,
+        stress: statistic.map(|statistic| optimize::StressObjective {
+            cases: cases(
+                &[Perturbation::Outage, Perturbation::PriceShock],
+                &[0.0, 1.0],
+            ),
+            tier: None,
+            statistic,
+        }),
+    }
+}
+
+fn stress_answer(p: &Plan) -> (f64, String, optimize::Outcome) {
+    let o = pool(2)
+        .install(|| optimize::optimize(p, &TwoFaced, &Store::in_memory(p), &Quiet))
+        .unwrap();
+    let v = &o.best().candidate.values;
+    let x = v[0].1.as_float().unwrap();
+    let k = v[1].1.as_str().unwrap().to_string();
+    (x, k, o)
+}
+
+#[test]
+fn a_worst_case_objective_picks_the_robust_choice_the_mean_does_not() {
+    use optimize::Statistic;
+    // Unperturbed only, and the mean over the cases: `a` (10 and 8 against 8 and 7.5).
+    for (st, want, value) in [(None, "a", 10.0), (Some(Statistic::Mean), "a", 8.0)] {
+        let p = stress_plan(st);
+        let (x, k, o) = stress_answer(&p);
+        assert_eq!(k, want, "{st:?}: x = {x}");
+        let ci = o.best().objective;
+        let truth = value - 10.0 * (x - 0.3).powi(2);
+        assert!(
+            (ci.mean - truth).abs() <= 1.5 * ci.half_width(),
+            "{st:?}: {ci:?} is more than 1.5 half-widths (about 3 standard errors) from the \
+             hand value {truth}"
+        );
+    }
+    // The worst case of each replication: `b` (7 against 4), and CVaR over three cases is
+    // the worst case (ceil(0.3) = 1 of them).
+    for st in [Statistic::Worst, Statistic::Cvar] {
+        let p = stress_plan(Some(st));
+        let (x, k, o) = stress_answer(&p);
+        assert_eq!(k, "b", "{st:?}: x = {x}");
+        assert!(o.runs <= p.budget, "{} runs", o.runs);
+        assert_eq!(o.runs % 3, 0, "every replication runs the three cases");
+        let ci = o.best().objective;
+        let truth = 7.0 - 10.0 * (x - 0.3).powi(2);
+        assert!(
+            (ci.mean - truth).abs() <= 1.5 * ci.half_width(),
+            "{st:?}: {ci:?} is more than 1.5 half-widths from the hand value {truth}"
+        );
+        // The worst finalist at `a` (if any) is far below: its worst case is 4.
+        for f in &o.finalists {
+            if f.candidate.values[1].1.as_str() == Some("a") {
+                assert!(f.objective.hi < ci.lo, "{f:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_stress_objective_is_the_same_bytes_at_any_thread_count() {
+    let run = |dir: &Path, threads: usize| {
+        let p = stress_plan(Some(optimize::Statistic::Worst));
+        let store = Store::open(dir, &p, true).unwrap();
+        let o = pool(threads)
+            .install(|| optimize::optimize(&p, &TwoFaced, &store, &Quiet))
+            .unwrap();
+        (
+            format!("{o:?}"),
+            std::fs::read(dir.join(optimize::EVALUATIONS)).unwrap(),
+        )
+    };
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let one = run(a.path(), 1);
+    let three = run(b.path(), 3);
+    assert_eq!(one.0, three.0);
+    assert_eq!(one.1, three.1);
+    let text = String::from_utf8(one.1).unwrap();
+    let head = text.lines().next().unwrap();
+    assert!(
+        head.starts_with(
+            "candidate,stage,x,k,stress.perturbation,stress.severity,replication,seed,"
+        ),
+        "{head}"
+    );
+    // Every replication of a candidate: the three cases, with one seed.
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let first: Vec<&Vec<&str>> = rows
+        .iter()
+        .filter(|r| r[0] == rows[0][0] && r[6] == "0")
+        .collect();
+    let cases: Vec<&str> = first.iter().map(|r| r[4]).collect();
+    assert_eq!(cases, ["none", "outage", "price-shock"]);
+    assert!(first.iter().all(|r| r[7] == first[0][7]));
+}
+
+#[test]
+fn stress_objective_mistakes_are_located() {
+    let ok = "base = \"baseline.toml\"\nbudget = 4000\nobjective = { metric = \"tasks_solved\" }\n\
+              [[variable]]\nshares = [\"policy.shares.evolver\", \"policy.shares.verifier\"]\n\
+              [stress]\nperturbations = [\"outage\", \"price-shock\"]\nseverities = [0.0, 1.0]\n\
+              statistic = \"worst\"\n";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let plan = optimize::parse(&Source::from_text("plan.toml", ok), &dir, "plan").unwrap();
+    let st = plan.stress.as_ref().unwrap();
+    assert_eq!(st.cases.len(), 3);
+    assert_eq!(plan.runs_per_replication(), 3);
+    assert_eq!(plan.min_budget() % 3, 0);
+    let e = errors(&ok.replace("\"worst\"", "\"wrost\""));
+    assert!(
+        e.starts_with("plan.toml:9:13: stress.statistic: unknown statistic \"wrost\""),
+        "{e}"
+    );
+    let e = errors(&ok.replace("1.0]", "1.5]"));
+    assert!(
+        e.starts_with("plan.toml:8:20: stress.severities.1: must be a number in [0, 1]"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("\"price-shock\"", "\"outage\""));
+    assert!(
+        e.starts_with("plan.toml:7:28: stress.perturbations.1: outage is listed twice"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("statistic = \"worst\"\n", "tier = \"9B\"\n"));
+    assert!(e.contains("stress.tier: no tier named \"9B\""), "{e}");
+    assert!(e.contains("stress: needs `statistic"), "{e}");
+    let e = errors(&ok.replace("budget = 4000", "budget = 100"));
+    assert!(
+        e.contains("budget: 100 runs are fewer than") && e.contains("3 runs (one per stress case)"),
+        "{e}"
+    );
+    let e = errors(&ok.replace("\"outage\"", "\"meteor\""));
+    assert!(e.starts_with("plan.toml:7"), "{e}");
 }
