@@ -42,7 +42,7 @@
 //! Each gets the mean and 95% interval of the objective and constrained metrics, and the
 //! probability of being the best: the share of paired bootstrap resamples (replication
 //! indices drawn with replacement, the same for every finalist) in which it ranks first by
-//! the same rule.
+//! the same rule (finalists tied on a resample share it).
 //!
 //! A run is a pure function of the point and the replication, and the search is a pure
 //! function of the runs, so the result is the same at any thread count, and a rerun that
@@ -636,6 +636,9 @@ pub(crate) fn search(
     // The incumbent every candidate of a generation races against.
     let shared: Mutex<Option<Candidate>> = Mutex::new(incumbent.map(|i| candidates[i].clone()));
     let mut since_polish = 0;
+    // Generations in a row that ran nothing new: every point proposed was run before (a
+    // small discrete space, all of it tried).
+    let mut idle = 0;
     'outer: loop {
         let batch: Mutex<Vec<(Vec<f64>, Candidate)>> = Mutex::new(Vec::new());
         let failed: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -674,6 +677,7 @@ pub(crate) fn search(
             if store.runs() + pop * cost + keep > search_budget {
                 break 'outer;
             }
+            let before = store.runs();
             let done = cm.next_parallel();
             if let Some(e) = failed.lock().ok().and_then(|mut f| f.take()) {
                 return Err(e);
@@ -681,6 +685,7 @@ pub(crate) fn search(
             check_interrupt()?;
             generation += 1;
             since_polish += 1;
+            idle = if store.runs() == before { idle + 1 } else { 0 };
             let got = std::mem::take(&mut *batch.lock().map_err(|_| poisoned())?);
             incumbent = commit_batch(
                 plan,
@@ -698,6 +703,9 @@ pub(crate) fn search(
                 store.runs(),
                 incumbent.map(|i| candidates[i].ci().mean),
             );
+            if idle >= IDLE_GENERATIONS {
+                break 'outer;
+            }
             // Every POLISH_EVERY generations, and when CMA-ES converges: try every other
             // choice of each integer and categorical variable at the incumbent. CMA-ES
             // narrows its step and stops crossing the bins of a discrete coordinate; a
@@ -1115,6 +1123,10 @@ pub fn show(v: &toml::Value) -> String {
     }
 }
 
+/// Generations in a row that propose only points already run before the search stops
+/// short of its budget (the space has nothing new to offer at the search's resolution).
+pub const IDLE_GENERATIONS: usize = 5;
+
 /// Resamples of the paired bootstrap for P(best).
 pub const BOOTSTRAP: usize = 2000;
 
@@ -1122,7 +1134,7 @@ pub const BOOTSTRAP: usize = 2000;
 /// paired bootstrap over the replications.
 fn rank_finalists(plan: &Plan, finals: Vec<Candidate>) -> Vec<Finalist> {
     let n = finals.first().map_or(0, |c| c.objective.len());
-    let mut wins = vec![0usize; finals.len()];
+    let mut wins = vec![0.0f64; finals.len()];
     let mut rng = Streams::new(plan.seed).stream(0xb007);
     let mut idx = vec![0usize; n];
     for _ in 0..BOOTSTRAP {
@@ -1130,29 +1142,22 @@ fn rank_finalists(plan: &Plan, finals: Vec<Candidate>) -> Vec<Finalist> {
             *i = rng.below(n);
         }
         let pick = |xs: &[f64]| -> Vec<f64> { idx.iter().map(|&i| xs[i]).collect() };
-        let best = (0..finals.len()).min_by(|&a, &b| {
-            let sa = score(
-                plan,
-                &pick(&finals[a].objective),
-                &finals[a]
-                    .constrained
-                    .iter()
-                    .map(|x| pick(x))
-                    .collect::<Vec<_>>(),
-            );
-            let sb = score(
-                plan,
-                &pick(&finals[b].objective),
-                &finals[b]
-                    .constrained
-                    .iter()
-                    .map(|x| pick(x))
-                    .collect::<Vec<_>>(),
-            );
-            sa.total_cmp(&sb).then(a.cmp(&b))
-        });
-        if let Some(b) = best {
-            wins[b] += 1;
+        let scores: Vec<f64> = finals
+            .iter()
+            .map(|f| {
+                score(
+                    plan,
+                    &pick(&f.objective),
+                    &f.constrained.iter().map(|x| pick(x)).collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        // Finalists tied for the best score on a resample share its win: two candidates
+        // that give the same runs are equally likely to be the best.
+        let best = scores.iter().copied().fold(f64::INFINITY, f64::min);
+        let tied: Vec<usize> = (0..scores.len()).filter(|&k| scores[k] == best).collect();
+        for &k in &tied {
+            wins[k] += 1.0 / tied.len() as f64;
         }
     }
     let mut out: Vec<Finalist> = finals
@@ -1162,7 +1167,7 @@ fn rank_finalists(plan: &Plan, finals: Vec<Candidate>) -> Vec<Finalist> {
             objective: c.ci(),
             constrained: c.constrained.iter().map(|x| mean_ci(x, 0.95)).collect(),
             feasible: c.score(plan) < INFEASIBLE,
-            p_best: w as f64 / BOOTSTRAP as f64,
+            p_best: w / BOOTSTRAP as f64,
             candidate: c,
         })
         .collect();

@@ -721,3 +721,53 @@ fn stress_objective_mistakes_are_located() {
     let e = errors(&ok.replace("\"outage\"", "\"meteor\""));
     assert!(e.starts_with("plan.toml:7"), "{e}");
 }
+
+/// `y = [k != "c"] + noise`, the noise the replication's alone: "a" and "b" give the same
+/// runs, "c" one less.
+struct Twins;
+
+impl Simulator for Twins {
+    fn run(&self, t: &toml::Table, seed: u64) -> Result<RunRecord, String> {
+        let k = t["k"].as_str().ok_or("k")?;
+        let noise = Streams::new(seed).stream(1).normal(0.0, 0.5);
+        let y = if k == "c" { 0.0 } else { 1.0 } + noise;
+        Ok(RunRecord {
+            metrics: vec![("y".into(), y)],
+            series: Vec::new(),
+        })
+    }
+}
+
+#[test]
+fn finalists_that_give_the_same_runs_share_the_probability_of_being_best_and_a_spent_space_ends_the_search()
+ {
+    let mut p = plan(None);
+    p.base = toml::from_str("k = \"a\"\n").unwrap();
+    p.variables = vec![Variable {
+        names: vec!["k".into()],
+        paths: vec!["k".into()],
+        domain: Domain::Categorical(vec!["a".into(), "b".into(), "c".into()]),
+    }];
+    p.budget = 200;
+    p.finalists = 3;
+    let o = pool(1)
+        .install(|| optimize::optimize(&p, &Twins, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    let p_of = |k: &str| {
+        o.finalists
+            .iter()
+            .find(|f| f.candidate.values[0].1.as_str() == Some(k))
+            .map_or(0.0, |f| f.p_best)
+    };
+    assert!(
+        (p_of("a") - 0.5).abs() < 1e-9 && (p_of("b") - 0.5).abs() < 1e-9,
+        "P(best): a {}, b {}, c {}",
+        p_of("a"),
+        p_of("b"),
+        p_of("c")
+    );
+    assert_eq!(p_of("c"), 0.0);
+    // Three points are all the space has: the search stops when it proposes nothing new,
+    // short of its budget.
+    assert!(o.runs < p.budget, "{} runs of {}", o.runs, p.budget);
+}
