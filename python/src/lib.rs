@@ -7,14 +7,15 @@
 //!
 //! Long work runs on a worker thread while the calling thread waits with the GIL released
 //! ([`work`]), polling for signals: Ctrl-C (a `KeyboardInterrupt`) asks sweeps, analyses,
-//! calibrations and optimisations to stop at their next clean point (the library's
-//! interrupt flag, as the CLI's handler does) and waits for them, so their folders resume;
-//! a single run or a claim check, which write nothing, is left to finish in the background
-//! and the call returns at once.
+//! calibrations, optimisations and claim checks to stop at their next clean point (the
+//! library's interrupt flag, as the CLI's handler does: a sweep after the runs in flight,
+//! a claim check before its next replication) and waits for them, so their folders resume
+//! and no abandoned work keeps the cores busy; a single run, which writes nothing and
+//! takes milliseconds, is left to finish in the background and the call returns at once.
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -298,6 +299,95 @@ fn sweep(
     })
 }
 
+/// `triad sweep` on a plan given as TOML text (a dict is first written as text by
+/// [`toml_text`]): `name` names it in located errors, the manifest and the plan (default
+/// folder `output/<name>`), `base_dir` resolves a relative `base`. Returns the folder and,
+/// when some runs failed, the message saying so.
+#[pyfunction]
+#[pyo3(signature = (text, name, base_dir, threads=None, out=None, sets=vec![], force=false, progress=false))]
+#[allow(clippy::too_many_arguments)]
+fn sweep_text(
+    py: Python<'_>,
+    text: String,
+    name: PathBuf,
+    base_dir: PathBuf,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+    sets: Vec<String>,
+    force: bool,
+    progress: bool,
+) -> PyResult<(PathBuf, Option<String>)> {
+    let out = out_or(out, &name, "");
+    let args = sweep_args(name, threads, out.clone(), sets, force, progress);
+    work(py, OnCtrlC::Stop, move || {
+        sweep_like(commands::sweep_text(&text, &base_dir, &args), out)
+    })
+}
+
+/// A Python value as the TOML value it writes as, `at` its dotted key (for the error).
+fn py_to_toml(v: &Bound<'_, PyAny>, at: &str) -> PyResult<toml::Value> {
+    let here = if at.is_empty() { "the plan" } else { at };
+    if v.is_instance_of::<PyBool>() {
+        return Ok(toml::Value::Boolean(v.extract()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        return v.extract::<i64>().map(toml::Value::Integer).map_err(|_| {
+            PyValueError::new_err(format!("{here}: an integer beyond TOML's 64 bits"))
+        });
+    }
+    if v.is_instance_of::<PyFloat>() {
+        return Ok(toml::Value::Float(v.extract()?));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Ok(toml::Value::String(v.extract()?));
+    }
+    if v.hasattr("__fspath__")? {
+        return Ok(toml::Value::String(
+            v.call_method0("__fspath__")?.extract()?,
+        ));
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let mut t = toml::Table::new();
+        for (k, x) in d.iter() {
+            let Ok(k) = k.extract::<String>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "{here}: a key that is not a string ({})",
+                    k.repr()?
+                )));
+            };
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            t.insert(k, py_to_toml(&x, &path)?);
+        }
+        return Ok(toml::Value::Table(t));
+    }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        let mut a = Vec::new();
+        for (i, x) in v.try_iter()?.enumerate() {
+            a.push(py_to_toml(&x?, &format!("{here}.{i}"))?);
+        }
+        return Ok(toml::Value::Array(a));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{here}: {} has no TOML form (TOML has strings, numbers, booleans, lists and \
+         tables; leave out a key to take its default)",
+        v.get_type().name()?
+    )))
+}
+
+/// A plan or scenario given as a dict, as TOML text (the lines a located error counts).
+#[pyfunction]
+fn toml_text(d: &Bound<'_, PyDict>) -> PyResult<String> {
+    match py_to_toml(d.as_any(), "")? {
+        toml::Value::Table(t) => toml::to_string(&t)
+            .map_err(|e| PyValueError::new_err(format!("the plan has no TOML form: {e}"))),
+        _ => unreachable!("a dict is a table"),
+    }
+}
+
 /// `triad sensitivity FILE`: runs (or resumes) the analysis into `out` (default
 /// `output/sensitivity/<stem>`). Returns the folder and the message of failed runs.
 #[pyfunction]
@@ -407,8 +497,9 @@ fn check_claim<'py>(
     let commands::PlannedCheck { claim, part, plan } = planned;
     let (cid, title, published) = (claim.id(), claim.title(), claim.published());
     let checked = file.clone();
-    // A claim is Sync, not Send: the worker selects its own by the id planned.
-    let o = work(py, OnCtrlC::Abandon, move || {
+    // A claim is Sync, not Send: the worker selects its own by the id planned. Ctrl-C stops
+    // it before its next replication (the claims poll the library's interrupt flag).
+    let o = work(py, OnCtrlC::Stop, move || {
         let claim = triad::claims::select(cid)
             .into_iter()
             .find(|c| c.id() == cid)
@@ -498,6 +589,8 @@ fn _triad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_text, m)?)?;
+    m.add_function(wrap_pyfunction!(toml_text, m)?)?;
     m.add_function(wrap_pyfunction!(sensitivity, m)?)?;
     m.add_function(wrap_pyfunction!(calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(optimize, m)?)?;

@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+from pathlib import Path
 
 import triad
 
@@ -30,3 +31,16 @@ def test_sensitivity_plan(tmp_path, repo):
     t = res.table()
     assert (tmp_path / "s" / "indices.csv").exists() and len(t) > 0
     assert "parameter" in t.columns or any("param" in c for c in t.columns)
+
+
+def test_check_claim_from_any_directory_uses_the_built_in_scenario(tmp_path, monkeypatch, repo):
+    """Without scenarios/claims/ in the working directory the check reads the copy built into
+    the package: the shipped file's bytes, and the check's numbers on the repository's file."""
+    shipped = repo / "scenarios" / "claims" / "claim2.toml"
+    monkeypatch.chdir(tmp_path)
+    c = triad.check_claim("2", quick=True)
+    used = Path(c.file)
+    assert used.is_absolute() and repo not in used.parents and tmp_path not in used.parents
+    assert used.read_bytes() == shipped.read_bytes()
+    ref = triad.check_claim("2", shipped, quick=True)
+    assert c.measured == ref.measured and c.holds == ref.holds

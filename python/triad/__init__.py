@@ -37,6 +37,7 @@ __all__ = [
     "load",
     "run",
     "sweep",
+    "plan_text",
     "sensitivity",
     "calibrate",
     "optimize",
@@ -368,20 +369,44 @@ def _warn_failed(failed: Optional[str]) -> None:
         warnings.warn(failed, RuntimeWarning, stacklevel=3)
 
 
-def sweep(path: PathLike, threads: Optional[int] = None, out: Optional[PathLike] = None, *,
-          set: Union[None, Mapping[str, Any], Sequence[str]] = None, force: bool = False,
-          progress: bool = False) -> Outputs:
-    """Runs (or resumes) the sweep file ``path`` as ``triad sweep`` does, into ``out``
-    (default ``output/<file stem>``), and returns the folder with runs.csv as its main table
-    (``.to_pandas()``) and summary.csv (``.to_pandas("summary.csv")``).
+def sweep(plan: Union[PathLike, str, Mapping[str, Any]], threads: Optional[int] = None,
+          out: Optional[PathLike] = None, *, base_dir: Optional[PathLike] = None,
+          name: str = "plan", set: Union[None, Mapping[str, Any], Sequence[str]] = None,
+          force: bool = False, progress: bool = False) -> Outputs:
+    """Runs (or resumes) a sweep as ``triad sweep`` does, into ``out``, and returns the
+    folder with runs.csv as its main table (``.to_pandas()``) and summary.csv
+    (``.to_pandas("summary.csv")``).
 
-    The same plan gives the same runs.csv bytes at any ``threads``; a folder left by an
-    interrupted sweep is resumed. ``set`` changes the base scenario (``{"budget": 90}``).
-    Ctrl-C stops after the runs in flight (they are kept) and raises ``KeyboardInterrupt``.
+    ``plan`` is a sweep file's path (default ``out``: ``output/<file stem>``), or the plan
+    itself: a dict of the file's keys (``{"replications": 2, "axis": [{"path": ..., "values":
+    [...]}]}``) or its TOML text (a ``str`` with a line break). A plan given so is named
+    ``name`` (in located errors, the manifest and the report; default ``out``:
+    ``output/<name>``), and a relative ``base = "..."`` in it is read from ``base_dir``
+    (default: the working directory). A problem raises :class:`ScenarioError`, located in
+    the text (for a dict, in the dict written as TOML: :func:`plan_text`).
+
+    The same plan, from a file or not, gives the same runs.csv bytes at any ``threads``, and
+    a folder left by an interrupted sweep of it is resumed. ``set`` changes the base
+    scenario (``{"budget": 90}``). Ctrl-C stops after the runs in flight (they are kept) and
+    raises ``KeyboardInterrupt``.
     """
-    o, failed = _triad.sweep(os.fspath(path), threads, _path(out), _sets(set), force, progress)
+    if isinstance(plan, Mapping) or (isinstance(plan, str) and "\n" in plan):
+        text = plan_text(plan) if isinstance(plan, Mapping) else plan
+        here = os.getcwd() if base_dir is None else os.fspath(base_dir)
+        o, failed = _triad.sweep_text(text, name, here, threads, _path(out), _sets(set), force,
+                                      progress)
+    else:
+        o, failed = _triad.sweep(os.fspath(plan), threads, _path(out), _sets(set), force,
+                                 progress)
     _warn_failed(failed)
     return Outputs(Path(o), "runs.csv", failed)
+
+
+def plan_text(plan: Mapping[str, Any]) -> str:
+    """A plan (or scenario) given as a dict, as the TOML text triad reads: keys map to keys,
+    dicts to tables, lists of dicts to arrays of tables (``[[axis]]``), paths to strings.
+    Located errors of a dict plan count this text's lines."""
+    return _triad.toml_text(dict(plan))
 
 
 def sensitivity(path: PathLike, threads: Optional[int] = None, out: Optional[PathLike] = None, *,
@@ -464,7 +489,10 @@ def check_claim(n: Union[int, str], scenario: Union[None, Scenario, PathLike] = 
     :class:`Scenario`; default the claim's own scenario), as ``triad check-claim`` does:
     the world from the scenario, what the claim compares varied by the check. ``quick``
     runs fewer replications. A scenario that lacks what the claim compares raises
-    ``ValueError`` saying what it needs. Ctrl-C raises ``KeyboardInterrupt`` at once."""
+    ``ValueError`` saying what it needs. The claims' own scenarios are built into the
+    package: without ``scenario`` the check reads ``scenarios/claims/`` of the working
+    directory when there is one, else the built-in copy, so it works from any directory.
+    Ctrl-C stops the check before its next replication and raises ``KeyboardInterrupt``."""
     ident = str(n)
     if scenario is None:
         return _claim(_triad.check_claim(ident, None, [], quick, seed))

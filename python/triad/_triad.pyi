@@ -24,6 +24,12 @@ def sweep(
     file: _Path, threads: Optional[int] = None, out: Optional[_Path] = None, sets: List[str] = ...,
     force: bool = False, progress: bool = False,
 ) -> Tuple[str, Optional[str]]: ...
+def sweep_text(
+    text: str, name: _Path, base_dir: _Path, threads: Optional[int] = None,
+    out: Optional[_Path] = None, sets: List[str] = ..., force: bool = False,
+    progress: bool = False,
+) -> Tuple[str, Optional[str]]: ...
+def toml_text(d: Dict[str, Any]) -> str: ...
 def sensitivity(
     file: _Path, threads: Optional[int] = None, out: Optional[_Path] = None, sets: List[str] = ...,
     force: bool = False, progress: bool = False,

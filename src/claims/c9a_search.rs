@@ -86,8 +86,11 @@ impl Claim for IslandSearch {
                 };
                 (0..reps)
                     .into_par_iter()
-                    .map(|r| search(&cfg, runs::seed_of(seed, r)).map(|x| x.fitness))
-                    .collect::<Result<Vec<f64>, _>>()
+                    .map(|r| {
+                        runs::stop_if_asked()?;
+                        Ok(search(&cfg, runs::seed_of(seed, r))?.fitness)
+                    })
+                    .collect::<anyhow::Result<Vec<f64>>>()
             })
             .collect::<Result<_, _>>()?;
         let mut measured: Vec<Measured> = strategies

@@ -21,6 +21,7 @@ pub mod figures;
 pub mod headline;
 pub mod robustness;
 pub mod runs;
+pub mod shipped;
 pub mod user;
 pub mod verdicts;
 
@@ -362,13 +363,21 @@ pub fn select(id: &str) -> Vec<Box<dyn Claim>> {
 }
 
 /// The shipped scenario of claim `id`, or with `counter = Some(stem)` its counter-scenario
-/// `claim<id>_<stem>.toml`.
+/// `claim<id>_<stem>.toml`: in `scenarios/claims/` of the working directory when there is
+/// one (a checkout, where the files can be edited), else the copy built into the library
+/// ([`shipped::dir`]), so that a check works from any folder and after the checkout is
+/// gone. When the built-in copy cannot be written, the path names where it would be and
+/// reading it reports the problem.
 pub fn scenario_file(id: &str, counter: Option<&str>) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join("claims");
     let local = Path::new("scenarios").join("claims");
-    let base = if local.is_dir() { local } else { dir };
+    let base = if local.is_dir() {
+        local
+    } else {
+        shipped::dir().unwrap_or_else(|e| {
+            eprintln!("warning: {e}");
+            std::env::temp_dir().join("triad-claims")
+        })
+    };
     base.join(match counter {
         Some(stem) => format!("claim{id}_{stem}.toml"),
         None => format!("claim{id}.toml"),

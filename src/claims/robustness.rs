@@ -369,7 +369,8 @@ pub fn design_seed(seed: u64, k: usize) -> u64 {
 /// `file`, drawn from `design_seed`. Each point's scenario is written under `scratch`
 /// (removed after its check). `progress` hears of each point as it finishes (index, point,
 /// seconds); `stop` is asked before each point starts, and a point not started when it says
-/// yes is left out (the result then has fewer points than `n`).
+/// yes is left out (the result then has fewer points than `n`), as is a point whose check
+/// Ctrl-C stopped part-way ([`super::runs::stop_if_asked`]).
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     c: &dyn Claim,
@@ -405,6 +406,12 @@ pub fn run(
             std::fs::write(&path, toml::to_string(&table)?)?;
             let o = c.check(&path, Effort::Quick, seed);
             let _ = std::fs::remove_file(&path);
+            // A check stopped part-way (`stop` says yes from now on) leaves its point out.
+            if let Err(e) = &o
+                && e.is::<crate::base::interrupt::Interrupted>()
+            {
+                return Ok(None);
+            }
             let o = o.map_err(|e| anyhow::anyhow!("claim {} point {}: {e:#}", c.id(), i + 1))?;
             let p = Point {
                 values,

@@ -1,6 +1,7 @@
 //! Running the variants of a check in parallel, with common random numbers, and the
 //! statistics the checks decide on.
 
+use crate::base::interrupt::{self, Interrupted};
 use crate::base::stats::{MeanCi, mean_ci, paired_ci};
 use crate::engine::hash2;
 use crate::model::RunResult;
@@ -21,8 +22,23 @@ pub fn seed_of(seed: u64, r: usize) -> u64 {
     hash2(seed, r as u64)
 }
 
+/// Ends a check when Ctrl-C was pressed (or a host such as the Python module asked it to
+/// stop, [`interrupt::request`]): an [`Interrupted`] error. Checks call it before each
+/// replication, so an interrupted check stops after the runs in flight; it keeps nothing,
+/// so the same check starts again.
+pub fn stop_if_asked() -> anyhow::Result<()> {
+    if interrupt::requested() {
+        return Err(Interrupted {
+            resume: "rerun the same check to start it again".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Runs every variant `reps` times; `out[v][r]` is variant `v`, replication `r`. Runs go
-/// in parallel; the result does not depend on the thread count.
+/// in parallel; the result does not depend on the thread count. Each run starts only if
+/// no stop was asked ([`stop_if_asked`]).
 pub fn replicate(
     variants: &[Scenario],
     reps: usize,
@@ -33,8 +49,11 @@ pub fn replicate(
         .collect();
     let results: Vec<RunResult> = jobs
         .par_iter()
-        .map(|&(v, r)| variants[v].run(seed_of(seed, r)))
-        .collect::<Result<_, _>>()?;
+        .map(|&(v, r)| {
+            stop_if_asked()?;
+            Ok(variants[v].run(seed_of(seed, r))?)
+        })
+        .collect::<anyhow::Result<_>>()?;
     let mut it = results.into_iter();
     Ok((0..variants.len())
         .map(|_| it.by_ref().take(reps).collect())

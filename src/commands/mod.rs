@@ -21,7 +21,7 @@ pub use robustness::check_claim_robustness;
 pub use run::{RunArgs, resolve, run};
 pub use sensitivity::{SensitivityArgs, sensitivity};
 pub use stress::{StressArgs, stress};
-pub use sweep::{SweepArgs, merge, sweep};
+pub use sweep::{SweepArgs, merge, sweep, sweep_text};
 pub use validate::validate;
 
 use crate::base::Failed;

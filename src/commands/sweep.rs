@@ -5,7 +5,7 @@ use super::{default_out, expect_kind, threads};
 use crate::base::output::{utc_now, write_atomic};
 use crate::base::{Failed, UsageError};
 use crate::report;
-use crate::scenario::{FileKind, Overrides};
+use crate::scenario::{FileKind, Overrides, Source};
 use crate::sweep::folder::{self, MANIFEST, REPORT};
 use crate::sweep::merge;
 use crate::sweep::plan::{Shard, SweepPlan};
@@ -92,9 +92,14 @@ impl std::fmt::Debug for Execution<'_> {
 /// Runs (or resumes) a plan, or one shard of it, into its output folder: streamed
 /// `runs.csv`, a manifest before and after, and the report when the run is whole.
 pub fn execute(e: Execution<'_>) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(e.file).unwrap_or_default();
+    execute_text(e, text)
+}
+
+/// [`execute`] with the plan's text given (for the manifest), not read from `e.file`.
+fn execute_text(e: Execution<'_>, text: String) -> anyhow::Result<()> {
     let started = utc_now();
     let plan = e.plan;
-    let text = std::fs::read_to_string(e.file).unwrap_or_default();
     let shard = match e.shard {
         Some(s) => Shard::parse(s).map_err(UsageError)?,
         None => Shard::ALL,
@@ -186,14 +191,52 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         quiet: args.quiet,
         force: args.force,
         sim: sim.as_ref(),
-        finalize: &|out, plan| {
-            let warnings = report::finalize(out, plan, &report::markdown::describe(plan))?;
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(())
-        },
+        finalize: &finalize_sweep,
     })
+}
+
+/// `triad sweep` on a plan given as text, not read from a file (the Python package's
+/// `triad.sweep` of a dict or of TOML text). `args.file` names the plan in located errors,
+/// in the manifest and in the default output folder (`output/<its stem>`), and is not
+/// read; `dir` resolves a relative `base`. Everything else is [`sweep`]'s: a folder is a
+/// plan's by the plan's fingerprint, so the same plan from a file or from text resumes the
+/// other's folder and writes the same runs.csv bytes.
+pub fn sweep_text(text: &str, dir: &Path, args: &SweepArgs) -> anyhow::Result<()> {
+    let set = Overrides::parse(&args.set)?;
+    let name = args
+        .file
+        .file_stem()
+        .map_or_else(|| "sweep".to_string(), |s| s.to_string_lossy().into_owned());
+    let src = Source::from_text(args.file.display().to_string(), text);
+    let (plan, _) = SweepPlan::load_source_with(&src, dir, &name, &set)?;
+    let sim = default_simulator();
+    execute_text(
+        Execution {
+            plan: &plan,
+            command: "sweep",
+            file: &args.file,
+            out: args
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out(&args.file, "")),
+            shard: args.shard.as_deref(),
+            threads: args.threads,
+            quiet: args.quiet,
+            force: args.force,
+            sim: sim.as_ref(),
+            finalize: &finalize_sweep,
+        },
+        text.to_string(),
+    )
+}
+
+/// A sweep's summaries, plots and report, from its finished folder.
+fn finalize_sweep(out: &Path, plan: &SweepPlan) -> anyhow::Result<()> {
+    let warnings = report::finalize(out, plan, &report::markdown::describe(plan))?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(())
 }
 
 /// `triad merge`: joins shard folders into one folder equal to a one-machine run; `force`

@@ -197,3 +197,59 @@ fn ctrl_c_stops_a_calibration_that_the_same_command_resumes_to_the_same_bytes() 
         "the forced run fitted the old target"
     );
 }
+
+/// Set in the child process of [`a_claim_check_stops_when_asked_from_any_folder`].
+const CHILD: &str = "TRIAD_TEST_CLAIM_STOP_CHILD";
+
+/// Asked to stop (as the Python module asks on Ctrl-C), every claim's check ends with the
+/// library's `Interrupted` error before its first replication, and after the request is
+/// cleared the next check runs. The stop flag is process-wide, so this runs in a child
+/// process of its own (the test binary re-run on this test alone), away from the tests
+/// that run sweeps in parallel; the child's working folder has no `scenarios/claims/`, so
+/// the checks read the claims' scenarios built into the library.
+#[test]
+fn a_claim_check_stops_when_asked_from_any_folder() {
+    use triad::base::interrupt::{self, Interrupted};
+    use triad::claims::{self, Effort};
+    if std::env::var_os(CHILD).is_none() {
+        let t = tempfile::tempdir().unwrap();
+        let o = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "interrupt::a_claim_check_stops_when_asked_from_any_folder",
+                "--exact",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && out.contains("1 passed"),
+            "{out}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        return;
+    }
+    let file = claims::scenario_file("2", None);
+    assert!(
+        file.starts_with(std::env::temp_dir()) && file.is_file(),
+        "{}",
+        file.display()
+    );
+    interrupt::request();
+    for c in claims::all() {
+        let file = claims::scenario_file(c.id(), None);
+        let e = c
+            .check(&file, Effort::Quick, 1)
+            .err()
+            .unwrap_or_else(|| panic!("claim {} ran to the end though asked to stop", c.id()));
+        assert!(e.is::<Interrupted>(), "claim {}: {e:#}", c.id());
+    }
+    interrupt::clear();
+    let o = claims::select("2")
+        .remove(0)
+        .check(&file, Effort::Quick, 1)
+        .unwrap();
+    assert!(!o.measured.is_empty());
+}

@@ -548,3 +548,55 @@ fn an_lhs_sweep_reads_its_own_plan_back() {
     assert!(out.join("report.md").exists());
     ok(&args);
 }
+
+/// A plan given as text (the Python package's dict or TOML plans) is the file's plan: the
+/// same folder bytes but the manifest when named as the file's stem, a rerun into the file's folder resumes it (nothing
+/// left to run), and a mistake is located in the text under the name it was given.
+#[test]
+fn a_plan_from_text_is_the_plan_from_its_file() {
+    use triad::commands::{SweepArgs, sweep, sweep_text};
+    let t = tempfile::tempdir().unwrap();
+    let f = t.path().join("small.toml");
+    std::fs::write(&f, SMALL).unwrap();
+    let args = |file: PathBuf, out: &str| SweepArgs {
+        file,
+        threads: Some(2),
+        out: Some(t.path().join(out)),
+        quiet: true,
+        ..SweepArgs::default()
+    };
+    // Some cells fail validation by design: the sweep ends with `Failed`, rows recorded.
+    let from_file = sweep(&args(f.clone(), "file"));
+    // Named as the file's stem, the plan is the file's plan (its name is the stem).
+    let from_text = sweep_text(SMALL, t.path(), &args(PathBuf::from("small"), "text"));
+    assert_eq!(
+        from_file.map_err(|e| e.to_string()),
+        from_text.map_err(|e| e.to_string().replace("/text/", "/file/"))
+    );
+    let (a, b) = (
+        files_but_manifest(&t.path().join("file")),
+        files_but_manifest(&t.path().join("text")),
+    );
+    assert!(a.contains_key("runs.csv"));
+    let differ: Vec<&String> = a.keys().filter(|k| a.get(*k) != b.get(*k)).collect();
+    assert!(differ.is_empty() && a.len() == b.len(), "{differ:?}");
+    let manifest = std::fs::read_to_string(t.path().join("text/manifest.json")).unwrap();
+    assert!(manifest.contains("\"sweep_file\": \"small\""), "{manifest}");
+    // The text's folder is the file plan's folder: the file resumes it with nothing to do.
+    let before = std::fs::read(t.path().join("text/runs.csv")).unwrap();
+    let _ = sweep(&args(f, "text"));
+    assert_eq!(
+        std::fs::read(t.path().join("text/runs.csv")).unwrap(),
+        before
+    );
+    let manifest = std::fs::read_to_string(t.path().join("text/manifest.json")).unwrap();
+    assert!(manifest.contains("\"runs_this_session\": 0"), "{manifest}");
+
+    let bad = SMALL.replace("replications = 3", "replications = 0");
+    let e = sweep_text(&bad, t.path(), &args(PathBuf::from("<plan>"), "bad")).unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(
+        msg.starts_with("<plan>:4:16: ") && msg.contains("at least 1"),
+        "{msg}"
+    );
+}
