@@ -258,8 +258,11 @@ pub enum Command {
     /// numeric scenario key) for an objective on run metrics, under constraints, within a
     /// budget of simulation runs: CMA-ES with common random numbers and racing; the
     /// finalists re-run with more replications, with 95% intervals and P(best). Writes
-    /// best.toml, evaluations.csv, a convergence plot and report.md. Rerunning into the
-    /// same folder resumes. docs/optimize.md describes the plan file.
+    /// best.toml, evaluations.csv, a convergence plot and report.md. With `objectives =
+    /// [a, b]` it searches the Pareto front of two objectives instead and writes
+    /// pareto.csv, a Pareto plot and front-N.toml per point; with a `[stress]` table the
+    /// objective is taken over stress cases. Rerunning into the same folder resumes.
+    /// docs/optimize.md describes the plan file.
     Optimize {
         /// The plan (TOML), e.g. scenarios/optimize/budget500.toml.
         file: PathBuf,

@@ -43,7 +43,10 @@ impl Progress for Stderr {
     }
     fn finals(&self, n: usize) {
         if !self.quiet {
-            eprintln!("optimize: re-running the {n} finalists");
+            eprintln!(
+                "optimize: re-running the {n} finalist{}",
+                if n == 1 { "" } else { "s" }
+            );
         }
     }
 }

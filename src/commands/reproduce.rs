@@ -362,7 +362,30 @@ pub fn reproduce(args: &ReproduceArgs) -> anyhow::Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Failed("not every claim came out as expected (see the table above)".into()).into())
+        let verdicts = args.out.join("verdicts.csv");
+        let msg = if expected.is_some() {
+            format!(
+                "{} of {} claims' verdicts differ from the expected ones (listed above; every \
+                 verdict in {})",
+                mismatches.len(),
+                results.len(),
+                verdicts.display()
+            )
+        } else {
+            let not: Vec<&str> = results
+                .iter()
+                .filter(|r| !r.reproduced())
+                .map(|r| r.id.as_str())
+                .collect();
+            format!(
+                "{} of {} claims not reproduced ({}; every verdict in {})",
+                not.len(),
+                results.len(),
+                not.join(", "),
+                verdicts.display()
+            )
+        };
+        Err(Failed(msg).into())
     }
 }
 

@@ -361,7 +361,9 @@ pub(super) fn report(plan: &Plan, out: &Outcome, plan_file: &str) -> String {
         "Each re-run with {} replications (seeds `hash2(seed, r)`, the same for every \
          candidate). P(best) is the share of {} paired bootstrap resamples of the \
          replications in which the finalist ranks first (feasible on the resample's means, \
-         then by the objective; finalists tied on a resample share it).\n",
+         then by the objective; finalists tied on a resample share it). The first \
+         replications are the ones the search picked them on, so a finalist's interval leans \
+         optimistic, the more so the fewer `final_replications` add to them.\n",
         plan.final_replications,
         super::BOOTSTRAP
     );

@@ -545,26 +545,35 @@ fn statuses(plan: &Plan, objs: &[Objective], measured: &[Measured]) -> Vec<Front
         .iter()
         .enumerate()
         .map(|(i, (c, o, cs))| {
-            let by = order.iter().copied().find(|&j| {
-                j != i
-                    && feasible[j]
-                    && dominates((measured[j].0.id, signed(j)), (measured[i].0.id, signed(i)))
-            });
-            let status = if !feasible[i] {
-                Status::Infeasible
-            } else if let Some(j) = by {
-                let clear = (0..2).any(|k| {
+            // Every feasible point that dominates it on the means, in id order; a clear
+            // domination by any of them (on the paired interval of one objective) makes it
+            // dominated, else the first of them names what it cannot be told from.
+            let over: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|&j| {
+                    j != i
+                        && feasible[j]
+                        && dominates((measured[j].0.id, signed(j)), (measured[i].0.id, signed(i)))
+                })
+                .collect();
+            let clearly = |j: usize| {
+                (0..2).any(|k| {
                     let s = objs[k].direction.sign();
                     let a: Vec<f64> = measured[j].1[k].iter().map(|x| s * x).collect();
                     let b: Vec<f64> = o[k].iter().map(|x| s * x).collect();
                     let d = paired_ci(&a, &b, 0.95);
                     d.n >= 2 && d.lo > 0.0
-                });
-                if clear {
-                    Status::Dominated
-                } else {
-                    Status::Indistinguishable
-                }
+                })
+            };
+            let clear = over.iter().copied().find(|&j| clearly(j));
+            let by = clear.or_else(|| over.first().copied());
+            let status = if !feasible[i] {
+                Status::Infeasible
+            } else if clear.is_some() {
+                Status::Dominated
+            } else if by.is_some() {
+                Status::Indistinguishable
             } else {
                 Status::Front
             };
@@ -652,6 +661,24 @@ mod tests {
                 (Status::Front, None),
                 (Status::Indistinguishable, Some(1)),
             ]
+        );
+    }
+
+    #[test]
+    fn a_point_one_dominator_cannot_tell_apart_but_another_clearly_beats_is_dominated() {
+        let p = plan();
+        let m = vec![
+            // 1: a little better than 3 on average, inside the noise.
+            point(1, [10.5, 9.5, 10.4, 9.45], [1.0; 4]),
+            // 2: 10 better than 3 in every replication, at the same cost.
+            point(2, [20.0, 20.1, 19.9, 20.0], [1.0; 4]),
+            // 3.
+            point(3, [10.0, 10.1, 9.9, 10.0], [1.0; 4]),
+        ];
+        let s = statuses(&p, &p.objectives(), &m);
+        assert_eq!(
+            (s[2].status, s[2].dominated_by),
+            (Status::Dominated, Some(2))
         );
     }
 }

@@ -402,7 +402,11 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
     }
     // The scenario must be valid at the corners and the centre of the variables' cube.
     let mut problems = Vec::new();
-    for (u, at) in [(0.0, "low"), (0.5, "middle"), (1.0, "high")] {
+    for (u, at) in [
+        (0.0, "at the low end of"),
+        (0.5, "in the middle of"),
+        (1.0, "at the high end of"),
+    ] {
         let values = plan.decode(&vec![u; plan.dim()]);
         let err = plan.case_scenarios(&values).and_then(|ts| {
             ts.iter().try_for_each(|(cols, t)| {
@@ -421,9 +425,16 @@ pub fn parse(src: &Source, dir: &Path, name: &str) -> Result<Plan, InputErrors> 
                 line,
                 col,
                 message: format!(
-                    "with every variable at the {at} end of its range ({}) the scenario is \
-                     not valid: {e}",
-                    super::describe(&values)
+                    "with every variable {at} its range ({}) the scenario is not valid: \
+                     {e}{}",
+                    super::describe(&values),
+                    if e.contains("sum to 1") {
+                        "; shares vary together as one variable, \
+                         `shares = [\"policy.shares.evolver\", \"policy.shares.verifier\"]` \
+                         (the user share is the rest)"
+                    } else {
+                        ""
+                    }
                 ),
             });
         }

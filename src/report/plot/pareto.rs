@@ -54,14 +54,26 @@ fn kind_colour(k: ParetoKind) -> RGBColor {
 impl Chart for Pareto<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R {
         root.fill(&WHITE).s()?;
+        // The legend's colours go by position, so a kind no point has stays listed, marked.
+        let label = |k: ParetoKind, text: &str| {
+            if self.points.iter().any(|p| p.kind == k) {
+                text.to_string()
+            } else {
+                format!("{text} (none)")
+            }
+        };
+        let labels = [
+            label(ParetoKind::Front, "front (mean, 95% CI)"),
+            label(
+                ParetoKind::Indistinguishable,
+                "indistinguishable from a dominating point",
+            ),
+            label(ParetoKind::Dominated, "dominated after re-evaluation"),
+        ];
         let body = head_and_legend(
             root,
             self.title,
-            &[
-                "front (mean, 95% CI)",
-                "indistinguishable from a dominating point",
-                "dominated after re-evaluation",
-            ],
+            &labels.iter().map(String::as_str).collect::<Vec<_>>(),
         )?;
         let xs = self
             .others
