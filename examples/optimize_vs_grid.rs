@@ -1,8 +1,10 @@
 //! Measures `triad optimize` against the allocation map's grid (docs/optimize.md, "Against
 //! the grid"): runs the map once (scenarios/sweeps/allocation.toml, 630 runs), then the plan
-//! scenarios/optimize/allocation.toml with 5 seeds, each with three searches: CMA-ES after a
-//! 16-point Sobol design (the shipped plan), CMA-ES alone, and the Sobol design alone over
-//! the whole budget (quasi-random search). Each answer, and each incumbent on the way, is
+//! scenarios/optimize/allocation.toml with 5 seeds, each with four searches: CMA-ES after a
+//! 16-point Sobol design (the shipped plan), CMA-ES alone, `argmin`'s particle swarm (as
+//! many particles as CMA-ES's population; `optimize::Optimiser::ParticleSwarm`, with the same
+//! evaluation, racing, store and finalists), and the Sobol design alone over the whole
+//! budget (quasi-random search). Each answer, and each incumbent on the way, is
 //! judged by re-running it with the map's 5 replication seeds: "within" means its mean yield
 //! there is at least the lower end of the map best's 95% interval. Then the same three on
 //! scenarios/optimize/budget500.toml: the best finalist's solved tasks, spend and wall time.
@@ -16,25 +18,35 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 use triad::base::stats::mean_ci;
-use triad::optimize::{self, Outcome, Plan, Quiet, Store};
+use triad::optimize::{self, Optimiser, Outcome, Plan, Quiet, Store};
 use triad::sweep::{Simulator, SweepPlan, WorldSimulator};
 
 fn yield_of(rec: &triad::sweep::RunRecord) -> f64 {
     rec.metric("yield").unwrap_or(f64::NAN)
 }
 
-/// The three searches compared.
-fn variants(plan: &Plan) -> Vec<(&'static str, Plan)> {
+/// The particle swarm compared: as many particles as CMA-ES's population (the same batch of
+/// candidates per generation).
+fn swarm(plan: &Plan) -> Optimiser {
+    Optimiser::ParticleSwarm {
+        particles: optimize::population(plan.dim()),
+    }
+}
+
+/// The four searches compared.
+fn variants(plan: &Plan) -> Vec<(&'static str, Plan, Optimiser)> {
     let full = plan.replications as usize;
     let search = plan.budget - plan.finalists * plan.final_replications as usize;
     let mut cma_alone = plan.clone();
     cma_alone.initial = 0;
     let mut sobol = plan.clone();
     sobol.initial = search / full;
+    let cma = Optimiser::Cmaes;
     vec![
-        ("CMA-ES after a 16-point Sobol design", plan.clone()),
-        ("CMA-ES alone", cma_alone),
-        ("Sobol design alone (quasi-random search)", sobol),
+        ("CMA-ES after a 16-point Sobol design", plan.clone(), cma),
+        ("CMA-ES alone", cma_alone.clone(), cma),
+        ("particle swarm (argmin)", cma_alone, swarm(plan)),
+        ("Sobol design alone (quasi-random search)", sobol, cma),
     ]
 }
 
@@ -128,13 +140,19 @@ fn main() -> anyhow::Result<()> {
     );
     println!("|---|---|---|---|---|---|---|");
     let mut shipped_hits = 0;
-    for (name, plan) in variants(&shipped) {
+    for (name, plan, optimiser) in variants(&shipped) {
         let (mut hits, mut runs_sum, mut wall_sum) = (0, 0, 0.0);
         for seed in 1..=5u64 {
             let mut p = plan.clone();
             p.seed = seed;
             let clock = Instant::now();
-            let out = optimize::optimize(&p, &WorldSimulator, &Store::in_memory(&p), &Quiet)?;
+            let out = optimize::optimize_with(
+                &p,
+                &WorldSimulator,
+                &Store::in_memory(&p),
+                &Quiet,
+                optimiser,
+            )?;
             let wall = clock.elapsed().as_secs_f64();
             let y = judge(&p, &out.best().candidate.values)?;
             let within = y >= best.lo && out.runs <= quarter;
@@ -164,7 +182,7 @@ fn main() -> anyhow::Result<()> {
             shipped_hits = hits;
         }
     }
-    // The $500/day plan: the same three searches.
+    // The $500/day plan: the same four searches.
     let b500 = optimize::load(&root.join("scenarios/optimize/budget500.toml"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut with_design = b500.clone();
@@ -173,16 +191,35 @@ fn main() -> anyhow::Result<()> {
         "\n| search ($500/day) | seed | runs | best | tasks solved [95% CI] | spend [95% CI] | wall (s) |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for (name, base) in [
-        ("CMA-ES alone (the shipped plan)", b500.clone()),
-        ("CMA-ES after a 16-point Sobol design", with_design.clone()),
-        ("Sobol design alone", variants(&b500)[2].1.clone()),
+    for (name, base, optimiser) in [
+        (
+            "CMA-ES alone (the shipped plan)",
+            b500.clone(),
+            Optimiser::Cmaes,
+        ),
+        (
+            "CMA-ES after a 16-point Sobol design",
+            with_design.clone(),
+            Optimiser::Cmaes,
+        ),
+        ("particle swarm (argmin)", b500.clone(), swarm(&b500)),
+        (
+            "Sobol design alone",
+            variants(&b500)[3].1.clone(),
+            Optimiser::Cmaes,
+        ),
     ] {
         for seed in [500u64, 1, 2] {
             let mut p = base.clone();
             p.seed = seed;
             let clock = Instant::now();
-            let out = optimize::optimize(&p, &WorldSimulator, &Store::in_memory(&p), &Quiet)?;
+            let out = optimize::optimize_with(
+                &p,
+                &WorldSimulator,
+                &Store::in_memory(&p),
+                &Quiet,
+                optimiser,
+            )?;
             let b = out.best();
             let tiers: Vec<String> = b.candidate.values[3..]
                 .iter()

@@ -52,6 +52,7 @@
 mod output;
 pub mod pareto;
 pub mod plan;
+mod swarm;
 
 pub use output::{EVALUATIONS, Store, pareto_csv, write, write_front};
 pub use pareto::{Front, FrontPoint, Status};
@@ -542,10 +543,42 @@ pub fn optimize(
     store: &Store,
     progress: &dyn Progress,
 ) -> anyhow::Result<Outcome> {
+    optimize_with(plan, sim, store, progress, Optimiser::Cmaes)
+}
+
+/// The optimiser that proposes a search's candidates; everything else (the unit cube, the
+/// evaluation with racing, the store, common random numbers, the finalists) is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Optimiser {
+    /// CMA-ES with the discrete-neighbour checks and restarts ([`optimize`]'s search).
+    #[default]
+    Cmaes,
+    /// `argmin`'s particle swarm of `particles` points, started at random in the cube and
+    /// seeded from the plan's seed; no discrete-neighbour checks. `docs/optimize.md`
+    /// measures it against CMA-ES; no command uses it.
+    ParticleSwarm {
+        /// The swarm's size: candidates per generation (at least 2).
+        particles: usize,
+    },
+}
+
+/// [`optimize`] with `optimiser` proposing the candidates (for comparing optimisers on a
+/// plan; [`optimize`] is `Optimiser::Cmaes`).
+pub fn optimize_with(
+    plan: &Plan,
+    sim: &dyn Simulator,
+    store: &Store,
+    progress: &dyn Progress,
+    optimiser: Optimiser,
+) -> anyhow::Result<Outcome> {
     if plan.pareto.is_some() {
         anyhow::bail!("a plan with two objectives is searched by `optimize::pareto::front`");
     }
-    let out = search(plan, sim, store, progress, &Start::default())?;
+    let from = Start {
+        optimiser,
+        ..Start::default()
+    };
+    let out = search(plan, sim, store, progress, &from)?;
     if out.finalists.is_empty() {
         anyhow::bail!("no candidate ran all its replications within the budget");
     }
@@ -553,12 +586,13 @@ pub fn optimize(
 }
 
 /// Where a search starts: the first candidate number, the unit coordinates CMA-ES starts
-/// from, and a salt of its seed (0: the plan's seed alone).
+/// from, a salt of its seed (0: the plan's seed alone), and the optimiser.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Start {
     pub(crate) first_id: usize,
     pub(crate) at: Option<Vec<f64>>,
     pub(crate) salt: u64,
+    pub(crate) optimiser: Optimiser,
 }
 
 /// The search of [`optimize`] from `from`.
@@ -633,6 +667,22 @@ pub(crate) fn search(
             sigma = 0.2;
         }
     }
+    if let Optimiser::ParticleSwarm { particles } = from.optimiser {
+        let done = swarm::run(
+            plan,
+            sim,
+            store,
+            progress,
+            particles,
+            (cma_seed, from.first_id, search_budget),
+            generation,
+            incumbent,
+            &mut candidates,
+            &mut trace,
+        )?;
+        generation = done.generation;
+        incumbent = done.incumbent;
+    }
     // The incumbent every candidate of a generation races against.
     let shared: Mutex<Option<Candidate>> = Mutex::new(incumbent.map(|i| candidates[i].clone()));
     let mut since_polish = 0;
@@ -640,6 +690,10 @@ pub(crate) fn search(
     // small discrete space, all of it tried).
     let mut idle = 0;
     'outer: loop {
+        if from.optimiser != Optimiser::Cmaes {
+            // The swarm ran above; the finalists follow.
+            break;
+        }
         let batch: Mutex<Vec<(Vec<f64>, Candidate)>> = Mutex::new(Vec::new());
         let failed: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         let objective = |x: &cmaes::DVector<f64>| -> f64 {

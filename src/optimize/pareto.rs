@@ -230,6 +230,7 @@ pub fn front(
                 first_id: candidates.len(),
                 at,
                 salt: 0x9a7e + s as u64,
+                optimiser: super::Optimiser::Cmaes,
             },
         )?;
         // A search whose every candidate was raced out (a bound no sample met) adds its

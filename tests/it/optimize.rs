@@ -118,6 +118,39 @@ fn finds_a_known_optimum_within_the_finalists_interval() {
 }
 
 #[test]
+fn the_particle_swarm_finds_the_known_optimum_with_racing_and_repeats_at_any_thread_count() {
+    let p = plan(None);
+    let swarm = optimize::Optimiser::ParticleSwarm { particles: 7 };
+    let at = |threads| {
+        pool(threads)
+            .install(|| optimize::optimize_with(&p, &Bowl, &Store::in_memory(&p), &Quiet, swarm))
+            .unwrap()
+    };
+    let o = at(2);
+    assert!(o.runs <= p.budget, "{} runs", o.runs);
+    let (x, k, n) = values(&o);
+    assert_eq!((k.as_str(), n), ("b", 3), "x = {x}");
+    let hw = o.best().objective.half_width();
+    assert!(
+        truth(x, &k, n) >= 2.0 - 2.0 * hw,
+        "x = {x}: true {} vs optimum 2, half-width {hw}",
+        truth(x, &k, n)
+    );
+    assert!(o.candidates.iter().any(|c| c.raced_out));
+    // Every generation is one swarm iteration: 7 candidates.
+    let last = o.generations;
+    assert!(last >= 2);
+    assert!((1..=last).all(|g| o.candidates.iter().filter(|c| c.generation == g).count() == 7));
+    assert_eq!(o.restarts, 0);
+    assert_eq!(o, at(1));
+    // The swarm is not CMA-ES: the default search proposes other points.
+    let cma = pool(2)
+        .install(|| optimize::optimize(&p, &Bowl, &Store::in_memory(&p), &Quiet))
+        .unwrap();
+    assert_ne!(cma.candidates[0].u, o.candidates[0].u);
+}
+
+#[test]
 fn a_constraint_that_excludes_the_optimum_moves_the_answer_to_its_edge() {
     let p = plan(Some(0.2));
     let o = pool(2)
