@@ -739,7 +739,6 @@ pub(crate) fn search(
             check_interrupt()?;
             generation += 1;
             since_polish += 1;
-            idle = if store.runs() == before { idle + 1 } else { 0 };
             let got = std::mem::take(&mut *batch.lock().map_err(|_| poisoned())?);
             incumbent = commit_batch(
                 plan,
@@ -757,6 +756,8 @@ pub(crate) fn search(
                 store.runs(),
                 incumbent.map(|i| candidates[i].ci().mean),
             );
+            // Runs count once committed: after the batch.
+            idle = if store.runs() == before { idle + 1 } else { 0 };
             if idle >= IDLE_GENERATIONS {
                 break 'outer;
             }

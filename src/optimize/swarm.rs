@@ -120,7 +120,6 @@ pub(super) fn run(
         state = Some(s);
         check_interrupt()?;
         generation += 1;
-        idle = if store.runs() == before { idle + 1 } else { 0 };
         let got = std::mem::take(&mut *batch.lock().map_err(|_| poisoned())?);
         incumbent = commit_batch(plan, store, got, (generation, first_id), candidates, trace)?;
         *shared.lock().map_err(|_| poisoned())? = incumbent.map(|i| candidates[i].clone());
@@ -129,6 +128,8 @@ pub(super) fn run(
             store.runs(),
             incumbent.map(|i| candidates[i].ci().mean),
         );
+        // Runs count once committed: after the batch.
+        idle = if store.runs() == before { idle + 1 } else { 0 };
         if idle >= IDLE_GENERATIONS {
             break;
         }

@@ -101,6 +101,8 @@ fn finds_a_known_optimum_within_the_finalists_interval() {
         .install(|| optimize::optimize(&p, &Bowl, &Store::in_memory(&p), &Quiet))
         .unwrap();
     assert!(o.runs <= p.budget, "{} runs", o.runs);
+    // A continuous space is not used up: the search spends most of its budget.
+    assert!(o.runs >= p.budget * 3 / 4, "{} runs", o.runs);
     let (x, k, n) = values(&o);
     assert_eq!((k.as_str(), n), ("b", 3), "x = {x}");
     // The true value at the answer is within two half-widths of the finalist's interval of
