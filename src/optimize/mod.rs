@@ -643,25 +643,15 @@ pub(crate) fn search(
     if n0 > 0 {
         let us = crate::sweep::design::sobol_scrambled(n0, dim, hash2(cma_seed, 0x1d))
             .unwrap_or_else(|| crate::sweep::design::random(n0, dim, hash2(cma_seed, 0x1d)));
-        let got: Vec<(Vec<f64>, Candidate)> = us
-            .par_iter()
-            .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, None, 0)?)))
-            .collect::<anyhow::Result<_>>()?;
-        check_interrupt()?;
         generation += 1;
-        incumbent = commit_batch(
-            plan,
-            store,
-            got,
+        incumbent = evaluate_generation(
+            (plan, sim, store, progress),
+            &us,
+            None,
             (generation, from.first_id),
             &mut candidates,
             &mut trace,
         )?;
-        progress.generation(
-            generation,
-            store.runs(),
-            incumbent.map(|i| candidates[i].ci().mean),
-        );
         if let Some(i) = incumbent {
             start = candidates[i].u.clone();
             sigma = 0.2;
@@ -778,16 +768,11 @@ pub(crate) fn search(
                     continue;
                 }
                 let inc = candidates[i].clone();
-                let got: Vec<(Vec<f64>, Candidate)> = us
-                    .par_iter()
-                    .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, Some(&inc), 0)?)))
-                    .collect::<anyhow::Result<_>>()?;
-                check_interrupt()?;
                 generation += 1;
-                incumbent = commit_batch(
-                    plan,
-                    store,
-                    got,
+                incumbent = evaluate_generation(
+                    (plan, sim, store, progress),
+                    &us,
+                    Some(&inc),
                     (generation, from.first_id),
                     &mut candidates,
                     &mut trace,
@@ -795,11 +780,6 @@ pub(crate) fn search(
                 if let Ok(mut s) = shared.lock() {
                     *s = incumbent.map(|i| candidates[i].clone());
                 }
-                progress.generation(
-                    generation,
-                    store.runs(),
-                    incumbent.map(|i| candidates[i].ci().mean),
-                );
                 if incumbent != Some(i) || done.is_some() {
                     // Restart, narrower, from the (new) incumbent.
                     restarts += 1;
@@ -818,25 +798,15 @@ pub(crate) fn search(
         let us = neighbours(plan, &candidates[i].u);
         if !us.is_empty() && store.runs() + us.len() * cost <= search_budget {
             let inc = candidates[i].clone();
-            let got: Vec<(Vec<f64>, Candidate)> = us
-                .par_iter()
-                .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, Some(&inc), 0)?)))
-                .collect::<anyhow::Result<_>>()?;
-            check_interrupt()?;
             generation += 1;
-            incumbent = commit_batch(
-                plan,
-                store,
-                got,
+            incumbent = evaluate_generation(
+                (plan, sim, store, progress),
+                &us,
+                Some(&inc),
                 (generation, from.first_id),
                 &mut candidates,
                 &mut trace,
             )?;
-            progress.generation(
-                generation,
-                store.runs(),
-                incumbent.map(|i| candidates[i].ci().mean),
-            );
         }
     }
     let _ = incumbent;
@@ -941,6 +911,31 @@ fn neighbours(plan: &Plan, u: &[f64]) -> Vec<Vec<f64>> {
         at += v.dim();
     }
     out
+}
+
+/// Evaluates the points `us` in parallel as generation `generation` (racing against `inc`
+/// when given), commits them ([`commit_batch`]), reports the generation and returns the new
+/// incumbent.
+fn evaluate_generation(
+    (plan, sim, store, progress): (&Plan, &dyn Simulator, &Store, &dyn Progress),
+    us: &[Vec<f64>],
+    inc: Option<&Candidate>,
+    (generation, first_id): (usize, usize),
+    candidates: &mut Vec<Candidate>,
+    trace: &mut Vec<Step>,
+) -> anyhow::Result<Option<usize>> {
+    let got: Vec<(Vec<f64>, Candidate)> = us
+        .par_iter()
+        .map(|u| Ok((u.clone(), evaluate(plan, sim, store, u, inc, 0)?)))
+        .collect::<anyhow::Result<_>>()?;
+    check_interrupt()?;
+    let incumbent = commit_batch(plan, store, got, (generation, first_id), candidates, trace)?;
+    progress.generation(
+        generation,
+        store.runs(),
+        incumbent.map(|i| candidates[i].ci().mean),
+    );
+    Ok(incumbent)
 }
 
 /// Numbers a batch's candidates in a fixed order (by their coordinates), records their
